@@ -1,0 +1,3 @@
+from ppj.cli import main
+
+main()
