@@ -1,0 +1,433 @@
+"""The tablet's local store: SQLite (stdlib ``sqlite3``) in WAL mode, clinical content sealed per row.
+
+One store file per tablet installation. What it keeps:
+
+* ``meta`` — the store's **incarnation id** (new for every fresh store file: a reinstalled tablet is a new
+  incarnation, never a replay of the old one), the device id, the last issued ``device_seq`` and the HLC
+  clock's last stamp;
+* ``entries`` — every entry held, captured here or pulled; ``upload_queue`` — captured entries not yet
+  confirmed by the server, in ``device_seq`` order;
+* ``drafts`` — unsaved typing, so a crash loses nothing typed;
+* ``key_wraps`` — the data key wrapped per user (``sync.crypto``).
+
+Concurrency: every ``LocalStore`` owns one connection; capture (UI thread) and sync (worker thread) each
+use their own (``another_connection``). Every write is one short ``BEGIN IMMEDIATE`` transaction, never
+held across network I/O, so capture waits at most for one such transaction. ``synchronous=FULL``: a
+capture that returned survives power loss, not only a process kill.
+
+Invariants: ``device_seq`` strictly increases over the life of an incarnation, one per captured entry,
+and is never reused; a queue row is deleted only when the server has reported its entry accepted,
+duplicate or restamped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from uuid import UUID, uuid4
+
+from sync.crypto import DataKey, KdfParams, KeyWrap, RowCodec, row_aad, unwrap_data_key, wrap_data_key
+from sync.errors import EntryIdReusedError, StoreExistsError, StoreNotFoundError, WrongCredentialsError
+from sync.journal_adapter import EntryEnvelope, Stamp
+from sync.store_schema import LATEST_VERSION, migrate
+
+_BUSY_TIMEOUT_MS = 10_000
+
+
+class QueueState(StrEnum):
+    PENDING = "pending"  # to be sent
+    QUARANTINED = "quarantined"  # the server keeps it in quarantine for an administrator
+    REFUSED = "refused"  # the server holds a different entry under this id (conflict_id_reused)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedEntry:
+    device_seq: int
+    envelope: EntryEnvelope
+
+
+@dataclass(frozen=True, slots=True)
+class QueueProblem:
+    """A captured entry the server did not take into the journal: visible to the crew and support."""
+
+    device_seq: int
+    entry_id: UUID
+    journal_id: UUID
+    state: QueueState
+    reason_code: str
+    detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DraftInfo:
+    draft_id: UUID
+    journal_id: UUID | None
+    updated_at: datetime
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_MS / 1000
+    )
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    return conn
+
+
+class LocalStore:
+    """An open, unlocked store. Make one with ``create`` or ``unlock``; close it with ``close``."""
+
+    def __init__(
+        self, *, path: Path, conn: sqlite3.Connection, codec: RowCodec, raw_key: bytes | None
+    ) -> None:
+        self._path = path
+        self._conn = conn
+        self._codec = codec
+        self._raw_key = raw_key  # kept only to wrap the key for another user (add_user)
+        self._lock = threading.RLock()
+        self.incarnation_id = UUID(self._meta("incarnation_id"))
+        self.device_id = UUID(self._meta("device_id"))
+
+    # ------------------------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        path: Path,
+        device_id: UUID,
+        user_id: str,
+        secret: str,
+        device_secret: bytes,
+        kdf: KdfParams | None = None,
+        target_version: int = LATEST_VERSION,
+    ) -> LocalStore:
+        """A fresh store (new incarnation) with a new data key, wrapped for ``user_id``."""
+        key, raw = DataKey.generate()
+        wrap = wrap_data_key(
+            raw_key=raw,
+            user_id=user_id,
+            secret=secret,
+            device_secret=device_secret,
+            params=kdf or KdfParams(),
+        )
+        store = cls.create_with_codec(
+            path=path, device_id=device_id, codec=key, target_version=target_version
+        )
+        store._raw_key = raw
+        store._put_wrap(wrap)
+        return store
+
+    @classmethod
+    def create_with_codec(
+        cls, *, path: Path, device_id: UUID, codec: RowCodec, target_version: int = LATEST_VERSION
+    ) -> LocalStore:
+        """A fresh store whose rows go through ``codec``. ``create`` is this with an AES-GCM data key; the
+        benchmark uses it to measure the same store without encryption."""
+        if path.exists():
+            raise StoreExistsError(f"{path} exists; a new store would orphan its unsent entries")
+        conn = _connect(path)
+        migrate(conn, target=target_version)
+        with _transaction(conn):
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [
+                    ("incarnation_id", str(uuid4())),
+                    ("device_id", str(device_id)),
+                    ("last_device_seq", "0"),
+                    ("created_at", _now()),
+                ],
+            )
+        return cls(path=path, conn=conn, codec=codec, raw_key=None)
+
+    @classmethod
+    def unlock(cls, *, path: Path, user_id: str, secret: str, device_secret: bytes) -> LocalStore:
+        """Open an existing store for ``user_id`` (upgrading its schema first); ``WrongCredentialsError``
+        when the PIN/password or device secret is wrong or the user has no key here."""
+        if not path.exists():
+            raise StoreNotFoundError(f"no store at {path}")
+        conn = _connect(path)
+        try:
+            migrate(conn)
+            row = conn.execute(
+                "SELECT kdf, salt, wrapped FROM key_wraps WHERE user_id = ?", (user_id,)
+            ).fetchone()
+            if row is None:
+                raise WrongCredentialsError("wrong PIN/password or device secret for this store")
+            wrap = KeyWrap(user_id=user_id, params=KdfParams.from_json(row[0]), salt=row[1], wrapped=row[2])
+            key, raw = unwrap_data_key(wrap=wrap, secret=secret, device_secret=device_secret)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(path=path, conn=conn, codec=key, raw_key=raw)
+
+    @classmethod
+    def open_with_codec(cls, *, path: Path, codec: RowCodec) -> LocalStore:
+        """Open an existing store whose rows go through ``codec`` (see ``create_with_codec``)."""
+        if not path.exists():
+            raise StoreNotFoundError(f"no store at {path}")
+        conn = _connect(path)
+        migrate(conn)
+        return cls(path=path, conn=conn, codec=codec, raw_key=None)
+
+    def another_connection(self) -> LocalStore:
+        """The same store over a new connection, for another thread (the sync worker)."""
+        return LocalStore(path=self._path, conn=_connect(self._path), codec=self._codec, raw_key=None)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    # -------------------------------------------------------------------------------------- users
+
+    def add_user(
+        self, *, user_id: str, secret: str, device_secret: bytes, kdf: KdfParams | None = None
+    ) -> None:
+        """Wrap this (unlocked) store's data key for another crew member; replaces an existing wrap."""
+        if self._raw_key is None:
+            raise WrongCredentialsError("only a store unlocked by a user's log-in can add users")
+        self._put_wrap(
+            wrap_data_key(
+                raw_key=self._raw_key,
+                user_id=user_id,
+                secret=secret,
+                device_secret=device_secret,
+                params=kdf or KdfParams(),
+            )
+        )
+
+    def remove_user(self, *, user_id: str) -> bool:
+        """Delete ``user_id``'s wrap; True if there was one."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM key_wraps WHERE user_id = ?", (user_id,)).rowcount > 0
+
+    def users(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT user_id FROM key_wraps ORDER BY user_id")]
+
+    def _put_wrap(self, wrap: KeyWrap) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO key_wraps (user_id, kdf, salt, wrapped, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (wrap.user_id, wrap.params.to_json(), wrap.salt, wrap.wrapped, _now()),
+            )
+
+    # ------------------------------------------------------------------------------------ capture
+
+    @property
+    def writer_id(self) -> str:
+        """The HLC writer id of this store: its incarnation."""
+        return str(self.incarnation_id)
+
+    def capture(self, *, envelope: EntryEnvelope) -> int:
+        """Store a new entry and queue it for upload, in one transaction; return its ``device_seq``.
+
+        Capturing the same entry again (a double tap, a retried save) returns the first ``device_seq``;
+        another entry under a known id raises ``EntryIdReusedError``. The store's clock absorbs the stamp,
+        so stamps issued later order after it.
+        """
+        envelope.verify()
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT content_hash, device_seq FROM entries WHERE entry_id = ?", (str(envelope.entry_id),)
+            ).fetchone()
+            if row is not None:
+                if row[0] != envelope.content_hash or row[1] is None:
+                    raise EntryIdReusedError(envelope.entry_id)
+                return int(row[1])
+            seq = int(self._meta("last_device_seq", conn)) + 1
+            self._insert_entry(conn, envelope, device_seq=seq)
+            conn.execute(
+                "INSERT INTO upload_queue (device_seq, entry_id, state, updated_at)"
+                " VALUES (?, ?, 'pending', ?)",
+                (seq, str(envelope.entry_id), _now()),
+            )
+            self._set_meta(conn, "last_device_seq", str(seq))
+            self._absorb_stamp(conn, Stamp.parse(envelope.hlc))
+            return seq
+
+    def _insert_entry(
+        self, conn: sqlite3.Connection, envelope: EntryEnvelope, *, device_seq: int | None
+    ) -> None:
+        entry_id = str(envelope.entry_id)
+        conn.execute(
+            "INSERT INTO entries (entry_id, journal_id, hlc, content_hash, sealed_content, device_seq,"
+            " stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry_id,
+                str(envelope.journal_id),
+                envelope.hlc,
+                envelope.content_hash,
+                self._codec.seal(aad=row_aad("entries", entry_id), plaintext=envelope.content),
+                device_seq,
+                _now(),
+            ),
+        )
+
+    def _absorb_stamp(self, conn: sqlite3.Connection, stamp: Stamp) -> None:
+        last = self._meta_or_none("hlc_last", conn)
+        if last is None or stamp.encode() > last:
+            self._set_meta(conn, "hlc_last", stamp.encode())
+
+    def last_stamp(self) -> Stamp | None:
+        """The highest HLC stamp this store's clock issued or absorbed."""
+        with self._lock:
+            value = self._meta_or_none("hlc_last")
+        return None if value is None else Stamp.parse(value)
+
+    # ------------------------------------------------------------------------------------- reading
+
+    def entry(self, entry_id: UUID) -> EntryEnvelope | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT entry_id, journal_id, hlc, content_hash, sealed_content FROM entries"
+                " WHERE entry_id = ?",
+                (str(entry_id),),
+            ).fetchone()
+        return None if row is None else self._envelope(row)
+
+    def journal_entries(self, journal_id: UUID) -> list[EntryEnvelope]:
+        """The journal's entries in HLC order."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT entry_id, journal_id, hlc, content_hash, sealed_content FROM entries"
+                " WHERE journal_id = ? ORDER BY hlc, entry_id",
+                (str(journal_id),),
+            ).fetchall()
+        return [self._envelope(r) for r in rows]
+
+    def entry_ids(self) -> set[UUID]:
+        with self._lock:
+            return {UUID(r[0]) for r in self._conn.execute("SELECT entry_id FROM entries")}
+
+    def _envelope(self, row: sqlite3.Row | tuple[str, str, str, str, bytes]) -> EntryEnvelope:
+        content = self._codec.open(aad=row_aad("entries", row[0]), sealed=row[4])
+        return EntryEnvelope(UUID(row[0]), UUID(row[1]), row[2], content, row[3])
+
+    # --------------------------------------------------------------------------------------- queue
+
+    def pending_count(self) -> int:
+        with self._lock:
+            return int(
+                self._conn.execute("SELECT count(*) FROM upload_queue WHERE state = 'pending'").fetchone()[0]
+            )
+
+    def next_batch(self, *, max_entries: int, max_bytes: int) -> list[QueuedEntry]:
+        """The oldest pending entries in ``device_seq`` order, at most ``max_entries`` and — after the
+        first, which always goes — at most ``max_bytes`` of content."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT q.device_seq, e.entry_id, e.journal_id, e.hlc, e.content_hash, e.sealed_content"
+                " FROM upload_queue q JOIN entries e ON e.entry_id = q.entry_id"
+                " WHERE q.state = 'pending' ORDER BY q.device_seq LIMIT ?",
+                (max_entries,),
+            ).fetchall()
+        batch: list[QueuedEntry] = []
+        size = 0
+        for row in rows:
+            envelope = self._envelope(row[1:])
+            size += len(envelope.content)
+            if batch and size > max_bytes:
+                break
+            batch.append(QueuedEntry(device_seq=int(row[0]), envelope=envelope))
+        return batch
+
+    def queue_problems(self) -> list[QueueProblem]:
+        """Captured entries the server quarantined or refused, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT q.device_seq, q.entry_id, e.journal_id, q.state, q.reason_code, q.detail"
+                " FROM upload_queue q JOIN entries e ON e.entry_id = q.entry_id"
+                " WHERE q.state != 'pending' ORDER BY q.device_seq"
+            ).fetchall()
+        return [QueueProblem(int(r[0]), UUID(r[1]), UUID(r[2]), QueueState(r[3]), r[4], r[5]) for r in rows]
+
+    # -------------------------------------------------------------------------------------- drafts
+
+    def save_draft(self, *, draft_id: UUID, journal_id: UUID | None, text: str) -> None:
+        """Keep (or replace) the unsaved text of a form, sealed."""
+        key = str(draft_id)
+        sealed = self._codec.seal(aad=row_aad("drafts", key), plaintext=text.encode("utf-8"))
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO drafts (draft_id, journal_id, sealed_body, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (draft_id) DO UPDATE SET journal_id = excluded.journal_id,"
+                " sealed_body = excluded.sealed_body, updated_at = excluded.updated_at",
+                (key, None if journal_id is None else str(journal_id), sealed, _now()),
+            )
+
+    def draft(self, draft_id: UUID) -> str | None:
+        key = str(draft_id)
+        with self._lock:
+            row = self._conn.execute("SELECT sealed_body FROM drafts WHERE draft_id = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        return self._codec.open(aad=row_aad("drafts", key), sealed=row[0]).decode("utf-8")
+
+    def drafts(self) -> list[DraftInfo]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT draft_id, journal_id, updated_at FROM drafts ORDER BY updated_at"
+            )
+            return [
+                DraftInfo(UUID(r[0]), None if r[1] is None else UUID(r[1]), datetime.fromisoformat(r[2]))
+                for r in rows
+            ]
+
+    def discard_draft(self, *, draft_id: UUID) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM drafts WHERE draft_id = ?", (str(draft_id),))
+
+    # ------------------------------------------------------------------------------------- helpers
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, _transaction(self._conn) as conn:
+            yield conn
+
+    def _meta(self, key: str, conn: sqlite3.Connection | None = None) -> str:
+        value = self._meta_or_none(key, conn)
+        if value is None:
+            raise KeyError(f"store metadata {key!r} is missing")
+        return value
+
+    def _meta_or_none(self, key: str, conn: sqlite3.Connection | None = None) -> str | None:
+        row = (conn or self._conn).execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @staticmethod
+    def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One ``BEGIN IMMEDIATE`` transaction: committed when the block ends, rolled back when it raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,106 @@
+"""The tablet store's schema: forward-only numbered migrations, the version in ``PRAGMA user_version``.
+
+Each ``_migrate_N`` takes a store at version N-1 to N and runs in one transaction together with the version
+bump, so a crash mid-upgrade leaves the old version intact. Migrations are never edited once released:
+a change is a new step. tests/sync/test_store_migrations.py upgrades saved store files made by old versions
+(tests/sync/fixtures/), so every step is exercised on real old data.
+
+What is in clear and what is sealed (docs/sync/encryption.md): ids, journal ids, HLC stamps, content
+hashes, sequence numbers, cursors and states are clear (they index); entry content and draft text are
+sealed with the data key (``sealed_*`` columns).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from sync.errors import StoreVersionError
+
+
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    """Run each statement of ``script`` inside the caller's transaction. (``executescript`` would commit
+    first, breaking the one-transaction-per-step rule.) Statements end with a semicolon at line end."""
+    for statement in script.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _migrate_1(conn: sqlite3.Connection) -> None:
+    """Capture without sync-down: entries, the upload queue, drafts, key wraps, store metadata."""
+    _run(
+        conn,
+        """
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE key_wraps (
+            user_id TEXT PRIMARY KEY,
+            kdf TEXT NOT NULL,
+            salt BLOB NOT NULL,
+            wrapped BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        ) STRICT;
+        -- Every entry the store holds, captured here (device_seq set) or pulled (device_seq NULL).
+        CREATE TABLE entries (
+            entry_id TEXT PRIMARY KEY,
+            journal_id TEXT NOT NULL,
+            hlc TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            sealed_content BLOB NOT NULL,
+            device_seq INTEGER UNIQUE,
+            stored_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX entries_by_journal ON entries (journal_id, hlc);
+        -- Captured entries the server has not yet confirmed. A row leaves only when the server reports
+        -- the entry accepted, duplicate or restamped; quarantined and refused rows stay, visible.
+        CREATE TABLE upload_queue (
+            device_seq INTEGER PRIMARY KEY,
+            entry_id TEXT NOT NULL UNIQUE REFERENCES entries (entry_id),
+            state TEXT NOT NULL CHECK (state IN ('pending', 'quarantined', 'refused')),
+            reason_code TEXT,
+            detail TEXT,
+            updated_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE drafts (
+            draft_id TEXT PRIMARY KEY,
+            journal_id TEXT,
+            sealed_body BLOB NOT NULL,
+            updated_at TEXT NOT NULL
+        ) STRICT;
+        """,
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1}
+LATEST_VERSION = max(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(conn: sqlite3.Connection, *, target: int = LATEST_VERSION) -> int:
+    """Bring the store to ``target`` one step at a time; return the version reached.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``): each step opens its own transaction.
+    """
+    current = schema_version(conn)
+    if current > LATEST_VERSION:
+        raise StoreVersionError(
+            f"store schema version {current} is newer than this app knows ({LATEST_VERSION}); update the app"
+        )
+    if target > LATEST_VERSION or target < current:
+        raise ValueError(f"cannot migrate from {current} to {target} (forward-only, latest {LATEST_VERSION})")
+    for version in range(current + 1, target + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version = {version}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return target

@@ -1,0 +1,36 @@
+"""Test entries for sync: opaque envelopes with canonical JSON content (sync never looks inside).
+
+The patient is the published MedCom test person CPR 2509479989 (MedCom/NSP test data), never a real one.
+"""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID, uuid4
+
+from sync.journal_adapter import EntryEnvelope, Stamp
+
+TEST_CPR = "2509479989"
+DEVICE_SECRET = b"test-device-secret-0123456789abcdef"
+
+
+def canonical(content: dict[str, object]) -> bytes:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def note(
+    *, journal_id: UUID, text: str, hlc: str | None = None, entry_id: UUID | None = None, writer: str = "w1"
+) -> EntryEnvelope:
+    """A note entry; ``hlc`` defaults to a stamp at 2026-11-25 (within any server bound in tests)."""
+    entry_id = entry_id or uuid4()
+    content = canonical(
+        {
+            "entry_id": str(entry_id),
+            "journal_id": str(journal_id),
+            "kind": "note",
+            "kind_version": 1,
+            "payload": {"text": text},
+        }
+    )
+    stamp = hlc or Stamp(1_795_000_000_000, 0, writer).encode()
+    return EntryEnvelope.of(entry_id=entry_id, journal_id=journal_id, hlc=stamp, content=content)
