@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,11 +34,21 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 from sync.crypto import DataKey, KdfParams, KeyWrap, RowCodec, row_aad, unwrap_data_key, wrap_data_key
-from sync.errors import EntryIdReusedError, StoreExistsError, StoreNotFoundError, WrongCredentialsError
-from sync.journal_adapter import EntryEnvelope, Stamp
+from sync.errors import (
+    EntryIdReusedError,
+    ProtocolError,
+    StoreExistsError,
+    StoreNotFoundError,
+    WrongCredentialsError,
+)
+from sync.journal_adapter import EntryEnvelope, Stamp, StampClock
+from sync.protocol import HlcBound, JournalAccess, PushResult, PushResultCode
 from sync.store_schema import LATEST_VERSION, migrate
 
 _BUSY_TIMEOUT_MS = 10_000
+_OFFSET_LOG_SIZE = 100
+_OFFSET_SAMPLES = 8
+_CONFIRMED = frozenset({PushResultCode.ACCEPTED, PushResultCode.DUPLICATE, PushResultCode.RESTAMPED})
 
 
 class QueueState(StrEnum):
@@ -62,6 +73,20 @@ class QueueProblem:
     state: QueueState
     reason_code: str
     detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PushApplied:
+    confirmed: int  # queue rows removed (accepted, duplicate, restamped)
+    kept_with_reason: int  # quarantined or refused, kept visible
+    requeued: int  # put back after a sequence gap
+
+
+@dataclass(frozen=True, slots=True)
+class PullApplied:
+    added: int
+    adopted_stamps: int  # entries held already whose stamp the server changed
+    id_conflicts: int  # entries held under the same id with other content (left as they were)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +384,219 @@ class LocalStore:
             ).fetchall()
         return [QueueProblem(int(r[0]), UUID(r[1]), UUID(r[2]), QueueState(r[3]), r[4], r[5]) for r in rows]
 
+    def apply_push_results(self, *, results: Sequence[PushResult]) -> PushApplied:
+        """Record the server's answer to a pushed batch, in one transaction.
+
+        Accepted, duplicate and restamped entries leave the queue and take the stamp the server holds;
+        quarantined and refused ones stay in the queue with the reason, out of the pending set; a
+        ``sequence_gap`` puts every captured entry from the expected ``device_seq`` on back into the queue
+        (the server lost them, e.g. restored from a backup). Results for entries no longer queued (a
+        replayed answer) change nothing. A result naming another entry than the one queued under its
+        ``device_seq`` raises ``ProtocolError`` and changes nothing.
+        """
+        done = kept = requeued = 0
+        with self._write() as conn:
+            for result in results:
+                row = conn.execute(
+                    "SELECT entry_id FROM entries WHERE device_seq = ?", (result.device_seq,)
+                ).fetchone()
+                if row is None or UUID(row[0]) != result.entry_id:
+                    raise ProtocolError(
+                        f"result for device_seq {result.device_seq} names entry {result.entry_id}, "
+                        "which this store did not send under that number",
+                        field="results.entry_id",
+                    )
+                entry_id = str(result.entry_id)
+                if result.code in _CONFIRMED:
+                    assert result.hlc is not None  # the wire model requires it for these codes
+                    conn.execute("UPDATE entries SET hlc = ? WHERE entry_id = ?", (result.hlc, entry_id))
+                    self._absorb_stamp(conn, Stamp.parse(result.hlc))
+                    done += conn.execute("DELETE FROM upload_queue WHERE entry_id = ?", (entry_id,)).rowcount
+                elif result.code is PushResultCode.SEQUENCE_GAP:
+                    assert result.expected_seq is not None
+                    requeued += self._requeue_from(conn, result.expected_seq)
+                else:
+                    state, reason = (
+                        (QueueState.QUARANTINED, str(result.quarantine_reason))
+                        if result.code is PushResultCode.QUARANTINED
+                        else (QueueState.REFUSED, result.code.value)
+                    )
+                    kept += conn.execute(
+                        "UPDATE upload_queue SET state = ?, reason_code = ?, detail = ?, updated_at = ?"
+                        " WHERE entry_id = ? AND state = 'pending'",
+                        (state.value, reason, result.detail, _now(), entry_id),
+                    ).rowcount
+        return PushApplied(confirmed=done, kept_with_reason=kept, requeued=requeued)
+
+    @staticmethod
+    def _requeue_from(conn: sqlite3.Connection, device_seq: int) -> int:
+        reset = conn.execute(
+            "UPDATE upload_queue SET state = 'pending', reason_code = NULL, detail = NULL, updated_at = ?"
+            " WHERE device_seq >= ? AND state != 'pending'",
+            (_now(), device_seq),
+        ).rowcount
+        added = conn.execute(
+            "INSERT INTO upload_queue (device_seq, entry_id, state, updated_at)"
+            " SELECT device_seq, entry_id, 'pending', ? FROM entries"
+            " WHERE device_seq >= ? AND device_seq NOT IN (SELECT device_seq FROM upload_queue)",
+            (_now(), device_seq),
+        ).rowcount
+        return reset + added
+
+    def enforce_hlc_bound(self, *, bound: HlcBound, server_now_ms: int, physical_ms: int) -> int:
+        """Apply the server's HLC bound: absorb the server's clock, and if this store's stamps run more
+        than ``bound.max_ahead_ms`` ahead of ``server_now_ms``, re-stamp every still-unsent entry from the
+        first such one on (in ``device_seq`` order, so their order is kept) and pull the clock back.
+        Only pending entries are re-stamped: nobody else has seen them. Returns how many were re-stamped.
+        """
+        limit_ms = server_now_ms + bound.max_ahead_ms
+        server_stamp = Stamp.parse(bound.server_hlc)
+        with self._write() as conn:
+            pending = conn.execute(
+                "SELECT e.entry_id, e.hlc FROM upload_queue q JOIN entries e ON e.entry_id = q.entry_id"
+                " WHERE q.state = 'pending' ORDER BY q.device_seq"
+            ).fetchall()
+            first = next((i for i, r in enumerate(pending) if Stamp.parse(r[1]).physical_ms > limit_ms), None)
+            last = self._meta_or_none("hlc_last", conn)
+            if first is None and (last is None or Stamp.parse(last).physical_ms <= limit_ms):
+                self._absorb_stamp(conn, server_stamp)
+                return 0
+            suffix = [r[0] for r in pending[first:]] if first is not None else []
+            # The clock restarts after every stamp that stays: the server's, every entry the server has
+            # confirmed or that was pulled (the server bounded those), and the pending ones before ``first``.
+            kept = [r[1] for r in pending[: len(pending) - len(suffix)]]
+            confirmed_max = conn.execute(
+                "SELECT max(hlc) FROM entries WHERE entry_id NOT IN (SELECT entry_id FROM upload_queue)"
+            ).fetchone()[0]
+            if confirmed_max is not None:
+                kept.append(confirmed_max)
+            floor = max([server_stamp, *(Stamp.parse(h) for h in kept)])
+            clock = StampClock(
+                writer=self.writer_id,
+                last=Stamp(floor.physical_ms, floor.logical, self.writer_id),
+                physical_ms=lambda: min(physical_ms, limit_ms),
+            )
+            for entry_id in suffix:
+                conn.execute(
+                    "UPDATE entries SET hlc = ? WHERE entry_id = ?", (clock.tick().encode(), entry_id)
+                )
+            self._set_meta(conn, "hlc_last", clock.last.encode())
+            return len(suffix)
+
+    def new_stamp(self, *, wall_ms: int | None = None) -> str:
+        """A fresh HLC stamp for an entry about to be captured: after every stamp this store has issued or
+        absorbed, its physical part the device clock corrected by the current offset estimate."""
+        physical = (wall_ms if wall_ms is not None else time.time_ns() // 1_000_000) + round(self.offset_ms())
+        with self._write() as conn:
+            last = self._meta_or_none("hlc_last", conn)
+            clock = StampClock(
+                writer=self.writer_id,
+                last=None if last is None else _as_writer(Stamp.parse(last), self.writer_id),
+                physical_ms=lambda: physical,
+            )
+            stamp = clock.tick()
+            self._set_meta(conn, "hlc_last", stamp.encode())
+        return stamp.encode()
+
+    # ---------------------------------------------------------------------------------------- pull
+
+    def store_pulled(
+        self, *, journal_id: UUID, entries: Sequence[EntryEnvelope], next_cursor: str, watermark: str
+    ) -> PullApplied:
+        """Store pulled entries and the journal's new cursor in ONE transaction: if anything fails, neither
+        the entries nor the cursor are stored, and the next pull asks for the same entries again.
+
+        An entry already held with the same content takes the server's stamp (the server may have
+        re-stamped it); one held with other content is left as it is and counted (the server refused ours).
+        """
+        added = adopted = conflicts = 0
+        with self._write() as conn:
+            for envelope in entries:
+                envelope.verify()
+                if envelope.journal_id != journal_id:
+                    raise ProtocolError(
+                        f"entry {envelope.entry_id} is not in journal {journal_id}", field="entries"
+                    )
+                row = conn.execute(
+                    "SELECT content_hash, hlc FROM entries WHERE entry_id = ?", (str(envelope.entry_id),)
+                ).fetchone()
+                if row is None:
+                    self._insert_entry(conn, envelope, device_seq=None)
+                    added += 1
+                elif row[0] != envelope.content_hash:
+                    conflicts += 1
+                    continue
+                elif row[1] != envelope.hlc:
+                    conn.execute(
+                        "UPDATE entries SET hlc = ? WHERE entry_id = ?",
+                        (envelope.hlc, str(envelope.entry_id)),
+                    )
+                    adopted += 1
+                self._absorb_stamp(conn, Stamp.parse(envelope.hlc))
+            conn.execute(
+                "INSERT INTO journal_cursors (journal_id, cursor, watermark, pulled_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (journal_id) DO UPDATE SET cursor = excluded.cursor,"
+                " watermark = excluded.watermark, pulled_at = excluded.pulled_at",
+                (str(journal_id), next_cursor, watermark, _now()),
+            )
+        return PullApplied(added=added, adopted_stamps=adopted, id_conflicts=conflicts)
+
+    def cursor(self, journal_id: UUID) -> str | None:
+        """The cursor after the last pulled entries of the journal stored here; None: never pulled."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT cursor FROM journal_cursors WHERE journal_id = ?", (str(journal_id),)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def replace_access(self, *, journals: Sequence[JournalAccess]) -> None:
+        """Record the server's current list of journals this device may see."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM journal_access")
+            conn.executemany(
+                "INSERT INTO journal_access (journal_id, granted_at, until) VALUES (?, ?, ?)",
+                [
+                    (
+                        str(j.journal_id),
+                        j.granted_at.isoformat(),
+                        None if j.until is None else j.until.isoformat(),
+                    )
+                    for j in journals
+                ],
+            )
+
+    def accessible_journals(self) -> list[UUID]:
+        with self._lock:
+            return [
+                UUID(r[0]) for r in self._conn.execute("SELECT journal_id FROM journal_access ORDER BY 1")
+            ]
+
+    # -------------------------------------------------------------------------------------- clocks
+
+    def record_offset(self, *, offset_ms: float, rtt_ms: float) -> None:
+        """Log one offset estimate; the log keeps the latest ``_OFFSET_LOG_SIZE`` rows."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO clock_offsets (measured_at, offset_ms, rtt_ms) VALUES (?, ?, ?)",
+                (_now(), offset_ms, rtt_ms),
+            )
+            conn.execute(
+                "DELETE FROM clock_offsets WHERE id <= (SELECT max(id) FROM clock_offsets) - ?",
+                (_OFFSET_LOG_SIZE,),
+            )
+
+    def offset_ms(self) -> float:
+        """The current estimate of (server clock - device clock) in ms: of the latest few samples, the one
+        with the shortest round trip (the least queueing delay, so the least error, as NTP does); 0 when
+        the device has never synced."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT offset_ms FROM (SELECT offset_ms, rtt_ms FROM clock_offsets ORDER BY id DESC LIMIT ?)"
+                " ORDER BY rtt_ms LIMIT 1",
+                (_OFFSET_SAMPLES,),
+            ).fetchone()
+        return 0.0 if row is None else float(row[0])
+
     # -------------------------------------------------------------------------------------- drafts
 
     def save_draft(self, *, draft_id: UUID, journal_id: UUID | None, text: str) -> None:
@@ -431,3 +669,8 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _as_writer(stamp: Stamp, writer: str) -> Stamp:
+    """The same instant and counter under this store's writer id (the clock continues from it)."""
+    return Stamp(stamp.physical_ms, stamp.logical, writer)

@@ -73,7 +73,38 @@ def _migrate_1(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1}
+def _migrate_2(conn: sqlite3.Connection) -> None:
+    """Sync-down and clocks: per-journal pull cursors, the access list, the clock-offset log."""
+    _run(
+        conn,
+        """
+        -- The server-assigned cursor after the last pulled entries of each journal, written in the same
+        -- transaction as those entries (never ahead of what is stored).
+        CREATE TABLE journal_cursors (
+            journal_id TEXT PRIMARY KEY,
+            cursor TEXT NOT NULL,
+            watermark TEXT NOT NULL,
+            pulled_at TEXT NOT NULL
+        ) STRICT;
+        -- The journals this device may see, as last reported by the server.
+        CREATE TABLE journal_access (
+            journal_id TEXT PRIMARY KEY,
+            granted_at TEXT NOT NULL,
+            until TEXT
+        ) STRICT;
+        -- One row per sync exchange: the device clock's estimated offset from the server's.
+        CREATE TABLE clock_offsets (
+            id INTEGER PRIMARY KEY,
+            measured_at TEXT NOT NULL,
+            offset_ms REAL NOT NULL,
+            rtt_ms REAL NOT NULL
+        ) STRICT;
+        CREATE INDEX upload_queue_by_state ON upload_queue (state, device_seq);
+        """,
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1, 2: _migrate_2}
 LATEST_VERSION = max(MIGRATIONS)
 
 

@@ -8,10 +8,15 @@ from __future__ import annotations
 import json
 from uuid import UUID, uuid4
 
+from sync.crypto import KdfParams
 from sync.journal_adapter import EntryEnvelope, Stamp
 
 TEST_CPR = "2509479989"
 DEVICE_SECRET = b"test-device-secret-0123456789abcdef"
+# Argon2id at its cheapest: the tests check behaviour, not resistance to guessing.
+TEST_KDF = KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
+TEST_USER = "medic-1"
+TEST_PIN = "1357"
 
 
 def canonical(content: dict[str, object]) -> bytes:

@@ -1,0 +1,36 @@
+"""Fixtures for the sync tests: a fresh unlocked store with cheap key derivation (tests only)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+
+from sync.store import LocalStore
+from tests.sync.factories import DEVICE_SECRET, TEST_KDF, TEST_PIN, TEST_USER
+
+
+@pytest.fixture
+def device_id() -> UUID:
+    return uuid4()
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "tablet.ppjstore"
+
+
+@pytest.fixture
+def store(store_path: Path, device_id: UUID) -> Iterator[LocalStore]:
+    opened = LocalStore.create(
+        path=store_path,
+        device_id=device_id,
+        user_id=TEST_USER,
+        secret=TEST_PIN,
+        device_secret=DEVICE_SECRET,
+        kdf=TEST_KDF,
+    )
+    yield opened
+    opened.close()
