@@ -31,16 +31,17 @@ class Fault(Enum):
 
 @dataclass
 class FaultyNetwork:
-    """A handler for ``httpx2.MockTransport``: applies the next queued fault to each request."""
+    """A handler for ``httpx2.MockTransport``: applies the next fault planned for a request's path."""
 
     server: FakeSyncServer
-    faults: deque[Fault] = field(default_factory=deque)
+    faults: dict[str, deque[Fault]] = field(default_factory=dict)
     delayed: list[httpx2.Request] = field(default_factory=list)
     requests: list[httpx2.Request] = field(default_factory=list)
 
     def handle(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(request)
-        fault = self.faults.popleft() if self.faults else Fault.NONE
+        planned = self.faults.get(request.url.path)
+        fault = planned.popleft() if planned else Fault.NONE
         if fault is not Fault.DELAY:
             self.deliver_delayed()
         if fault is Fault.DROP_REQUEST:
@@ -57,6 +58,10 @@ class FaultyNetwork:
         if fault is Fault.GARBAGE:
             return httpx2.Response(200, content=b"<html>Log in to the hotel Wi-Fi</html>")
         return response
+
+    def plan(self, path: str, *faults: Fault) -> None:
+        """Faults for the next requests to ``path``, in order; later requests go through."""
+        self.faults.setdefault(path, deque()).extend(faults)
 
     def deliver_delayed(self) -> None:
         while self.delayed:

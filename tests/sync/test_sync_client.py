@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import deque
 from datetime import timedelta
 from uuid import UUID
 
@@ -15,7 +14,15 @@ from sync.backoff import Backoff
 from sync.client import sync_with_retries
 from sync.errors import SyncRefusedError, TransientSyncError
 from sync.journal_adapter import Stamp
-from sync.protocol import PUSH_PATH, ErrorBody, ErrorCode, PushRequest, QuarantineReason, WireEntry
+from sync.protocol import (
+    ACCESS_PATH,
+    PUSH_PATH,
+    ErrorBody,
+    ErrorCode,
+    PushRequest,
+    QuarantineReason,
+    WireEntry,
+)
 from sync.store import LocalStore, QueueState
 from tests.sync.client_harness import DeviceClock, Fault, FaultyNetwork, decompressed, make_client
 from tests.sync.factories import note
@@ -80,7 +87,7 @@ def test_a_failed_push_keeps_every_entry_queued(
 ) -> None:
     ids = [capture(store, f"e{n}") for n in range(3)]
     client = make_client(store, network)
-    network.faults.extend([Fault.NONE, fault])  # access list fine, then the push fails
+    network.plan(PUSH_PATH, fault)
     with pytest.raises(TransientSyncError):
         client.sync_once()
     assert store.pending_count() == 3
@@ -125,7 +132,7 @@ def test_after_a_lost_answer_only_that_batch_is_sent_again_and_stored_once(
 ) -> None:
     ids = [capture(store, f"e{n}") for n in range(6)]
     client = make_client(store, network, batch_entries=2)
-    network.faults.extend([Fault.NONE, Fault.DROP_RESPONSE])  # access ok; first push applied, answer lost
+    network.plan(PUSH_PATH, Fault.DROP_RESPONSE)  # the first batch is applied, its answer lost
     with pytest.raises(TransientSyncError):
         client.sync_once()
     client.sync_once()
@@ -140,7 +147,7 @@ def test_a_restarted_client_resends_at_most_the_batch_in_flight(
     store: LocalStore, server: FakeSyncServer, network: FaultyNetwork
 ) -> None:
     ids = [capture(store, f"e{n}") for n in range(5)]
-    network.faults.extend([Fault.NONE, Fault.NONE, Fault.DROP_RESPONSE])  # the 2nd batch's answer is lost
+    network.plan(PUSH_PATH, Fault.NONE, Fault.DROP_RESPONSE)  # the 2nd batch's answer is lost
     with pytest.raises(TransientSyncError):
         make_client(store, network, batch_entries=2).sync_once()
     # The process dies; a new one opens the store over a new connection.
@@ -156,7 +163,7 @@ def test_duplicated_and_delayed_requests_store_nothing_twice(
     store: LocalStore, server: FakeSyncServer, network: FaultyNetwork
 ) -> None:
     ids = [capture(store, f"e{n}") for n in range(4)]
-    network.faults.extend([Fault.NONE, Fault.DUPLICATE, Fault.DELAY])
+    network.plan(PUSH_PATH, Fault.DUPLICATE, Fault.DELAY)
     make_client(store, network, batch_entries=2).sync_once()
     network.deliver_delayed()
     assert server.logs[JOURNAL] == ids
@@ -285,9 +292,9 @@ def test_retries_back_off_with_jitter_and_honour_retry_after(
     store: LocalStore, server: FakeSyncServer
 ) -> None:
     capture(store, "eventually")
-    network = FaultyNetwork(
-        server=server, faults=deque([Fault.DROP_REQUEST, Fault.SERVER_ERROR, Fault.DROP_REQUEST])
-    )
+    network = FaultyNetwork(server=server)
+    network.plan(ACCESS_PATH, Fault.DROP_REQUEST, Fault.SERVER_ERROR)
+    network.plan(PUSH_PATH, Fault.DROP_REQUEST)
     slept: list[float] = []
 
     def sleep(seconds: float) -> bool:
