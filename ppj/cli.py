@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ppj import bench
+from ppj.bench import sync_store as _sync_store  # noqa: F401  (registers ``ppj bench sync-store``)
 
 app = typer.Typer(
     name="ppj",
