@@ -8,7 +8,8 @@ WIRING POINT (wave 2): when ``journal`` is on main, replace the bodies below by 
 
 * ``EntryEnvelope.from_entry`` / ``to_entry`` — convert from/to ``journal``'s entry envelope, using its
   canonical JSON encoding (with ``hlc`` left out of the content) and its content hash;
-* ``content_hash`` — ``journal``'s content hash, if it defines one with another prefix or algorithm;
+* ``content_hash`` — equals ``journal.entry.Entry.content_hash()`` when ``content`` is the canonical JSON
+  of ``Entry.content_dict()`` (sorted keys, no spaces, UTF-8, ``ensure_ascii=False``); keep one of them;
 * ``Stamp``/``StampClock`` — ``journal.hlc.Hlc``/``HybridClock``, whose string form
   ``PPPPPPPPPPPPPPP.LLLLLLLLLL.writer`` (15-digit ms, 10-digit counter) these mirror exactly.
 
@@ -30,12 +31,13 @@ _MS_DIGITS = 15
 _COUNTER_DIGITS = 10
 STAMP_PATTERN = rf"^\d{{{_MS_DIGITS}}}\.\d{{{_COUNTER_DIGITS}}}\.[A-Za-z0-9][A-Za-z0-9._:@/-]{{0,127}}$"
 _STAMP_RE = re.compile(rf"^(\d{{{_MS_DIGITS}}})\.(\d{{{_COUNTER_DIGITS}}})\.(.+)$")
-CONTENT_HASH_PATTERN = r"^sha256:[0-9a-f]{64}$"
+CONTENT_HASH_PATTERN = r"^[0-9a-f]{64}$"
 
 
 def content_hash(content: bytes) -> str:
-    """The hash that identifies an entry's content: ``sha256:`` and 64 hex digits of the canonical bytes."""
-    return "sha256:" + hashlib.sha256(content).hexdigest()
+    """The hash that identifies an entry's content: SHA-256 of the canonical bytes, 64 lowercase hex digits
+    (what ``journal.entry.Entry.content_hash`` computes over the same canonical JSON)."""
+    return hashlib.sha256(content).hexdigest()
 
 
 @dataclass(frozen=True, order=True, slots=True)

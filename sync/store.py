@@ -258,8 +258,10 @@ class LocalStore:
 
     @property
     def writer_id(self) -> str:
-        """The HLC writer id of this store: its incarnation."""
-        return str(self.incarnation_id)
+        """The HLC writer id of this store: the device id (``journal.writer.JournalWriter`` requires the
+        clock's writer to be the device id). A reinstalled tablet keeps it; its clock restarts above every
+        stamp it pulls, and ties between incarnations are broken by entry id in the fold."""
+        return str(self.device_id)
 
     def capture(self, *, envelope: EntryEnvelope) -> int:
         """Store a new entry and queue it for upload, in one transaction; return its ``device_seq``.

@@ -74,7 +74,12 @@ def _migrate_1(conn: sqlite3.Connection) -> None:
 
 
 def _migrate_2(conn: sqlite3.Connection) -> None:
-    """Sync-down and clocks: per-journal pull cursors, the access list, the clock-offset log."""
+    """Sync-down and clocks: per-journal pull cursors, the access list, the clock-offset log. And one
+    data change: version 1 wrote content hashes as ``sha256:<hex>``; from version 2 they are the bare
+    64-hex form ``journal`` computes, so stored and pulled hashes compare equal."""
+    conn.execute(
+        "UPDATE entries SET content_hash = substr(content_hash, 8) WHERE content_hash LIKE 'sha256:%'"
+    )
     _run(
         conn,
         """

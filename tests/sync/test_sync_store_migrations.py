@@ -47,6 +47,15 @@ def test_a_v1_store_upgrades_to_the_latest_version_keeping_identity_queue_and_dr
     assert upgraded.draft(v1.FIXTURE_DRAFT) == v1.FIXTURE_DRAFT_TEXT
 
 
+def test_the_upgrade_rewrites_v1_prefixed_content_hashes_to_the_journal_form(upgraded: LocalStore) -> None:
+    with sqlite3.connect(v1.FIXTURE_PATH) as old:
+        assert all(h.startswith("sha256:") for (h,) in old.execute("SELECT content_hash FROM entries"))
+    for entry_id in v1.FIXTURE_ENTRY_IDS:
+        envelope = upgraded.entry(entry_id)
+        assert envelope is not None and len(envelope.content_hash) == 64
+        envelope.verify()  # the hash matches the content again
+
+
 def test_an_upgraded_store_carries_on_where_it_left_off(upgraded: LocalStore) -> None:
     # device_seq continues after the old entries; the clock after the old stamps.
     stamp = upgraded.new_stamp(wall_ms=0)
