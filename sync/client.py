@@ -38,6 +38,7 @@ from sync.protocol import (
     PUSH_PATH,
     AccessResponse,
     ErrorBody,
+    ErrorCode,
     PullRequest,
     PullResponse,
     PushItem,
@@ -196,7 +197,18 @@ class SyncClient:
             request = PullRequest(
                 device_id=self._store.device_id, journal_id=journal_id, after=after, limit=self._pull_limit
             )
-            response, timing = self._exchange("POST", PULL_PATH, request, PullResponse)
+            try:
+                response, timing = self._exchange("POST", PULL_PATH, request, PullResponse)
+            except SyncRefusedError as exc:
+                if exc.code != ErrorCode.UNKNOWN_CURSOR.value or after is None:
+                    raise
+                # The server no longer knows our cursor (e.g. restored, or re-partitioned): pull the
+                # journal again from the start; entries held already are recognised by id.
+                log.warning(
+                    "journal %s: cursor %r unknown to the server; pulling from the start", journal_id, after
+                )
+                self._store.forget_cursor(journal_id)
+                continue
             if response.journal_id != journal_id:
                 raise ProtocolError("pull answer is for another journal", field="journal_id")
             applied = self._store.store_pulled(

@@ -551,6 +551,11 @@ class LocalStore:
             ).fetchone()
         return None if row is None else str(row[0])
 
+    def forget_cursor(self, journal_id: UUID) -> None:
+        """Drop the journal's cursor, so the next pull starts from the beginning."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM journal_cursors WHERE journal_id = ?", (str(journal_id),))
+
     def replace_access(self, *, journals: Sequence[JournalAccess]) -> None:
         """Record the server's current list of journals this device may see."""
         with self._write() as conn:

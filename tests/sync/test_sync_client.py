@@ -262,6 +262,20 @@ def test_pull_pages_until_the_watermark_and_never_skips_a_late_commit(
     assert len(held) == 5 and set(held) == set(server.logs[JOURNAL])
 
 
+def test_a_cursor_the_server_does_not_know_restarts_the_journal_from_the_beginning(
+    store: LocalStore, server: FakeSyncServer, network: FaultyNetwork
+) -> None:
+    entries = [note(journal_id=JOURNAL, text=f"n{n}", writer="other") for n in range(3)]
+    for entry in entries[:2]:
+        server.write_as_other_writer(entry)
+    client = make_client(store, network)
+    client.pull_journal(JOURNAL)
+    store.store_pulled(journal_id=JOURNAL, entries=[], next_cursor="not-issued-by-this-server", watermark="x")
+    server.write_as_other_writer(entries[2])
+    assert client.pull_journal(JOURNAL) == 1
+    assert {e.entry_id for e in store.journal_entries(JOURNAL)} == {e.entry_id for e in entries}
+
+
 def test_a_pull_of_a_journal_without_access_is_refused(store: LocalStore, network: FaultyNetwork) -> None:
     with pytest.raises(SyncRefusedError) as refused:
         make_client(store, network).pull_journal(UUID("0196b4a0-0000-7000-8000-0000000000dd"))
