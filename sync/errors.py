@@ -9,7 +9,7 @@
     │   ├── StoreVersionError       the store file was written by a newer app (schema version unknown)
     │   ├── StoreNotFoundError      opening a store file that does not exist
     │   ├── StoreExistsError        creating a store where a file already exists
-    │   └── EntryIdReusedError      capture of an entry_id the store holds with different content
+    │   └── EntryIdReusedError      capture of an entry_id the store holds (other content, or pulled)
     ├── ProtocolError               a message does not follow the sync protocol (malformed, wrong version)
     ├── TransientSyncError          the exchange failed in a way worth retrying (network, 5xx, 429, garbage)
     └── SyncRefusedError            the server answered with a 4xx error body; retrying will not help
@@ -53,11 +53,12 @@ class StoreExistsError(StoreError):
 
 
 class EntryIdReusedError(StoreError):
-    """Raised when capturing an entry whose id the store already holds with different content."""
+    """Raised when capturing an entry whose id the store already holds with different content, or holds
+    as an entry pulled from the server (never captured here)."""
 
     def __init__(self, entry_id: UUID) -> None:
         self.entry_id = entry_id
-        super().__init__(f"entry_id {entry_id} is already stored with different content")
+        super().__init__(f"entry_id {entry_id} is already stored with other content or as a pulled entry")
 
 
 class ProtocolError(SyncError):
