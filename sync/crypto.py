@@ -70,8 +70,9 @@ class DataKey:
         return nonce + self._aead.encrypt(nonce, plaintext, aad)
 
     def open(self, *, aad: bytes, sealed: bytes) -> bytes:
+        view = memoryview(sealed)  # slices without copying the ciphertext
         try:
-            return self._aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], aad)
+            return self._aead.decrypt(view[:_NONCE_BYTES], view[_NONCE_BYTES:], aad)
         except InvalidTag:
             raise TamperedDataError(
                 "a stored row failed authentication (changed, moved or corrupt)"
