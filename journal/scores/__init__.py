@@ -16,9 +16,9 @@ Public API::
     score_pass(*, table_version, loc_questions_abnormal, gaze_abnormal, arm_weakness) -> PassResult
     table(score, version) -> ScoreTable          TABLES, TABLE_FINGERPRINTS, CURRENT_TABLE_VERSIONS
 
-Modules: ``errors`` (the exception tree), ``vocabulary`` (enums), ``numeric_bands`` and ``table_schema``
-(the table file format), ``registry`` (loading and lookup), ``results`` (shared result parts), and one
-module per score.
+Modules: ``errors`` (the exception tree), ``vocabulary`` (enums), ``numeric_bands`` and
+``table_schema`` (the table file format), ``lookups`` (what a table compiles to for fast scoring),
+``registry`` (loading and lookup), ``results`` (shared result parts), and one module per score.
 """
 
 from journal.scores.errors import (
@@ -38,9 +38,9 @@ from journal.scores.registry import (
     table,
     versions_of,
 )
-from journal.scores.results import ParameterPoints, TableRef
+from journal.scores.results import ParameterPoints
 from journal.scores.stroke_pass import PassResult, score_pass
-from journal.scores.table_schema import GcsTable, News2Table, PassTable, ScoreTable, ToksTable
+from journal.scores.table_schema import GcsTable, News2Table, PassTable, ScoreTable, TableRef, ToksTable
 from journal.scores.toks import ToksResult, score_toks
 from journal.scores.vocabulary import (
     Acvpu,

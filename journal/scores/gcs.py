@@ -11,14 +11,13 @@ A component not recorded at all gives a ``PARTIAL`` result, displayed with "?" i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from journal.scores.errors import ScoreInputError
 from journal.scores.registry import typed_table
-from journal.scores.results import TableRef
-from journal.scores.table_schema import GcsTable
+from journal.scores.results import memoised
+from journal.scores.table_schema import GcsTable, TableRef
 from journal.scores.vocabulary import (
     GcsEyeQualifier,
     GcsMotorQualifier,
@@ -34,8 +33,7 @@ GcsMotor = int | GcsMotorQualifier
 Q = TypeVar("Q", GcsEyeQualifier, GcsVerbalQualifier, GcsMotorQualifier)
 
 
-@dataclass(frozen=True, slots=True)
-class GcsResult:
+class GcsResult(NamedTuple):
     """One GCS derivation. ``total`` exists only when ``status`` is COMPLETE. ``components`` is the
     display of each component in E, V, M order (``"E3"``, ``"VT"``, ``"M?"`` when not recorded)."""
 
@@ -51,6 +49,7 @@ class GcsResult:
     display: str
 
 
+@memoised
 def score_gcs(
     *,
     table_version: str,
@@ -72,7 +71,7 @@ def score_gcs(
         f"{part.name} {part.value} ({part.meaning})" for part in parts if isinstance(part.value, str)
     ]
     numbers = [part.value for part in parts if isinstance(part.value, int)]
-    ref = TableRef.of(table)
+    ref = table.ref
     if missing:
         status, total = ScoreStatus.PARTIAL, None
         reason = "not recorded: " + ", ".join(missing)
@@ -98,8 +97,7 @@ def score_gcs(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Component:
+class _Component(NamedTuple):
     name: str
     letter: str
     value: int | StrEnum | None

@@ -16,14 +16,14 @@ Rules, each enforced here and tested at its boundaries:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from journal.scores.errors import ScoreInputError
 from journal.scores.inputs import optional_age, optional_bool, optional_member
-from journal.scores.numeric_bands import NumericParameter
+from journal.scores.lookups import BandLookup
 from journal.scores.registry import typed_table
-from journal.scores.results import ParameterPoints, TableRef, partial_summary, tally
-from journal.scores.table_schema import News2Table
+from journal.scores.results import ParameterPoints, memoised, partial_summary, tally
+from journal.scores.table_schema import News2Table, TableRef
 from journal.scores.vocabulary import (
     Acvpu,
     InspiredOxygen,
@@ -52,9 +52,11 @@ RISK_LABELS: dict[News2Risk, str] = {
     News2Risk.HIGH: "high risk",
 }
 
+_PARAMETERS = tuple((parameter, parameter.value) for parameter in News2Parameter)
+"""(parameter, input field name) in chart order; the names are precomputed for speed."""
 
-@dataclass(frozen=True, slots=True)
-class News2Result:
+
+class News2Result(NamedTuple):
     """One NEWS2 derivation. ``total``, ``risk`` and ``response`` exist only when ``status`` is COMPLETE;
     ``partial_sum`` only when PARTIAL (a lower bound, never the score); ``red_score`` is known whenever
     something was scored (one 3 among the parameters present is a fact even if others are missing)."""
@@ -78,6 +80,7 @@ class News2Result:
         return next((item.points for item in self.scored if item.parameter is parameter), None)
 
 
+@memoised
 def score_news2(
     *,
     table_version: str,
@@ -102,7 +105,7 @@ def score_news2(
     acvpu = optional_member("consciousness", consciousness, Acvpu)
     age = optional_age("age_years", age_years)
     is_pregnant = optional_bool("pregnant", pregnant)
-    ref = TableRef.of(table)
+    ref = table.ref
 
     reasons = _not_applicable_reasons(table, age, is_pregnant)
     if reasons:
@@ -124,50 +127,33 @@ def score_news2(
             display=f"NEWS2 not applicable — {reason}",
         )
 
-    spo2_parameter: NumericParameter | None = table.spo2_scale_1
+    spo2_lookup: BandLookup | None = table.spo2_scale_1.lookup
     if spo2_scale is Spo2Scale.SCALE_2:
-        spo2_parameter = {
-            InspiredOxygen.AIR: table.spo2_scale_2_on_air,
-            InspiredOxygen.OXYGEN: table.spo2_scale_2_on_oxygen,
-            None: None,
-        }[oxygen]
-
-    def points(parameter: News2Parameter, value: float | str) -> int | None:
-        match parameter:
-            case News2Parameter.RESPIRATION_RATE:
-                return table.respiration_rate.points_for(value, field=parameter.value)
-            case News2Parameter.SPO2:
-                if spo2_parameter is None:
-                    return None  # scale 2 cannot be scored without knowing air or oxygen
-                return spo2_parameter.points_for(value, field=parameter.value)
-            case News2Parameter.INSPIRED_OXYGEN:
-                return None if oxygen is None else table.inspired_oxygen[oxygen]
-            case News2Parameter.SYSTOLIC_BP:
-                return table.systolic_bp.points_for(value, field=parameter.value)
-            case News2Parameter.PULSE:
-                return table.pulse.points_for(value, field=parameter.value)
-            case News2Parameter.CONSCIOUSNESS:
-                return None if acvpu is None else table.consciousness[acvpu]
-            case News2Parameter.TEMPERATURE:
-                return table.temperature_c.points_for(value, field=parameter.value)
-
+        # Scale 2 scores 93 % and above differently on air and on oxygen: unknown oxygen, no SpO2 points.
+        spo2_lookup = (
+            None
+            if oxygen is None
+            else table.spo2_scale_2_on_oxygen.lookup
+            if oxygen is InspiredOxygen.OXYGEN
+            else table.spo2_scale_2_on_air.lookup
+        )
     result = tally(
-        tuple(News2Parameter),
-        {
-            News2Parameter.RESPIRATION_RATE: respiration_rate,
-            News2Parameter.SPO2: spo2,
-            News2Parameter.INSPIRED_OXYGEN: oxygen,
-            News2Parameter.SYSTOLIC_BP: systolic_bp,
-            News2Parameter.PULSE: pulse,
-            News2Parameter.CONSCIOUSNESS: acvpu,
-            News2Parameter.TEMPERATURE: temperature_c,
-        },
-        points,
+        _PARAMETERS,
+        (respiration_rate, spo2, oxygen, systolic_bp, pulse, acvpu, temperature_c),
+        (
+            table.respiration_rate.lookup,
+            spo2_lookup,
+            table.inspired_oxygen_lookup,
+            table.systolic_bp.lookup,
+            table.pulse.lookup,
+            table.consciousness_lookup,
+            table.temperature_c.lookup,
+        ),
     )
     caveats = _applicability_caveats(table, age, is_pregnant)
     if spo2_scale is Spo2Scale.SCALE_2 and oxygen is None and spo2 is not None:
         caveats += ("SpO2 on scale 2 is scored only when air or oxygen is recorded",)
-    red_score = result.any_scoring_at_least(table.red_score_points)
+    red_score = result.highest_points >= table.red_score_points
     scale_note = " (SpO2 scale 2)" if spo2_scale is Spo2Scale.SCALE_2 else ""
 
     if result.total is None:

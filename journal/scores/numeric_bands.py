@@ -6,22 +6,18 @@ in a source is written as ``max: 7`` at resolution 1. Validation guarantees the 
 domain: the first is open below, the last open above, and each starts one resolution step after the
 previous one ends, so no reading falls into a gap or into two bands.
 
-Scoring must cost microseconds (the fold re-derives every score of a 2,000-entry journal), so each
-parameter compiles, once at load, a tuple with the points of every step of its domain; a lookup is a
-subtraction and an index.
-
-Inputs finer than the resolution (a monitor's 38.05 °C) are rounded half-up to the resolution, the way
-the reading would be displayed, before the lookup.
+Each parameter compiles, once at load, a :class:`~journal.scores.lookups.BandLookup` with the points of
+every step of its domain (see there for the rounding of readings finer than the resolution).
 """
 
 from __future__ import annotations
 
-import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from functools import cached_property
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from journal.scores.errors import ScoreInputError
+from journal.scores.lookups import BandLookup
 
 _ONE = Decimal(1)
 
@@ -64,10 +60,6 @@ class NumericParameter(BaseModel):
     domain: NumericDomain
     bands: tuple[NumericBand, ...] = Field(min_length=1)
 
-    _points_by_step: tuple[int, ...] = PrivateAttr()
-    _first_step: int = PrivateAttr()
-    _integer_steps: bool = PrivateAttr()
-
     @model_validator(mode="after")
     def _bands_tile_the_domain(self) -> NumericParameter:
         res = self.domain.resolution
@@ -96,10 +88,12 @@ class NumericParameter(BaseModel):
             last.min is not None and last.min > self.domain.max
         ):
             raise ValueError("a band lies wholly outside the domain")
-        self._compile()
+        self.lookup  # noqa: B018  compile now, so a table that loads can always score
         return self
 
-    def _compile(self) -> None:
+    @cached_property
+    def lookup(self) -> BandLookup:
+        """The compiled lookup (built once; the validator builds it at load)."""
         res = self.domain.resolution
         first_step = int(self.domain.min / res)
         last_step = int(self.domain.max / res)
@@ -110,9 +104,12 @@ class NumericParameter(BaseModel):
             while (upper := self.bands[band_index].max) is not None and value > upper:
                 band_index += 1
             points.append(self.bands[band_index].points)
-        self._points_by_step = tuple(points)
-        self._first_step = first_step
-        self._integer_steps = res == _ONE
+        return BandLookup(
+            first_step=first_step,
+            points_by_step=tuple(points),
+            resolution=res,
+            out_of_range=f"is outside the plausible range {self.domain.min}–{self.domain.max} {self.unit}",
+        )
 
     @property
     def max_points(self) -> int:
@@ -120,23 +117,7 @@ class NumericParameter(BaseModel):
 
     def points_for(self, value: object, *, field: str) -> int:
         """The points for ``value``; raises ScoreInputError naming ``field`` for a value it cannot score."""
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScoreInputError(field, value, "is not a number")
-        if type(value) is int and self._integer_steps:
-            step = value
-        else:
-            if not math.isfinite(value):
-                raise ScoreInputError(field, value, "is not a finite number")
-            scaled = Decimal(repr(value)) / self.domain.resolution
-            step = int(scaled.quantize(_ONE, rounding=ROUND_HALF_UP))
-        index = step - self._first_step
-        if not 0 <= index < len(self._points_by_step):
-            raise ScoreInputError(
-                field,
-                value,
-                f"is outside the plausible range {self.domain.min}–{self.domain.max} {self.unit}",
-            )
-        return self._points_by_step[index]
+        return self.lookup.points_for(value, field=field)
 
 
 def _is_step(value: Decimal, resolution: Decimal) -> bool:

@@ -1,46 +1,51 @@
 """Building blocks shared by the result objects of every score.
 
-Results are frozen dataclasses made fresh on every call: a score is derived from the journal, never
-stored as truth. Every result names the table it was computed with (:class:`TableRef`), so a displayed
-score can always be traced to its versioned, cited table, and an unverified table can never look
-verified.
+A score is derived from the journal, never stored as truth: results are immutable values computed from
+the inputs and the versioned table (and remembered by their inputs, see :func:`memoised`). Every
+result names the table it was computed with (:class:`~journal.scores.table_schema.TableRef`), so a
+displayed score can always be traced to its versioned, cited table, and an unverified table can never
+look verified.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Generic, TypeVar
+from functools import lru_cache
+from typing import Generic, NamedTuple, ParamSpec, TypeVar, cast
 
-from journal.scores.table_schema import TableHeader
+from journal.scores.lookups import PointsLookup
 
 P = TypeVar("P", bound=StrEnum)
+Params = ParamSpec("Params")
+R = TypeVar("R")
+
+MEMO_SIZE = 16_384
+"""Distinct input sets remembered per score; a large journal has a few hundred vital sets."""
 
 
-@dataclass(frozen=True, slots=True)
-class TableRef:
-    """The table a result was computed with."""
-
-    id: str
-    version: str
-    verified: bool
-    verification_note: str | None
-    region: str | None
-
-    @classmethod
-    def of(cls, table: TableHeader) -> TableRef:
-        return cls(
-            id=table.id,
-            version=table.version,
-            verified=table.verified,
-            verification_note=table.verification_note,
-            region=table.region,
-        )
+def memoised(function: Callable[Params, R]) -> Callable[Params, R]:
+    """Remember results by their exact inputs. The fold re-derives every score of a journal on each
+    change, and nearly all inputs are the same as last time. This is safe because a result is an
+    immutable NamedTuple of immutable values and the tables never change after import; ``typed=True``
+    keeps ``True`` apart from ``1`` and ``37`` from ``37.0``, so a bad input is refused every time."""
+    remembering = lru_cache(maxsize=MEMO_SIZE, typed=True)(function)
+    _memos.append(remembering.cache_clear)
+    # lru_cache types its wrapper as taking any Hashable arguments; the wrapper keeps ``function``'s
+    # signature, so the cast only restores what the caller is checked against.
+    return cast(Callable[Params, R], remembering)
 
 
-@dataclass(frozen=True, slots=True)
-class ParameterPoints(Generic[P]):
+_memos: list[Callable[[], None]] = []
+
+
+def forget_memoised_results() -> None:
+    """Empty every score's memo (for benchmarks that measure a cold start)."""
+    for clear in _memos:
+        clear()
+
+
+class ParameterPoints(NamedTuple, Generic[P]):
     """The points one parameter scored, with the value they were scored from."""
 
     parameter: P
@@ -48,47 +53,42 @@ class ParameterPoints(Generic[P]):
     points: int
 
 
-@dataclass(frozen=True, slots=True)
-class Tally(Generic[P]):
+class Tally(NamedTuple, Generic[P]):
     """The parameters scored and those missing. ``total`` exists only when nothing is missing: a sum over
     some parameters is a lower bound (``partial_sum``), never the score."""
 
     scored: tuple[ParameterPoints[P], ...]
     missing: tuple[P, ...]
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing
-
-    @property
-    def partial_sum(self) -> int:
-        return sum(item.points for item in self.scored)
+    partial_sum: int
+    highest_points: int
 
     @property
     def total(self) -> int | None:
-        return self.partial_sum if self.complete else None
-
-    def any_scoring_at_least(self, points: int) -> bool:
-        return any(item.points >= points for item in self.scored)
+        return None if self.missing else self.partial_sum
 
 
 def tally(
-    order: Sequence[P],
-    values: dict[P, float | str | None],
-    score: Callable[[P, float | str], int | None],
+    parameters: Sequence[tuple[P, str]],
+    values: Sequence[float | str | None],
+    lookups: Sequence[PointsLookup | None],
 ) -> Tally[P]:
-    """Score each parameter of ``order`` whose value is present. ``score`` returns None when the
-    parameter cannot be scored from the inputs given (it is then listed as missing)."""
+    """Score each (parameter, field name) with its value and lookup, all three in the same order. A
+    parameter is missing when its value is None, or its lookup is None (it cannot be scored from the
+    other inputs given, e.g. SpO2 scale 2 without air or oxygen)."""
     scored: list[ParameterPoints[P]] = []
     missing: list[P] = []
-    for parameter in order:
-        value = values[parameter]
-        points = None if value is None else score(parameter, value)
-        if value is None or points is None:
+    partial_sum = highest = 0
+    for (parameter, field), value, lookup in zip(parameters, values, lookups, strict=True):
+        if value is None or lookup is None:
             missing.append(parameter)
-        else:
-            scored.append(ParameterPoints(parameter=parameter, value=value, points=points))
-    return Tally(scored=tuple(scored), missing=tuple(missing))
+            continue
+        points = lookup.points_for(value, field=field)
+        scored.append(ParameterPoints(parameter, value, points))
+        partial_sum += points
+        highest = max(highest, points)
+    return Tally(
+        scored=tuple(scored), missing=tuple(missing), partial_sum=partial_sum, highest_points=highest
+    )
 
 
 def partial_summary(score_name: str, labels: dict[P, str], result: Tally[P], parameter_count: int) -> str:

@@ -10,17 +10,16 @@ and two normal items cannot — and is None when the missing item could change i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from journal.scores.inputs import optional_bool
 from journal.scores.registry import typed_table
-from journal.scores.results import TableRef
-from journal.scores.table_schema import PassTable
+from journal.scores.results import memoised
+from journal.scores.table_schema import PassTable, TableRef
 from journal.scores.vocabulary import PassItem, ScoreName, ScoreStatus, UiColour
 
 
-@dataclass(frozen=True, slots=True)
-class PassResult:
+class PassResult(NamedTuple):
     """One PASS derivation. ``findings`` maps each item to abnormal (True), normal (False) or not
     recorded (None). ``total`` exists only when COMPLETE; ``lvo_suspected`` whenever it is decided."""
 
@@ -34,6 +33,7 @@ class PassResult:
     display: str
 
 
+@memoised
 def score_pass(
     *,
     table_version: str,
@@ -65,7 +65,7 @@ def score_pass(
         labels = {definition.item: definition.label for definition in table.items}
         missing_text = ", ".join(labels[item] for item in missing)
         return PassResult(
-            table=TableRef.of(table),
+            table=table.ref,
             status=ScoreStatus.PARTIAL,
             findings=findings,
             missing=missing,
@@ -75,7 +75,7 @@ def score_pass(
             display=f"PASS incomplete — missing {missing_text} ({verdict})",
         )
     return PassResult(
-        table=TableRef.of(table),
+        table=table.ref,
         status=ScoreStatus.COMPLETE,
         findings=findings,
         missing=(),

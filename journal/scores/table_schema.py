@@ -8,10 +8,13 @@ UI can never present it as verified. The ``score`` field selects the body of the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from journal.scores.lookups import CategoryLookup
 from journal.scores.numeric_bands import NumericParameter
 from journal.scores.vocabulary import (
     Acvpu,
@@ -41,6 +44,17 @@ class SourceCitation(BaseModel):
     """Which part of the table this source supports, when it supports only part."""
 
 
+@dataclass(frozen=True, slots=True)
+class TableRef:
+    """The table a result was computed with; every result carries one."""
+
+    id: str
+    version: str
+    verified: bool
+    verification_note: str | None
+    region: str | None
+
+
 class TableHeader(BaseModel):
     model_config = _FROZEN
 
@@ -61,6 +75,16 @@ class TableHeader(BaseModel):
         if not self.verified and not self.verification_note:
             raise ValueError("an unverified table must say why in verification_note")
         return self
+
+    @cached_property
+    def ref(self) -> TableRef:
+        return TableRef(
+            id=self.id,
+            version=self.version,
+            verified=self.verified,
+            verification_note=self.verification_note,
+            region=self.region,
+        )
 
 
 def _exact_keys(name: str, keys: set[int], expected: range) -> None:
@@ -132,27 +156,37 @@ class News2Table(TableHeader):
     red_score_points: int = Field(ge=1, le=3)
     risk_bands: tuple[News2RiskBand, ...] = Field(min_length=1)
 
-    _risk_by_total: dict[tuple[int, bool], News2RiskBand] = PrivateAttr()
-
     @model_validator(mode="after")
     def _categories_complete_and_bands_total(self) -> News2Table:
         if set(self.inspired_oxygen) != set(InspiredOxygen):
             raise ValueError(f"inspired_oxygen must give points for exactly {sorted(InspiredOxygen)}")
         if set(self.consciousness) != set(Acvpu):
             raise ValueError(f"consciousness must give points for exactly {sorted(Acvpu)}")
-        catch_all = self.risk_bands[-1]
-        if catch_all.min_total != 0:
+        if self.risk_bands[-1].min_total != 0:
             raise ValueError("the last risk band must apply to every total (min_total 0)")
-        risk_by_total: dict[tuple[int, bool], News2RiskBand] = {}
-        for total in range(self.max_total + 1):
-            for red in (False, True):
-                risk_by_total[(total, red)] = next(
-                    band
-                    for band in self.risk_bands
-                    if (band.min_total is not None and total >= band.min_total) or (band.on_red_score and red)
-                )
-        self._risk_by_total = risk_by_total
+        self.risk_by_total  # noqa: B018  compile now, so a table that loads can always score
         return self
+
+    @cached_property
+    def risk_by_total(self) -> dict[tuple[int, bool], News2RiskBand]:
+        """The risk band of every (total, any parameter scoring 3), precomputed."""
+        return {
+            (total, red): next(
+                band
+                for band in self.risk_bands
+                if (band.min_total is not None and total >= band.min_total) or (band.on_red_score and red)
+            )
+            for total in range(self.max_total + 1)
+            for red in (False, True)
+        }
+
+    @cached_property
+    def inspired_oxygen_lookup(self) -> CategoryLookup[InspiredOxygen]:
+        return CategoryLookup(InspiredOxygen, self.inspired_oxygen)
+
+    @cached_property
+    def consciousness_lookup(self) -> CategoryLookup[Acvpu]:
+        return CategoryLookup(Acvpu, self.consciousness)
 
     @property
     def max_total(self) -> int:
@@ -170,7 +204,7 @@ class News2Table(TableHeader):
         )
 
     def risk_band(self, total: int, *, red_score: bool) -> News2RiskBand:
-        return self._risk_by_total[(total, red_score)]
+        return self.risk_by_total[(total, red_score)]
 
 
 class ToksTier(BaseModel):

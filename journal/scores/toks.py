@@ -13,11 +13,11 @@ partial.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from journal.scores.registry import typed_table
-from journal.scores.results import ParameterPoints, TableRef, partial_summary, tally
-from journal.scores.table_schema import ToksTable
+from journal.scores.results import ParameterPoints, memoised, partial_summary, tally
+from journal.scores.table_schema import TableRef, ToksTable
 from journal.scores.vocabulary import ScoreName, ScoreStatus, ToksParameter, UiColour
 
 PARAMETER_LABELS: dict[ToksParameter, str] = {
@@ -29,9 +29,10 @@ PARAMETER_LABELS: dict[ToksParameter, str] = {
     ToksParameter.TEMPERATURE: "temperature",
 }
 
+_PARAMETERS = tuple((parameter, parameter.value) for parameter in ToksParameter)
 
-@dataclass(frozen=True, slots=True)
-class ToksResult:
+
+class ToksResult(NamedTuple):
     """One TOKS derivation. ``total``, ``tier`` exist only when COMPLETE; ``partial_sum`` only when
     PARTIAL. ``table.verified`` is False for an unverified regional table, and ``display`` says so."""
 
@@ -49,6 +50,7 @@ class ToksResult:
         return next((item.points for item in self.scored if item.parameter is parameter), None)
 
 
+@memoised
 def score_toks(
     *,
     table_version: str,
@@ -61,27 +63,19 @@ def score_toks(
 ) -> ToksResult:
     """TOKS with the journal's (regional) table version. Raises ScoreInputError naming a bad field."""
     table = typed_table(ScoreName.TOKS, table_version, ToksTable)
-    parameters = {
-        ToksParameter.RESPIRATION_RATE: table.respiration_rate,
-        ToksParameter.SPO2: table.spo2,
-        ToksParameter.SYSTOLIC_BP: table.systolic_bp,
-        ToksParameter.PULSE: table.pulse,
-        ToksParameter.GCS: table.gcs_total,
-        ToksParameter.TEMPERATURE: table.temperature_c,
-    }
     result = tally(
-        tuple(ToksParameter),
-        {
-            ToksParameter.RESPIRATION_RATE: respiration_rate,
-            ToksParameter.SPO2: spo2,
-            ToksParameter.SYSTOLIC_BP: systolic_bp,
-            ToksParameter.PULSE: pulse,
-            ToksParameter.GCS: gcs_total,
-            ToksParameter.TEMPERATURE: temperature_c,
-        },
-        lambda parameter, value: parameters[parameter].points_for(value, field=parameter.value),
+        _PARAMETERS,
+        (respiration_rate, spo2, systolic_bp, pulse, gcs_total, temperature_c),
+        (
+            table.respiration_rate.lookup,
+            table.spo2.lookup,
+            table.systolic_bp.lookup,
+            table.pulse.lookup,
+            table.gcs_total.lookup,
+            table.temperature_c.lookup,
+        ),
     )
-    ref = TableRef.of(table)
+    ref = table.ref
     provenance = f" · {table.region} TOKS {table.version}" + ("" if table.verified else " · UNVERIFIED table")
     if result.total is None:
         return ToksResult(
