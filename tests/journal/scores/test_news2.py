@@ -436,3 +436,18 @@ def test_a_partial_score_is_never_presented_as_a_full_score(
         == sum(item.points for item in result.scored)
         <= reference_points(vitals, Spo2Scale.SCALE_1)
     )
+
+
+def test_a_remembered_result_never_lets_an_equal_but_invalid_input_through() -> None:
+    # True == 1 and hash(True) == hash(1): the memo must still refuse True after scoring 1.
+    assert news2(pulse=1).points_for(News2Parameter.PULSE) == 3
+    with pytest.raises(ScoreInputError, match="pulse"):
+        news2(pulse=True)
+    with pytest.raises(ScoreInputError, match="pulse"):
+        news2(pulse=True)
+
+
+def test_the_same_inputs_give_the_same_result_every_time() -> None:
+    first = news2(respiration_rate=25, temperature_c=38.05)
+    assert news2(respiration_rate=25, temperature_c=38.05) == first
+    assert news2(respiration_rate=25, temperature_c=38.05).total == 4
