@@ -25,7 +25,8 @@ class ScoreTableError(ScoreError):
 
 class MalformedTableError(ScoreTableError):
     """Raised when a table file fails validation: bad JSON, a missing or extra field, bands that overlap
-    or leave a gap, an id that does not match its score and version, or a duplicate (score, version).
+    or leave a gap, an id that does not match its score and version, a duplicate (score, version), or
+    a version in force (``CURRENT_TABLE_VERSIONS``) that no file provides.
     ``source_name`` names the file (or the name the caller gave) so the broken table can be found."""
 
     def __init__(self, source_name: str, problem: str) -> None:

@@ -107,26 +107,6 @@ def score_news2(
     is_pregnant = optional_bool("pregnant", pregnant)
     ref = table.ref
 
-    reasons = _not_applicable_reasons(table, age, is_pregnant)
-    if reasons:
-        reason = "; ".join(reasons)
-        return News2Result(
-            table=ref,
-            status=ScoreStatus.NOT_APPLICABLE,
-            spo2_scale=spo2_scale,
-            scored=(),
-            missing=(),
-            total=None,
-            partial_sum=None,
-            red_score=None,
-            risk=None,
-            response=None,
-            colour=UiColour.NEUTRAL,
-            not_applicable_reason=reason,
-            caveats=(),
-            display=f"NEWS2 not applicable — {reason}",
-        )
-
     spo2_lookup: BandLookup | None = table.spo2_scale_1.lookup
     if spo2_scale is Spo2Scale.SCALE_2:
         # Scale 2 scores 93 % and above differently on air and on oxygen: unknown oxygen, no SpO2 points.
@@ -150,6 +130,27 @@ def score_news2(
             table.temperature_c.lookup,
         ),
     )
+    # Checked after the tally, so bad input is refused whether or not NEWS2 applies.
+    reasons = _not_applicable_reasons(table, age, is_pregnant)
+    if reasons:
+        reason = "; ".join(reasons)
+        return News2Result(
+            table=ref,
+            status=ScoreStatus.NOT_APPLICABLE,
+            spo2_scale=spo2_scale,
+            scored=(),
+            missing=(),
+            total=None,
+            partial_sum=None,
+            red_score=None,
+            risk=None,
+            response=None,
+            colour=UiColour.NEUTRAL,
+            not_applicable_reason=reason,
+            caveats=(),
+            display=f"NEWS2 not applicable — {reason}",
+        )
+
     caveats = _applicability_caveats(table, age, is_pregnant)
     if spo2_scale is Spo2Scale.SCALE_2 and oxygen is None and spo2 is not None:
         caveats += ("SpO2 on scale 2 is scored only when air or oxygen is recorded",)

@@ -126,8 +126,12 @@ def typed_table(score: ScoreName, version: str, kind: type[_T]) -> _T:
     return found
 
 
-for _score, _version in CURRENT_TABLE_VERSIONS.items():
-    if (_score, _version) not in TABLES:
-        raise MalformedTableError(
-            f"{_score}-{_version}.json", "is in force (CURRENT_TABLE_VERSIONS) but not shipped"
-        )
+def _check_versions_in_force() -> None:
+    for score, version in CURRENT_TABLE_VERSIONS.items():
+        if (score, version) not in TABLES:
+            raise MalformedTableError(
+                f"{score}-{version}.json", "is in force (CURRENT_TABLE_VERSIONS) but not shipped"
+            )
+
+
+_check_versions_in_force()

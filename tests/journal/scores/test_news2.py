@@ -393,7 +393,7 @@ vital_sets = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(vitals=vital_sets, scale=st.sampled_from(Spo2Scale))
 def test_news2_total_matches_the_published_chart_for_any_vitals(
     vitals: dict[str, object], scale: Spo2Scale
@@ -416,7 +416,7 @@ def test_news2_total_matches_the_published_chart_for_any_vitals(
     assert result.risk is expected_risk
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     vitals=vital_sets,
     absent=st.sets(st.sampled_from([parameter.value for parameter in News2Parameter]), min_size=1),
@@ -451,3 +451,8 @@ def test_the_same_inputs_give_the_same_result_every_time() -> None:
     first = news2(respiration_rate=25, temperature_c=38.05)
     assert news2(respiration_rate=25, temperature_c=38.05) == first
     assert news2(respiration_rate=25, temperature_c=38.05).total == 4
+
+
+def test_bad_input_is_refused_even_when_news2_does_not_apply() -> None:
+    with pytest.raises(ScoreInputError, match="pulse"):
+        news2(age_years=10, pulse=1000)
