@@ -7,6 +7,7 @@ distinct vital sets, cold and warm, and prints the median and 95th percentile pe
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -125,7 +126,11 @@ def scores(
     """Time NEWS2 alone and all four scores over a batch of generated vital sets, cold (first fold of a
     journal: every result computed) and warm (a re-fold: results remembered by their inputs)."""
     vital_sets = _vital_sets(sets, seed)
-    print(f"conditions: {conditions()}; {sets} distinct vital sets per batch, {runs} batches, seed {seed}")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(
+        f"conditions: {conditions()}; load average {load}; "
+        f"{sets} distinct vital sets per batch, {runs} batches, seed {seed}"
+    )
     for label, work in (("NEWS2", _news2_only), ("NEWS2+GCS+TOKS+PASS", _all_four)):
         for state in ("cold", "warm"):
             timings = []
