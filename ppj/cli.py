@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ppj import bench
+from ppj.bench import scores as _bench_scores  # noqa: F401  registers ``ppj bench scores``
 
 app = typer.Typer(
     name="ppj",
