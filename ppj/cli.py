@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from ppj import bench
+from ppj import bench, tablet_cli
+from ppj.bench import tablet as _bench_tablet  # noqa: F401  (registers ``ppj bench tablet``)
 
 app = typer.Typer(
     name="ppj",
@@ -13,6 +14,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(bench.app, name="bench")
+app.command(name="tablet")(tablet_cli.tablet)
 
 
 @app.command()
