@@ -138,7 +138,11 @@ class ControlServer:
         if cmd == "screenshot":
             path = Path(str(request["path"]))
             path.parent.mkdir(parents=True, exist_ok=True)
-            Window.export_to_png(str(path))
+            # Kivy's screenshot() inserts a counter into the name; move the file to the name asked for.
+            written = Window.screenshot(name=str(path.with_name(path.stem + "-kivy.png")))
+            if not written:
+                raise ControlCommandError("the window could not be captured")
+            os.replace(written, path)
             return {"path": str(path)}
         if cmd == "quit":
             Clock.schedule_once(lambda _dt: self._app.stop(), 0.1)
