@@ -76,12 +76,12 @@ class XdgScreensaverKeepAwake(KeepAwakeFacade):
         *,
         window_id: WindowIdProvider,
         runner: CommandRunner = run_command,
-        executable: str | None = None,
+        which: Callable[[str], str | None] = shutil.which,
     ) -> None:
         super().__init__()
         self._window_id = window_id
         self._runner = runner
-        self._executable = executable if executable is not None else shutil.which("xdg-screensaver")
+        self._executable = which("xdg-screensaver")
         self._suspended_window: int | None = None
 
     def _inhibit(self) -> bool:
