@@ -73,9 +73,9 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
     from tablet_app.viewmodels.login import LoginViewModel, Session
     from tablet_app.viewmodels.vital_fields import VITAL_FIELDS
     from tablet_app.viewmodels.vitals_pad import VitalsPadViewModel
-    from tablet_app.widgets.numeric_pad import NumericPad
+    from tablet_app.widgets import numeric_pad
 
-    assert NumericPad  # imported for its Factory registration; tablet.kv uses it
+    del numeric_pad  # imported only to register NumericPad with Kivy's Factory; tablet.kv uses it
 
     def x11_window_id() -> int | None:
         info = Window.get_window_info()
@@ -196,7 +196,9 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             )
             self.lock_screen.attach(self.lock_vm, person_name=session.person.display_name)
             self.vitals_screen.attach(
-                VitalsPadViewModel(fields=VITAL_FIELDS, drafts=self.drafts, clock=self.clock, haptics=self.haptics),
+                VitalsPadViewModel(
+                    fields=VITAL_FIELDS, drafts=self.drafts, clock=self.clock, haptics=self.haptics
+                ),
                 offline_login=session.offline_login,
             )
             self.manager.current = "vitals_pad"

@@ -114,10 +114,10 @@ class CachingAuthenticator:
                 return LoginOutcome(LoginOutcomeKind.ONLINE, person)
         if not self._cache.knows(username):
             return LoginOutcome(LoginOutcomeKind.NO_OFFLINE_VERIFIER)
-        person = self._cache.verify(username, password)
-        if person is None:
+        cached = self._cache.verify(username, password)
+        if cached is None:
             return LoginOutcome(LoginOutcomeKind.REFUSED)
-        return LoginOutcome(LoginOutcomeKind.OFFLINE, person)
+        return LoginOutcome(LoginOutcomeKind.OFFLINE, cached)
 
 
 class SessionPin:
@@ -133,4 +133,6 @@ class SessionPin:
 # The demo crew member (``ppj tablet --demo``): user "demo", password "ppj-demo". Only the Argon2
 # verifier is stored, as for any user who logged in online before.
 DEMO_PERSON = Person("demo", "Demo Ambulancebehandler")
-DEMO_VERIFIER = "$argon2id$v=19$m=65536,t=3,p=4$HBM8dHrjDGBS2bpxLvY0JQ$81SvS+K3LFepINeCDPO+kDtKTQxCCWLbkLx+6aBg1NM"
+DEMO_VERIFIER = (
+    "$argon2id$v=19$m=65536,t=3,p=4$HBM8dHrjDGBS2bpxLvY0JQ$81SvS+K3LFepINeCDPO+kDtKTQxCCWLbkLx+6aBg1NM"
+)

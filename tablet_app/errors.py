@@ -53,7 +53,7 @@ class CredentialsRefusedError(LoginError):
 
 
 class ServerUnreachableError(LoginError):
-    """Raised by an ``OnlineLogin`` when the server cannot be reached; the app falls back to offline log-in."""
+    """Raised by an ``OnlineLogin`` when the server cannot be reached; offline log-in follows."""
 
 
 class ControlCommandError(TabletAppError):

@@ -18,7 +18,9 @@ def parse_size(text: str) -> tuple[int, int]:
         raise ValueError(f"size must look like 1280x800, not {text!r}")
     width, height = int(match[1]), int(match[2])
     if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
-        raise ValueError(f"size must be at least {MIN_SIZE[0]}x{MIN_SIZE[1]} (landscape), not {width}x{height}")
+        raise ValueError(
+            f"size must be at least {MIN_SIZE[0]}x{MIN_SIZE[1]} (landscape), not {width}x{height}"
+        )
     return width, height
 
 

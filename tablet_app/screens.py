@@ -83,8 +83,13 @@ class VitalsPadScreen(Screen):  # type: ignore[misc]
             )
             flag = " " + _("vitals.confirmed_flag") if item.result.confirmed_implausible else ""
             lines.append(
-                _("vitals.registered_line", time=item.at.astimezone().strftime("%H:%M"), label=item.spec.label,
-                  value=shown) + flag
+                _(
+                    "vitals.registered_line",
+                    time=item.at.astimezone().strftime("%H:%M"),
+                    label=item.spec.label,
+                    value=shown,
+                )
+                + flag
             )
         self.ids.vitals_registered.text = "\n".join(lines) if lines else _("vitals.none_registered")
 

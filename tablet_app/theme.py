@@ -83,7 +83,7 @@ class Palette:
     risk: dict[RiskBand, Swatch]
 
     def text_pairs(self) -> dict[str, tuple[RGBA, RGBA]]:
-        """Every (text, background) pair the theme draws text with, by name — what the contrast test checks."""
+        """Every (text, background) pair the theme draws text with, by name; the contrast test checks them."""
         pairs = {
             "text on background": (self.text, self.background),
             "muted text on background": (self.text_muted, self.background),
@@ -122,7 +122,9 @@ def touch_target_mm(size_dp: float, *, dpi: float = REFERENCE_DPI) -> float:
 
 
 _SIZES = Sizes(touch_target=80, spacing=12, font_body=24, font_title=32, font_key=40, font_readout=56)
-_HIGH_CONTRAST_SIZES = Sizes(touch_target=88, spacing=12, font_body=28, font_title=36, font_key=44, font_readout=64)
+_HIGH_CONTRAST_SIZES = Sizes(
+    touch_target=88, spacing=12, font_body=28, font_title=36, font_key=44, font_readout=64
+)
 
 NORMAL = Theme(
     name="normal",

@@ -38,7 +38,9 @@ def bench_tablet(
                 tablet.close()
     finally:
         screen.close()
-    print(f"tablet cold start to first frame ({runs} runs, window {size}, Xvfb {screen.display}, Mesa llvmpipe):")
+    print(
+        f"tablet cold start to first frame ({runs} runs, window {size}, Xvfb {screen.display}, software GL):"
+    )
     print(
         f"  median {median(samples):.2f} s, p90 {percentile(samples, 90):.2f} s, "
         f"min {min(samples):.2f} s, max {max(samples):.2f} s (target <= {TARGET_S:.0f} s)"

@@ -42,7 +42,9 @@ class InjectedTouch(MotionEvent):  # type: ignore[misc]  # Kivy is untyped
     """A finger touch made by the driver, in window pixels."""
 
     def __init__(self, x: float, y: float) -> None:
-        super().__init__("ppj-control", next(_touch_ids), self._normalised(x, y), is_touch=True, type_id="touch")
+        super().__init__(
+            "ppj-control", next(_touch_ids), self._normalised(x, y), is_touch=True, type_id="touch"
+        )
         self.profile = ["pos"]
 
     @staticmethod

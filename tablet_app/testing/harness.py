@@ -35,7 +35,16 @@ class VirtualScreen:
             raise HarnessError("Xvfb is not installed (Debian package xvfb; scripts/system-deps installs it)")
         read_fd, write_fd = os.pipe()
         self._process = subprocess.Popen(
-            [executable, "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+            [
+                executable,
+                "-displayfd",
+                str(write_fd),
+                "-screen",
+                "0",
+                f"{width}x{height}x24",
+                "-nolisten",
+                "tcp",
+            ],
             pass_fds=(write_fd,),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -77,7 +86,9 @@ def app_environment(*, display: str, home: Path, control_socket: Path | None) ->
 class RunningTablet:
     """The app in a subprocess; ``command`` sends one control command and returns the answer."""
 
-    def __init__(self, *, screen: VirtualScreen, home: Path, args: Sequence[str], start_timeout: float = 60) -> None:
+    def __init__(
+        self, *, screen: VirtualScreen, home: Path, args: Sequence[str], start_timeout: float = 60
+    ) -> None:
         self.home = home
         self.socket_path = home / "control.sock"
         home.mkdir(parents=True, exist_ok=True)
@@ -135,7 +146,9 @@ class RunningTablet:
         deadline = time.monotonic() + timeout
         while self.screen() != name:
             if time.monotonic() > deadline:
-                raise HarnessError(f"screen {name!r} did not appear within {timeout:.0f} s (on {self.screen()!r})")
+                raise HarnessError(
+                    f"screen {name!r} did not appear within {timeout:.0f} s (on {self.screen()!r})"
+                )
             time.sleep(0.1)
 
     def screenshot(self, path: Path) -> Path:

@@ -70,17 +70,21 @@ class RangeCheck:
         lo = self.plausible_min if self.plausible_min is not None else self.meaningful_min
         hi = self.plausible_max if self.plausible_max is not None else self.meaningful_max
         if not self.meaningful_min <= lo <= hi <= self.meaningful_max:
-            raise ValueError("limits must nest: meaningful_min <= plausible_min <= plausible_max <= meaningful_max")
+            raise ValueError(
+                "limits must nest: meaningful_min <= plausible_min <= plausible_max <= meaningful_max"
+            )
 
     def __call__(self, value: Decimal, spec: NumericFieldSpec) -> Verdict:
         params = {"label": spec.label, "value": value, "unit": spec.unit}
         if value > self.meaningful_max:
             return Verdict(
-                VerdictKind.REFUSE_TOO_HIGH, message("pad.refuse.above_max", limit=self.meaningful_max, **params)
+                VerdictKind.REFUSE_TOO_HIGH,
+                message("pad.refuse.above_max", limit=self.meaningful_max, **params),
             )
         if value < self.meaningful_min:
             return Verdict(
-                VerdictKind.REFUSE_TOO_LOW, message("pad.refuse.below_min", limit=self.meaningful_min, **params)
+                VerdictKind.REFUSE_TOO_LOW,
+                message("pad.refuse.below_min", limit=self.meaningful_min, **params),
             )
         if (self.plausible_min is not None and value < self.plausible_min) or (
             self.plausible_max is not None and value > self.plausible_max

@@ -23,7 +23,9 @@ VITAL_FIELDS: tuple[NumericFieldSpec, ...] = (
         unit="/min",
         integer_digits=3,
         decimals=0,
-        check=RangeCheck(meaningful_min=D(0), meaningful_max=D(400), plausible_min=D(20), plausible_max=D(250)),
+        check=RangeCheck(
+            meaningful_min=D(0), meaningful_max=D(400), plausible_min=D(20), plausible_max=D(250)
+        ),
     ),
     NumericFieldSpec(
         field_id="bp_systolic",
@@ -31,7 +33,9 @@ VITAL_FIELDS: tuple[NumericFieldSpec, ...] = (
         unit="mmHg",
         integer_digits=3,
         decimals=0,
-        check=RangeCheck(meaningful_min=D(0), meaningful_max=D(400), plausible_min=D(50), plausible_max=D(280)),
+        check=RangeCheck(
+            meaningful_min=D(0), meaningful_max=D(400), plausible_min=D(50), plausible_max=D(280)
+        ),
     ),
     NumericFieldSpec(
         field_id="respiratory_rate",

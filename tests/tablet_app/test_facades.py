@@ -52,7 +52,9 @@ class RecordingRunner:
 
 def test_keep_awake_suspends_the_screensaver_for_the_window_and_resumes_after_the_last_release() -> None:
     runner = RecordingRunner(0)
-    awake = XdgScreensaverKeepAwake(window_id=lambda: 0x400007, runner=runner, which=lambda _name: "/usr/bin/xdg-screensaver")
+    awake = XdgScreensaverKeepAwake(
+        window_id=lambda: 0x400007, runner=runner, which=lambda _name: "/usr/bin/xdg-screensaver"
+    )
     assert awake.acquire() is True
     assert awake.acquire() is True
     awake.release()
@@ -67,8 +69,12 @@ def test_keep_awake_suspends_the_screensaver_for_the_window_and_resumes_after_th
     [(None, 0x400007, 0), ("/usr/bin/xdg-screensaver", None, 0), ("/usr/bin/xdg-screensaver", 0x400007, 4)],
     ids=["no xdg-screensaver", "no X window", "command fails"],
 )
-def test_keep_awake_reports_unavailable_when_it_cannot_work(executable: str | None, window: int | None, status: int) -> None:
-    awake = XdgScreensaverKeepAwake(window_id=lambda: window, runner=RecordingRunner(status), which=lambda _name: executable)
+def test_keep_awake_reports_unavailable_when_it_cannot_work(
+    executable: str | None, window: int | None, status: int
+) -> None:
+    awake = XdgScreensaverKeepAwake(
+        window_id=lambda: window, runner=RecordingRunner(status), which=lambda _name: executable
+    )
     assert awake.acquire() is False
     assert awake.held and not awake.active
     awake.release()
@@ -81,10 +87,16 @@ def test_release_without_acquire_is_a_programming_error() -> None:
 
 
 def test_app_data_lives_in_the_platforms_per_user_directory(tmp_path: Path) -> None:
-    linux = desktop_storage_paths(platform="linux", environ={"XDG_DATA_HOME": str(tmp_path / "xdg")}, home=tmp_path)
+    linux = desktop_storage_paths(
+        platform="linux", environ={"XDG_DATA_HOME": str(tmp_path / "xdg")}, home=tmp_path
+    )
     assert linux.app_data_dir() == tmp_path / "xdg" / "ppj"
     assert linux.kivy_home() == tmp_path / "xdg" / "ppj" / "kivy"
-    windows = desktop_storage_paths(platform="win32", environ={"LOCALAPPDATA": str(tmp_path / "local")}, home=tmp_path)
+    windows = desktop_storage_paths(
+        platform="win32", environ={"LOCALAPPDATA": str(tmp_path / "local")}, home=tmp_path
+    )
     assert windows.app_data_dir() == tmp_path / "local" / "PPJ"
-    override = desktop_storage_paths(platform="linux", environ={"PPJ_TABLET_HOME": str(tmp_path / "o")}, home=tmp_path)
+    override = desktop_storage_paths(
+        platform="linux", environ={"PPJ_TABLET_HOME": str(tmp_path / "o")}, home=tmp_path
+    )
     assert override.app_data_dir() == tmp_path / "o"

@@ -28,7 +28,12 @@ def used_message_ids() -> set[str]:
 
 
 def test_the_scanner_finds_the_ids_it_should() -> None:
-    assert {"login.title", "pad.refuse.above_max", "vital.heart_rate", "format.decimal_separator"} <= used_message_ids()
+    assert {
+        "login.title",
+        "pad.refuse.above_max",
+        "vital.heart_rate",
+        "format.decimal_separator",
+    } <= used_message_ids()
 
 
 def test_both_catalogues_have_the_same_ids_and_placeholders() -> None:
@@ -62,10 +67,11 @@ def py_text_literals(path: Path) -> list[str]:
     """``text="…"`` keyword arguments and ``x.text = "…"`` assignments with words in them."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.keyword) and node.arg == "text":
-            value = node.value
-        elif isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Attribute) and t.attr == "text" for t in node.targets
+        if (
+            isinstance(node, ast.keyword)
+            and node.arg == "text"
+            or isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Attribute) and t.attr == "text" for t in node.targets)
         ):
             value = node.value
         else:
@@ -93,7 +99,12 @@ def test_the_hard_coded_text_scanners_catch_examples(tmp_path: Path) -> None:
 def test_switching_language_renders_the_same_message_in_english_and_tells_subscribers() -> None:
     seen: list[str] = []
     unsubscribe = i18n.language.subscribe(lambda: seen.append(i18n.language.current))
-    msg = i18n.message("pad.confirm.implausible", label=i18n.message("vital.temperature"), value=__import__("decimal").Decimal("42.5"), unit="°C")
+    msg = i18n.message(
+        "pad.confirm.implausible",
+        label=i18n.message("vital.temperature"),
+        value=__import__("decimal").Decimal("42.5"),
+        unit="°C",
+    )
     assert msg.render() == "Temperatur 42,5 °C er usædvanlig. Er værdien rigtig?"
     i18n.set_language("en")
     assert msg.render() == "Temperature 42.5 °C is unusual. Is the value right?"

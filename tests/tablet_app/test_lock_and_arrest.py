@@ -23,7 +23,10 @@ def test_the_right_pin_unlocks_and_a_wrong_one_says_how_many_tries_are_left() ->
     vm.lock()
     enter(vm, "1111")
     assert vm.state is LockState.LOCKED
-    assert vm.message is not None and vm.message.render() == f"Forkert PIN. {MAX_FAILED_UNLOCKS - 1} forsøg tilbage."
+    assert (
+        vm.message is not None
+        and vm.message.render() == f"Forkert PIN. {MAX_FAILED_UNLOCKS - 1} forsøg tilbage."
+    )
     enter(vm, "2580")
     assert vm.state is LockState.UNLOCKED and vm.failed_attempts == 0
 
@@ -96,7 +99,10 @@ def test_the_timer_warns_when_the_screen_cannot_be_kept_awake_and_uses_corrected
 
     clock.set_server_offset(offset=timedelta(seconds=30), measured_at=clock.device_now())
     timer = ArrestTimerViewModel(
-        clock=clock, keep_awake=SwitchableKeepAwake(available=False), haptics=RecordingHaptics(), lock=lock_vm(clock)
+        clock=clock,
+        keep_awake=SwitchableKeepAwake(available=False),
+        haptics=RecordingHaptics(),
+        lock=lock_vm(clock),
     )
     timer.start()
     assert timer.keep_awake_unavailable

@@ -30,7 +30,9 @@ class ServerSays:
 
 def login_vm(authenticator: CachingAuthenticator) -> tuple[LoginViewModel, list[Session]]:
     sessions: list[Session] = []
-    vm = LoginViewModel(authenticator=authenticator, runner=InlineRunner(), clock=ManualClock(), on_logged_in=sessions.append)
+    vm = LoginViewModel(
+        authenticator=authenticator, runner=InlineRunner(), clock=ManualClock(), on_logged_in=sessions.append
+    )
     return vm, sessions
 
 
@@ -66,7 +68,9 @@ def test_an_online_log_in_remembers_a_verifier_for_a_later_offline_log_in(tmp_pa
     assert "rigtig" not in (tmp_path / "verifiers.json").read_text()
 
     offline_vm, offline_sessions = login_vm(
-        CachingAuthenticator(online=ServerSays("unreachable"), cache=VerifierCache(tmp_path / "verifiers.json"))
+        CachingAuthenticator(
+            online=ServerSays("unreachable"), cache=VerifierCache(tmp_path / "verifiers.json")
+        )
     )
     fill(offline_vm, "amb1", "rigtig", "2580")
     offline_vm.submit()
@@ -81,7 +85,9 @@ def test_an_online_log_in_remembers_a_verifier_for_a_later_offline_log_in(tmp_pa
         ("unreachable", False, "rigtig", "login.error.offline_unknown_user"),
     ],
 )
-def test_failed_log_ins_say_why_and_keep_the_fields(server: str, known: bool, password: str, msg_id: str) -> None:
+def test_failed_log_ins_say_why_and_keep_the_fields(
+    server: str, known: bool, password: str, msg_id: str
+) -> None:
     cache = VerifierCache(None)
     if known:
         cache.remember(NURSE, "rigtig")

@@ -22,6 +22,9 @@ HEADLESS_MODULES = [
 
 
 def test_importing_the_view_models_loads_no_kivy() -> None:
-    code = f"import sys; import {', '.join(HEADLESS_MODULES)}; print(sorted(m for m in sys.modules if m.split('.')[0] == 'kivy'))"
+    code = (
+        f"import sys; import {', '.join(HEADLESS_MODULES)}; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'kivy'))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -15,7 +15,9 @@ from tablet_app.viewmodels.numeric_entry import EntryStatus, NumericEntryViewMod
 from tablet_app.viewmodels.vital_fields import VITAL_FIELDS_BY_ID
 
 
-def pad(field_id: str, drafts: InMemoryDraftStoreForTests | None = None) -> tuple[NumericEntryViewModel, list[NumericResult]]:
+def pad(
+    field_id: str, drafts: InMemoryDraftStoreForTests | None = None
+) -> tuple[NumericEntryViewModel, list[NumericResult]]:
     saved: list[NumericResult] = []
     vm = NumericEntryViewModel(
         spec=VITAL_FIELDS_BY_ID[field_id],

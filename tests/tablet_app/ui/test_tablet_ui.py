@@ -17,7 +17,9 @@ def tap_keys(tablet: RunningTablet, keys: str, prefix: str = "pad_") -> None:
         tablet.tap(prefix + ("decimal" if key == "," else key))
 
 
-def test_log_in_then_enter_vitals_on_the_pad_then_lock_and_unlock(demo_tablet: RunningTablet, screenshots: Path) -> None:
+def test_log_in_then_enter_vitals_on_the_pad_then_lock_and_unlock(
+    demo_tablet: RunningTablet, screenshots: Path
+) -> None:
     tablet = demo_tablet
     assert tablet.screen() == "login"
     assert tablet.text("login_title") == "Log ind på PPJ"
