@@ -122,10 +122,8 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             Window.clearcolor = self.theme.palette.background
             self.manager = ScreenManager(transition=NoTransition())
             self.login_screen = LoginScreen(name="login")
-            self.vitals_screen = VitalsPadScreen(name="vitals_pad")
-            self.lock_screen = LockScreen(name="lock")
-            for screen in (self.login_screen, self.vitals_screen, self.lock_screen):
-                self.manager.add_widget(screen)
+            self.manager.add_widget(self.login_screen)
+            self._later_screens: tuple[VitalsPadScreen, LockScreen] | None = None
             self.login_screen.attach(
                 LoginViewModel(
                     authenticator=self.authenticator,
@@ -153,6 +151,17 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             self._first_frame_reported = True
             if os.environ.get(REPORT_FIRST_FRAME_VARIABLE) and process_started is not None:
                 print(f"{FIRST_FRAME_MARKER} {time.time() - process_started:.3f}", flush=True)  # noqa: T201
+            # The log-in screen shows first; the others are built while the person types.
+            Clock.schedule_once(lambda _dt: self.later_screens(), 0)
+
+        def later_screens(self) -> tuple[VitalsPadScreen, LockScreen]:
+            """The screens after log-in, built once on first need (kept off the cold-start path)."""
+            if self._later_screens is None:
+                vitals, lock = VitalsPadScreen(name="vitals_pad"), LockScreen(name="lock")
+                self.manager.add_widget(vitals)
+                self.manager.add_widget(lock)
+                self._later_screens = (vitals, lock)
+            return self._later_screens
 
         def _flash(self, duration_ms: int) -> None:
             """The desktop stand-in for vibration: a frame around the whole window for ``duration_ms``."""
@@ -194,8 +203,9 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             self.arrest = ArrestTimerViewModel(
                 clock=self.clock, keep_awake=self.keep_awake, haptics=self.haptics, lock=self.lock_vm
             )
-            self.lock_screen.attach(self.lock_vm, person_name=session.person.display_name)
-            self.vitals_screen.attach(
+            vitals_screen, lock_screen = self.later_screens()
+            lock_screen.attach(self.lock_vm, person_name=session.person.display_name)
+            vitals_screen.attach(
                 VitalsPadViewModel(
                     fields=VITAL_FIELDS, drafts=self.drafts, clock=self.clock, haptics=self.haptics
                 ),

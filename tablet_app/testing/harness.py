@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,10 @@ class VirtualScreen:
             self._process.wait()
 
 
-def app_environment(*, display: str, home: Path, control_socket: Path | None) -> dict[str, str]:
+def app_environment(
+    *, display: str, home: Path, control_socket: Path | None, extra: Mapping[str, str | None] | None = None
+) -> dict[str, str]:
+    """The app's environment: ours, plus its display and scratch home; ``extra`` sets (or, None, removes)."""
     env = dict(os.environ)
     env.update(
         DISPLAY=display,
@@ -80,6 +83,11 @@ def app_environment(*, display: str, home: Path, control_socket: Path | None) ->
     env.pop("WAYLAND_DISPLAY", None)
     if control_socket is not None:
         env["PPJ_TABLET_CONTROL"] = str(control_socket)
+    for name, value in (extra or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     return env
 
 
@@ -87,7 +95,13 @@ class RunningTablet:
     """The app in a subprocess; ``command`` sends one control command and returns the answer."""
 
     def __init__(
-        self, *, screen: VirtualScreen, home: Path, args: Sequence[str], start_timeout: float = 60
+        self,
+        *,
+        screen: VirtualScreen,
+        home: Path,
+        args: Sequence[str],
+        start_timeout: float = 60,
+        extra_env: Mapping[str, str | None] | None = None,
     ) -> None:
         self.home = home
         self.socket_path = home / "control.sock"
@@ -97,7 +111,9 @@ class RunningTablet:
         self.started = time.monotonic()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ppj", "tablet", *args],
-            env=app_environment(display=screen.display, home=home, control_socket=self.socket_path),
+            env=app_environment(
+                display=screen.display, home=home, control_socket=self.socket_path, extra=extra_env
+            ),
             stdout=subprocess.PIPE,
             stderr=self._stderr,  # a file, never a pipe nobody reads (that could block the app)
             text=True,
