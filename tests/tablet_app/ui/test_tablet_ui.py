@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tablet_app.testing.harness import RunningTablet
+from tablet_app.testing.harness import RunningTablet, VirtualScreen
 
 pytestmark = pytest.mark.slow
 
@@ -78,3 +78,19 @@ def test_log_in_then_enter_vitals_on_the_pad_then_lock_and_unlock(
     tablet.tap("lock_submit")
     assert tablet.screen() == "vitals_pad"
     assert "Temperatur: 37,5 °C" in tablet.text("vitals_registered")  # locking is not logging out
+
+
+def test_the_command_line_chooses_english_and_the_high_contrast_theme(
+    virtual_screen: VirtualScreen, tmp_path: Path, screenshots: Path
+) -> None:
+    tablet = RunningTablet(
+        screen=virtual_screen,
+        home=tmp_path / "home",
+        args=["--lang", "en", "--high-contrast", "--size", "1280x800"],
+    )
+    try:
+        assert tablet.text("login_title") == "Log in to PPJ"
+        assert tablet.text("login_language") == "Dansk"
+        tablet.screenshot(screenshots / "07-login-en-high-contrast.png")
+    finally:
+        tablet.close()
