@@ -210,6 +210,7 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                     fields=VITAL_FIELDS, drafts=self.drafts, clock=self.clock, haptics=self.haptics
                 ),
                 offline_login=session.offline_login,
+                arrest=self.arrest,
             )
             self.manager.current = "vitals_pad"
 

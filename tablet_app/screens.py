@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
 
 from tablet_app.i18n import _, format_number
+from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel, format_elapsed
 from tablet_app.viewmodels.lock import LockViewModel
 from tablet_app.viewmodels.login import LoginViewModel
 from tablet_app.viewmodels.vitals_pad import VitalsPadViewModel
@@ -38,10 +40,13 @@ class LoginScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
 
 class VitalsPadScreen(Screen):  # type: ignore[misc]
     vm = ObjectProperty(None)
+    ARREST_REFRESH_S = 0.25
 
-    def attach(self, vm: VitalsPadViewModel, *, offline_login: bool) -> None:
+    def attach(self, vm: VitalsPadViewModel, *, offline_login: bool, arrest: ArrestTimerViewModel) -> None:
         self.vm = vm
         self._offline_login = offline_login
+        self._arrest = arrest
+        self._arrest_clock: Any = None
         box = self.ids.vitals_fields
         box.clear_widgets()
         self._field_buttons: dict[str, Any] = {}
@@ -92,6 +97,37 @@ class VitalsPadScreen(Screen):  # type: ignore[misc]
                 + flag
             )
         self.ids.vitals_registered.text = "\n".join(lines) if lines else _("vitals.none_registered")
+        self.refresh_arrest()
+
+    def toggle_arrest(self) -> None:
+        if self._arrest.running:
+            self._arrest.stop()
+            if self._arrest_clock is not None:
+                self._arrest_clock.cancel()
+                self._arrest_clock = None
+        else:
+            self._arrest.start()
+            self._arrest_clock = Clock.schedule_interval(
+                lambda _dt: self.refresh_arrest(), self.ARREST_REFRESH_S
+            )
+        self.refresh_arrest()
+
+    def refresh_arrest(self) -> None:
+        arrest = self._arrest
+        self.ids.arrest_toggle.text = _("arrest.stop") if arrest.running else _("arrest.start")
+        self.ids.arrest_elapsed.text = format_elapsed(arrest.elapsed_s()) if arrest.running else ""
+        self.ids.arrest_cycle.text = (
+            _(
+                "arrest.cycle",
+                cycle=arrest.cycle_number(),
+                next=format_elapsed(arrest.seconds_to_next_cycle()),
+            )
+            if arrest.running
+            else ""
+        )
+        self.ids.arrest_warning.text = (
+            _("arrest.keep_awake_unavailable") if arrest.running and arrest.keep_awake_unavailable else ""
+        )
 
 
 class LockScreen(Screen):  # type: ignore[misc]

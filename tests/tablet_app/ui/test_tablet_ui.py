@@ -3,6 +3,7 @@ pad refusing a meaningless value and asking about an implausible one, the lock s
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,14 @@ def test_log_in_then_enter_vitals_on_the_pad_then_lock_and_unlock(
     tablet.tap("pad_ok")
     assert "Temperatur: 37,5 °C" in tablet.text("vitals_registered")
     tablet.screenshot(screenshots / "05-pad-registered.png")
+
+    assert tablet.text("arrest_toggle") == "Start hjertestop-ur"
+    tablet.tap("arrest_toggle")
+    assert re.fullmatch(r"00:0\d", tablet.text("arrest_elapsed"))
+    assert tablet.text("arrest_cycle").startswith("Cyklus 1 · næste rytmetjek om 0")
+    tablet.screenshot(screenshots / "05b-arrest-timer.png")
+    tablet.tap("arrest_toggle")
+    assert tablet.text("arrest_toggle") == "Start hjertestop-ur" and tablet.text("arrest_elapsed") == ""
 
     tablet.tap("vitals_lock")
     assert tablet.screen() == "lock"
