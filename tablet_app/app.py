@@ -77,6 +77,8 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
 
     del numeric_pad  # imported only to register NumericPad with Kivy's Factory; tablet.kv uses it
 
+    control_socket = os.environ.get(CONTROL_VARIABLE)
+
     def x11_window_id() -> int | None:
         info = Window.get_window_info()
         window = getattr(info, "window", None)
@@ -136,11 +138,10 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             Window.bind(on_touch_down=self._any_touch)
             Window.bind(on_flip=self._first_flip)
             Clock.schedule_interval(self._tick, AUTO_LOCK_TICK_S)
-            socket_path = os.environ.get(CONTROL_VARIABLE)
-            if socket_path:
+            if control_socket:
                 from tablet_app.testing.control import ControlServer
 
-                self.control = ControlServer(app=self, socket_path=Path(socket_path))
+                self.control = ControlServer(app=self, socket_path=Path(control_socket))
                 self.control.start()
             return self.manager
 
@@ -230,6 +231,8 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                 self.manager.current = "login"
 
         def on_stop(self) -> None:
+            if control_socket:
+                Path(control_socket).unlink(missing_ok=True)
             self.runner.shutdown()
             if self.arrest is not None:
                 self.arrest.stop()

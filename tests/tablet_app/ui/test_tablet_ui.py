@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tablet_app.testing.harness import RunningTablet, VirtualScreen
+from tablet_app.testing.harness import HarnessError, RunningTablet, VirtualScreen
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +27,8 @@ def test_log_in_then_enter_vitals_on_the_pad_then_lock_and_unlock(
     assert tablet.text("login_submit") == "Log ind"
     tablet.screenshot(screenshots / "01-login-da.png")
 
+    with pytest.raises(HarnessError, match="no widget 'pad_ok' on screen 'login'"):
+        tablet.tap("pad_ok")
     tablet.tap("login_submit")  # empty form: each field says what is missing
     assert tablet.text("login_username_error") == "Skriv dit brugernavn."
     assert tablet.text("login_pin_error") == "Vælg en PIN til hurtig oplåsning."
