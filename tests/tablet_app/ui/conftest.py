@@ -22,6 +22,12 @@ def virtual_screen() -> Iterator[VirtualScreen]:
     screen.close()
 
 
+@pytest.fixture(scope="session")
+def app_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None]:
+    """A bytecode cache shared by the session's app starts: the first start compiles, later ones load."""
+    return {"PYTHONPYCACHEPREFIX": str(tmp_path_factory.mktemp("pycache")), "PYTHONDONTWRITEBYTECODE": None}
+
+
 @pytest.fixture
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -29,7 +35,11 @@ def screenshots() -> Path:
 
 
 @pytest.fixture
-def demo_tablet(virtual_screen: VirtualScreen, tmp_path: Path) -> Iterator[RunningTablet]:
-    tablet = RunningTablet(screen=virtual_screen, home=tmp_path / "tablet-home", args=["--demo"])
+def demo_tablet(
+    virtual_screen: VirtualScreen, tmp_path: Path, app_env: dict[str, str | None]
+) -> Iterator[RunningTablet]:
+    tablet = RunningTablet(
+        screen=virtual_screen, home=tmp_path / "tablet-home", args=["--demo"], extra_env=app_env
+    )
     yield tablet
     tablet.close()

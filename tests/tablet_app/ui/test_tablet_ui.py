@@ -92,12 +92,13 @@ def test_log_in_then_enter_vitals_on_the_pad_then_lock_and_unlock(
 
 
 def test_the_command_line_chooses_english_and_the_high_contrast_theme(
-    virtual_screen: VirtualScreen, tmp_path: Path, screenshots: Path
+    virtual_screen: VirtualScreen, tmp_path: Path, screenshots: Path, app_env: dict[str, str | None]
 ) -> None:
     tablet = RunningTablet(
         screen=virtual_screen,
         home=tmp_path / "home",
         args=["--lang", "en", "--high-contrast", "--size", "1280x800"],
+        extra_env=app_env,
     )
     try:
         assert tablet.text("login_title") == "Log in to PPJ"
