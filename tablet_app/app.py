@@ -201,9 +201,12 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             self.session = session
             self.lock_vm = LockViewModel(clock=self.clock, verifier=session.pin)
             self.lock_vm.subscribe(self._lock_changed)
-            self.arrest = ArrestTimerViewModel(
-                clock=self.clock, keep_awake=self.keep_awake, haptics=self.haptics, lock=self.lock_vm
-            )
+            if self.arrest is None:
+                self.arrest = ArrestTimerViewModel(
+                    clock=self.clock, keep_awake=self.keep_awake, haptics=self.haptics, lock=self.lock_vm
+                )
+            else:  # a full re-log-in during a running arrest must not stop its timer
+                self.arrest.attach_lock(self.lock_vm)
             vitals_screen, lock_screen = self.later_screens()
             lock_screen.attach(self.lock_vm, person_name=session.person.display_name)
             vitals_screen.attach(

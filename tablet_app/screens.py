@@ -46,7 +46,14 @@ class VitalsPadScreen(Screen):  # type: ignore[misc]
         self.vm = vm
         self._offline_login = offline_login
         self._arrest = arrest
-        self._arrest_clock: Any = None
+        previous = getattr(self, "_arrest_clock", None)
+        if previous is not None:
+            previous.cancel()
+        self._arrest_clock: Any = (
+            Clock.schedule_interval(lambda _dt: self.refresh_arrest(), self.ARREST_REFRESH_S)
+            if arrest.running
+            else None
+        )
         box = self.ids.vitals_fields
         box.clear_widgets()
         self._field_buttons: dict[str, Any] = {}

@@ -60,6 +60,14 @@ class ArrestTimerViewModel:
         self.keep_awake_unavailable = not self._keep_awake.acquire()
         self._lock.suspend_auto_lock(AUTO_LOCK_REASON)
 
+    def attach_lock(self, lock: LockViewModel) -> None:
+        """A new session's lock (after a full re-log-in) takes over; a running timer keeps running and
+        keeps auto-lock suspended on the new lock."""
+        if self.running:
+            self._lock.resume_auto_lock(AUTO_LOCK_REASON)
+            lock.suspend_auto_lock(AUTO_LOCK_REASON)
+        self._lock = lock
+
     def stop(self) -> None:
         if not self.running:
             return

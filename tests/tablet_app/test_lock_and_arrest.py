@@ -107,3 +107,18 @@ def test_the_timer_warns_when_the_screen_cannot_be_kept_awake_and_uses_corrected
     timer.start()
     assert timer.keep_awake_unavailable
     assert timer.started_at == clock.device_now() + timedelta(seconds=30)
+
+
+def test_a_re_log_in_during_an_arrest_hands_the_running_timer_to_the_new_lock() -> None:
+    clock = ManualClock()
+    old_lock, new_lock = lock_vm(clock, timeout_s=60), lock_vm(clock, timeout_s=60)
+    timer = ArrestTimerViewModel(
+        clock=clock, keep_awake=SwitchableKeepAwake(available=True), haptics=RecordingHaptics(), lock=old_lock
+    )
+    timer.start()
+    clock.advance(30)
+    timer.attach_lock(new_lock)
+    assert timer.running and timer.elapsed_s() == 30
+    assert new_lock.auto_lock_suspended and not old_lock.auto_lock_suspended
+    timer.stop()
+    assert not new_lock.auto_lock_suspended
