@@ -1,5 +1,7 @@
-"""Tablet-app tests. View-model tests need no window and never import Kivy; if anything under test does
-import Kivy, it must find its home in a scratch directory, never the user's ``~/.kivy``, and stay quiet."""
+"""Tablet-app tests. View-model tests need no window and never import Kivy (a test checks the imports);
+if anything under test does import Kivy, it finds its home in a scratch directory, never the user's
+``~/.kivy``, reads no config file, parses no arguments and logs nothing to the console or to files. UI
+tests run the app in a subprocess with the same settings (``tablet_app/testing/harness.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="ppj-test-kivy-"))
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 os.environ.setdefault("KIVY_NO_FILELOG", "1")
-os.environ.setdefault("KIVY_NO_WINDOW", "1")
+os.environ.setdefault("KIVY_NO_CONFIG", "1")  # never read or write a config.ini
 
 
 @pytest.fixture(autouse=True)
