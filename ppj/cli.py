@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ppj import bench
-from ppj.bench import sync_store as _sync_store  # noqa: F401  (registers ``ppj bench sync-store``)
+from ppj import bench, tablet_cli
 
 app = typer.Typer(
     name="ppj",
@@ -13,7 +12,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+bench.register_all()
 app.add_typer(bench.app, name="bench")
+app.command(name="tablet")(tablet_cli.tablet)
 
 
 @app.command()

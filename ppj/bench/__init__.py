@@ -35,3 +35,12 @@ def percentile(samples: list[float], pct: float) -> float:
 
 def median(samples: list[float]) -> float:
     return statistics.median(samples)
+
+
+def register_all() -> None:
+    """Import every benchmark module in this package so each registers its command on ``app``."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")

@@ -1,0 +1,243 @@
+"""The Kivy application: builds the facades and view-models, wires the screens, runs the loop.
+
+Start it with ``ppj tablet`` (``ppj/tablet_cli.py``), which calls ``run(options)``. Kivy reads its
+environment at import time, so ``run`` prepares it (``prepare_kivy_environment``) before importing Kivy:
+``KIVY_HOME`` inside the app data (never ``~/.kivy``), no Kivy command-line parsing, the window size.
+
+Screens: log-in → vitals pad; the lock button (or auto-lock) → lock screen → back where the person was.
+With ``PPJ_TABLET_CONTROL=<socket path>`` the app also serves the UI test driver
+(``tablet_app.testing.control``); with ``PPJ_TABLET_REPORT_FIRST_FRAME=1`` it prints
+``PPJ-TABLET-FIRST-FRAME <seconds since process start>`` after its first frame (``ppj bench tablet``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tablet_app.facades.storage import StoragePathsFacade, desktop_storage_paths
+from tablet_app.options import FIRST_FRAME_MARKER, TabletOptions
+
+CONTROL_VARIABLE = "PPJ_TABLET_CONTROL"
+REPORT_FIRST_FRAME_VARIABLE = "PPJ_TABLET_REPORT_FIRST_FRAME"
+AUTO_LOCK_TICK_S = 1.0
+
+
+def prepare_kivy_environment(*, storage: StoragePathsFacade, options: TabletOptions) -> None:
+    """Set what Kivy reads when first imported; must run before any ``import kivy``."""
+    if "kivy" in sys.modules:
+        raise RuntimeError("prepare_kivy_environment() must run before Kivy is imported")
+    os.environ.setdefault("KIVY_HOME", str(storage.kivy_home()))
+    os.environ["KIVY_NO_ARGS"] = "1"  # our options are parsed by ppj, not by Kivy
+    from kivy.config import Config
+
+    width, height = options.size
+    Config.set("graphics", "width", str(width))
+    Config.set("graphics", "height", str(height))
+    Config.set("graphics", "resizable", "1")
+    Config.set("input", "mouse", "mouse,disable_multitouch")  # no red multitouch dots on right-click
+    Config.set("kivy", "exit_on_escape", "0")  # a stray Esc on a rugged keyboard must not quit
+
+
+def run(options: TabletOptions, *, process_started: float | None = None) -> None:
+    """Run the app until its window closes."""
+    storage = desktop_storage_paths(platform=sys.platform, environ=os.environ, home=Path.home())
+    prepare_kivy_environment(storage=storage, options=options)
+    app = build_app(options=options, storage=storage, process_started=process_started)
+    app.run()
+
+
+def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_started: float | None) -> Any:
+    # Kivy imports here, after prepare_kivy_environment.
+    from kivy.app import App
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+    from kivy.lang import Builder
+    from kivy.properties import ObjectProperty, StringProperty
+    from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+    from tablet_app import i18n
+    from tablet_app.auth import DEMO_PERSON, DEMO_VERIFIER, CachingAuthenticator, VerifierCache
+    from tablet_app.background import ThreadRunner
+    from tablet_app.facades.clock import DesktopClock
+    from tablet_app.facades.haptics import DesktopHaptics
+    from tablet_app.facades.keep_awake import UnavailableKeepAwake, XdgScreensaverKeepAwake
+    from tablet_app.screens import LockScreen, LoginScreen, VitalsPadScreen
+    from tablet_app.theme import theme_for
+    from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel
+    from tablet_app.viewmodels.drafts import PlainFileDraftStore
+    from tablet_app.viewmodels.lock import LockState, LockViewModel
+    from tablet_app.viewmodels.login import LoginViewModel, Session
+    from tablet_app.viewmodels.vital_fields import VITAL_FIELDS
+    from tablet_app.viewmodels.vitals_pad import VitalsPadViewModel
+    from tablet_app.widgets import numeric_pad
+
+    del numeric_pad  # imported only to register NumericPad with Kivy's Factory; tablet.kv uses it
+
+    control_socket = os.environ.get(CONTROL_VARIABLE)
+
+    def x11_window_id() -> int | None:
+        info = Window.get_window_info()
+        window = getattr(info, "window", None)
+        return int(window) if isinstance(window, int) else None
+
+    class PpjTabletApp(App):  # type: ignore[misc]  # Kivy is untyped
+        lang = StringProperty(i18n.DEFAULT_LANGUAGE)
+        theme = ObjectProperty(theme_for(high_contrast=options.high_contrast))
+        title = "PPJ"
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.options = options
+            self.clock = DesktopClock()
+            self.haptics = DesktopHaptics()
+            self.keep_awake = (
+                XdgScreensaverKeepAwake(window_id=x11_window_id)
+                if sys.platform.startswith("linux")
+                else UnavailableKeepAwake()
+            )
+            self.runner = ThreadRunner(post=lambda callback: Clock.schedule_once(lambda _dt: callback(), 0))
+            self.drafts = PlainFileDraftStore(storage.app_data_dir() / "drafts")
+            cache = VerifierCache(storage.app_data_dir() / "verifiers.json")
+            if options.demo and not cache.knows(DEMO_PERSON.username):
+                cache.remember(DEMO_PERSON, "", verifier=DEMO_VERIFIER)
+            # Wave 2 supplies the server's identity API as ``online``; until then every log-in is offline.
+            self.authenticator = CachingAuthenticator(online=None, cache=cache)
+            self.session: Session | None = None
+            self.lock_vm: LockViewModel | None = None
+            self.arrest: ArrestTimerViewModel | None = None
+            self._screen_before_lock = "vitals_pad"
+            self._first_frame_reported = False
+            i18n.language.subscribe(self._language_changed)
+            i18n.set_language(options.language)
+            self.lang = i18n.language.current
+
+        # kv: ``app.t(msg_id, app.lang)`` — ``lang`` is only there so kv re-evaluates on a switch.
+        def t(self, msg_id: str, _lang: str = "") -> str:
+            return i18n._(msg_id)
+
+        def build(self) -> Any:
+            Builder.load_file(str(Path(__file__).with_name("tablet.kv")))
+            Window.clearcolor = self.theme.palette.background
+            self.manager = ScreenManager(transition=NoTransition())
+            self.login_screen = LoginScreen(name="login")
+            self.manager.add_widget(self.login_screen)
+            self._later_screens: tuple[VitalsPadScreen, LockScreen] | None = None
+            self.login_screen.attach(
+                LoginViewModel(
+                    authenticator=self.authenticator,
+                    runner=self.runner,
+                    clock=self.clock,
+                    on_logged_in=self._logged_in,
+                )
+            )
+            self.haptics.set_flash_hook(self._flash)
+            Window.bind(on_touch_down=self._any_touch)
+            Window.bind(on_flip=self._first_flip)
+            Clock.schedule_interval(self._tick, AUTO_LOCK_TICK_S)
+            if control_socket:
+                from tablet_app.testing.control import ControlServer
+
+                self.control = ControlServer(app=self, socket_path=Path(control_socket))
+                self.control.start()
+            return self.manager
+
+        # --- events -----------------------------------------------------------------------------
+        def _first_flip(self, *_args: Any) -> None:
+            if self._first_frame_reported:
+                return
+            self._first_frame_reported = True
+            if os.environ.get(REPORT_FIRST_FRAME_VARIABLE) and process_started is not None:
+                print(f"{FIRST_FRAME_MARKER} {time.time() - process_started:.3f}", flush=True)  # noqa: T201
+            # The log-in screen shows first; the others are built while the person types.
+            Clock.schedule_once(lambda _dt: self.later_screens(), 0)
+
+        def later_screens(self) -> tuple[VitalsPadScreen, LockScreen]:
+            """The screens after log-in, built once on first need (kept off the cold-start path)."""
+            if self._later_screens is None:
+                vitals, lock = VitalsPadScreen(name="vitals_pad"), LockScreen(name="lock")
+                self.manager.add_widget(vitals)
+                self.manager.add_widget(lock)
+                self._later_screens = (vitals, lock)
+            return self._later_screens
+
+        def _flash(self, duration_ms: int) -> None:
+            """The desktop stand-in for vibration: a frame around the whole window for ``duration_ms``."""
+            from kivy.graphics import Color, Line
+            from kivy.metrics import dp
+
+            group = "haptic-flash"
+            Window.canvas.after.remove_group(group)
+            with Window.canvas.after:
+                Color(*self.theme.palette.primary.background, group=group)
+                Line(rectangle=(2, 2, Window.width - 4, Window.height - 4), width=dp(4), group=group)
+            Clock.schedule_once(lambda _dt: Window.canvas.after.remove_group(group), duration_ms / 1000)
+
+        def _any_touch(self, *_args: Any) -> bool:
+            if self.lock_vm is not None:
+                self.lock_vm.note_activity()
+            return False  # never swallow the touch
+
+        def _tick(self, _dt: float) -> None:
+            if self.lock_vm is not None:
+                self.lock_vm.tick()
+            if self.arrest is not None:
+                self.arrest.tick()
+
+        def _language_changed(self) -> None:
+            self.lang = i18n.language.current
+            for screen in self.manager.screens if hasattr(self, "manager") else ():
+                if screen.vm is not None:
+                    screen.refresh()
+
+        def toggle_language(self) -> None:
+            languages = i18n.LANGUAGES
+            i18n.set_language(languages[(languages.index(i18n.language.current) + 1) % len(languages)])
+
+        def _logged_in(self, session: Session) -> None:
+            self.session = session
+            self.lock_vm = LockViewModel(clock=self.clock, verifier=session.pin)
+            self.lock_vm.subscribe(self._lock_changed)
+            if self.arrest is None:
+                self.arrest = ArrestTimerViewModel(
+                    clock=self.clock, keep_awake=self.keep_awake, haptics=self.haptics, lock=self.lock_vm
+                )
+            else:  # a full re-log-in during a running arrest must not stop its timer
+                self.arrest.attach_lock(self.lock_vm)
+            vitals_screen, lock_screen = self.later_screens()
+            lock_screen.attach(self.lock_vm, person_name=session.person.display_name)
+            vitals_screen.attach(
+                VitalsPadViewModel(
+                    fields=VITAL_FIELDS, drafts=self.drafts, clock=self.clock, haptics=self.haptics
+                ),
+                offline_login=session.offline_login,
+                arrest=self.arrest,
+            )
+            self.manager.current = "vitals_pad"
+
+        def lock_now(self) -> None:
+            if self.lock_vm is not None:
+                self.lock_vm.lock()
+
+        def _lock_changed(self) -> None:
+            assert self.lock_vm is not None
+            state = self.lock_vm.state
+            if state is LockState.LOCKED and self.manager.current != "lock":
+                self._screen_before_lock = self.manager.current
+                self.manager.current = "lock"
+            elif state is LockState.UNLOCKED and self.manager.current == "lock":
+                self.manager.current = self._screen_before_lock
+            elif state is LockState.LOGIN_REQUIRED:
+                self.manager.current = "login"
+
+        def on_stop(self) -> None:
+            if control_socket:
+                Path(control_socket).unlink(missing_ok=True)
+            self.runner.shutdown()
+            if self.arrest is not None:
+                self.arrest.stop()
+
+    return PpjTabletApp()

@@ -1,0 +1,1 @@
+"""Kivy widgets that render a view-model; their layout is in ``tablet_app/tablet.kv``."""
