@@ -78,6 +78,9 @@ class SyncReport:
     pulled: int = 0
     journals: list[UUID] = field(default_factory=list)
     restamp_notices: list[str] = field(default_factory=list)
+    # The device clock's offset from the server after this cycle (ms, server minus device); the tablet
+    # passes it to its clock facade (``ClockFacade.set_server_offset``) so clinical times carry it.
+    offset_ms: float = 0.0
 
 
 class SyncClient:
@@ -113,6 +116,7 @@ class SyncClient:
         for journal_id in journals:
             report.pulled += self.pull_journal(journal_id)
             report.journals.append(journal_id)
+        report.offset_ms = self._store.offset_ms()
         return report
 
     def refresh_access(self) -> list[UUID]:

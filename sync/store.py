@@ -91,7 +91,7 @@ class PullApplied:
 
 @dataclass(frozen=True, slots=True)
 class DraftInfo:
-    draft_id: UUID
+    draft_id: str
     journal_id: UUID | None
     updated_at: datetime
 
@@ -606,25 +606,25 @@ class LocalStore:
 
     # -------------------------------------------------------------------------------------- drafts
 
-    def save_draft(self, *, draft_id: UUID, journal_id: UUID | None, text: str) -> None:
-        """Keep (or replace) the unsaved text of a form, sealed."""
-        key = str(draft_id)
-        sealed = self._codec.seal(aad=row_aad("drafts", key), plaintext=text.encode("utf-8"))
+    def save_draft(self, *, draft_id: str, journal_id: UUID | None, text: str) -> None:
+        """Keep (or replace) the unsaved text of a form, sealed; durable when this returns."""
+        sealed = self._codec.seal(aad=row_aad("drafts", draft_id), plaintext=text.encode("utf-8"))
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO drafts (draft_id, journal_id, sealed_body, updated_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (draft_id) DO UPDATE SET journal_id = excluded.journal_id,"
                 " sealed_body = excluded.sealed_body, updated_at = excluded.updated_at",
-                (key, None if journal_id is None else str(journal_id), sealed, _now()),
+                (draft_id, None if journal_id is None else str(journal_id), sealed, _now()),
             )
 
-    def draft(self, draft_id: UUID) -> str | None:
-        key = str(draft_id)
+    def draft(self, draft_id: str) -> str | None:
         with self._lock:
-            row = self._conn.execute("SELECT sealed_body FROM drafts WHERE draft_id = ?", (key,)).fetchone()
+            row = self._conn.execute(
+                "SELECT sealed_body FROM drafts WHERE draft_id = ?", (draft_id,)
+            ).fetchone()
         if row is None:
             return None
-        return self._codec.open(aad=row_aad("drafts", key), sealed=row[0]).decode("utf-8")
+        return self._codec.open(aad=row_aad("drafts", draft_id), sealed=row[0]).decode("utf-8")
 
     def drafts(self) -> list[DraftInfo]:
         with self._lock:
@@ -632,13 +632,14 @@ class LocalStore:
                 "SELECT draft_id, journal_id, updated_at FROM drafts ORDER BY updated_at"
             )
             return [
-                DraftInfo(UUID(r[0]), None if r[1] is None else UUID(r[1]), datetime.fromisoformat(r[2]))
+                DraftInfo(r[0], None if r[1] is None else UUID(r[1]), datetime.fromisoformat(r[2]))
                 for r in rows
             ]
 
-    def discard_draft(self, *, draft_id: UUID) -> None:
+    def discard_draft(self, *, draft_id: str) -> None:
+        """Forget the draft (no error if there is none)."""
         with self._write() as conn:
-            conn.execute("DELETE FROM drafts WHERE draft_id = ?", (str(draft_id),))
+            conn.execute("DELETE FROM drafts WHERE draft_id = ?", (draft_id,))
 
     # ------------------------------------------------------------------------------------- helpers
 
@@ -681,3 +682,23 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def _as_writer(stamp: Stamp, writer: str) -> Stamp:
     """The same instant and counter under this store's writer id (the clock continues from it)."""
     return Stamp(stamp.physical_ms, stamp.logical, writer)
+
+
+class StoreDrafts:
+    """The store's sealed drafts through the tablet's ``DraftStore`` protocol
+    (``tablet_app.viewmodels.drafts``: ``put``/``get``/``delete`` with string ids), so the tablet can
+    replace its unencrypted draft file with this (hazard H-TAB-5)."""
+
+    def __init__(self, store: LocalStore) -> None:
+        self._store = store
+
+    def put(self, draft_id: str, body: str, *, journal_id: str | None = None) -> None:
+        self._store.save_draft(
+            draft_id=draft_id, journal_id=None if journal_id is None else UUID(journal_id), text=body
+        )
+
+    def get(self, draft_id: str) -> str | None:
+        return self._store.draft(draft_id)
+
+    def delete(self, draft_id: str) -> None:
+        self._store.discard_draft(draft_id=draft_id)

@@ -284,8 +284,9 @@ def test_a_pull_of_a_journal_without_access_is_refused(store: LocalStore, networ
 
 def test_the_offset_estimate_sees_the_servers_clock(store: LocalStore, server: FakeSyncServer) -> None:
     behind = DeviceClock(skew=timedelta(seconds=-90))
-    make_client(store, FaultyNetwork(server=server), wall_clock=behind).sync_once()
+    report = make_client(store, FaultyNetwork(server=server), wall_clock=behind).sync_once()
     assert store.offset_ms() == pytest.approx(90_000, abs=2_000)
+    assert report.offset_ms == store.offset_ms()
 
 
 def test_a_server_that_lost_entries_gets_them_again(store: LocalStore, server: FakeSyncServer) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 
 from sync.errors import EntryIdReusedError, ProtocolError, StoreExistsError
 from sync.journal_adapter import EntryEnvelope, Stamp
 from sync.protocol import HlcBound, PushResult, PushResultCode, QuarantineReason, RestampReason
-from sync.store import LocalStore, QueueState
+from sync.store import LocalStore, QueueState, StoreDrafts
 from tests.sync.factories import DEVICE_SECRET, TEST_KDF, TEST_PIN, TEST_USER, note
 
 JOURNAL = UUID("0196b4a0-0000-7000-8000-0000000000aa")
@@ -275,18 +275,19 @@ def test_a_pulled_copy_of_an_entry_held_here_adopts_the_servers_stamp(store: Loc
 
 
 def test_drafts_survive_reopening_and_can_be_discarded(store: LocalStore, store_path: Path) -> None:
-    draft_id = uuid4()
-    store.save_draft(draft_id=draft_id, journal_id=JOURNAL, text="BT 13")
-    store.save_draft(draft_id=draft_id, journal_id=JOURNAL, text="BT 132/80")
+    drafts = StoreDrafts(store)
+    drafts.put("vitals-pad", "BT 13", journal_id=str(JOURNAL))
+    drafts.put("vitals-pad", "BT 132/80", journal_id=str(JOURNAL))
     store.close()
     reopened = LocalStore.unlock(
         path=store_path, user_id=TEST_USER, secret=TEST_PIN, device_secret=DEVICE_SECRET
     )
-    assert reopened.draft(draft_id) == "BT 132/80"
-    assert [d.draft_id for d in reopened.drafts()] == [draft_id]
+    assert StoreDrafts(reopened).get("vitals-pad") == "BT 132/80"
+    assert [(d.draft_id, d.journal_id) for d in reopened.drafts()] == [("vitals-pad", JOURNAL)]
     assert reopened.drafts()[0].updated_at <= datetime.now(UTC)
-    reopened.discard_draft(draft_id=draft_id)
-    assert reopened.draft(draft_id) is None
+    StoreDrafts(reopened).delete("vitals-pad")
+    StoreDrafts(reopened).delete("vitals-pad")  # forgetting twice is no error
+    assert reopened.draft("vitals-pad") is None
     reopened.close()
 
 

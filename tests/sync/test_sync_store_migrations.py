@@ -44,7 +44,7 @@ def test_a_v1_store_upgrades_to_the_latest_version_keeping_identity_queue_and_dr
     for queued, text in zip(batch, v1.FIXTURE_TEXTS, strict=True):
         queued.envelope.verify()
         assert text.encode() in queued.envelope.content
-    assert upgraded.draft(v1.FIXTURE_DRAFT) == v1.FIXTURE_DRAFT_TEXT
+    assert upgraded.draft(str(v1.FIXTURE_DRAFT)) == v1.FIXTURE_DRAFT_TEXT
 
 
 def test_the_upgrade_rewrites_v1_prefixed_content_hashes_to_the_journal_form(upgraded: LocalStore) -> None:
