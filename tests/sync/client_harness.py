@@ -87,7 +87,12 @@ def make_client(
     pull_limit: int = 100,
 ) -> SyncClient:
     handler = network.handle if isinstance(network, FaultyNetwork) else network
-    http = httpx2.Client(transport=httpx2.MockTransport(handler), base_url=BASE_URL)
+    # The device's credential travels on the HTTP client, as it will in the app (wave 2: the real one).
+    http = httpx2.Client(
+        transport=httpx2.MockTransport(handler),
+        base_url=BASE_URL,
+        headers={"Authorization": f"Device {store.device_id}"},
+    )
     return SyncClient(
         store=store,
         http=http,

@@ -48,8 +48,9 @@ SERVER_WRITER = "server-1"
 
 @dataclass
 class FakeSyncServer:
-    """State is public so tests can inspect it. ``device_id`` is the one device this fake serves (the
-    real server reads it from the device credential)."""
+    """State is public so tests can inspect it. The device is named by an ``Authorization: Device <id>``
+    header (a stand-in for the real credential, which the injected HTTP client carries); without one, the
+    request is from ``device_id``."""
 
     device_id: UUID
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -59,6 +60,7 @@ class FakeSyncServer:
     logs: dict[UUID, list[UUID]] = field(default_factory=dict)  # journal -> entry ids in commit order
     quarantine: dict[UUID, tuple[WireEntry, QuarantineReason]] = field(default_factory=dict)
     highest_applied: dict[UUID, int] = field(default_factory=dict)  # incarnation -> device_seq
+    incarnation_owner: dict[UUID, UUID] = field(default_factory=dict)  # incarnation -> device
     access: dict[UUID, datetime] = field(default_factory=dict)  # journal -> granted at
     invisible_tail: int = 0  # commits not yet visible (a concurrent writer's open transaction)
     pushed_items: list[tuple[UUID, int]] = field(default_factory=list)  # (entry_id, device_seq) as received
@@ -80,17 +82,22 @@ class FakeSyncServer:
             body = gzip.decompress(body)
         if len(body) > MAX_PUSH_BYTES:
             return _error(413, ErrorCode.BATCH_TOO_LARGE, "body too large", None)
+        device = self._device(request)
         try:
             route = (request.method, request.url.path)
             if route == ("POST", PUSH_PATH):
-                return self._ok(self.push(PushRequest.model_validate_json(body), received_at))
+                push = PushRequest.model_validate_json(body)
+                owner = self.incarnation_owner.setdefault(push.incarnation_id, device)
+                if owner != device or push.device_id != device:
+                    return _error(403, ErrorCode.INCARNATION_NOT_OWNED, "incarnation of another device", None)
+                return self._ok(self.push(push, received_at))
             if route == ("POST", PULL_PATH):
                 pull = PullRequest.model_validate_json(body)
                 if pull.journal_id not in self.access:
                     return _error(403, ErrorCode.FORBIDDEN_JOURNAL, "no access to this journal", "journal_id")
                 return self._ok(self.pull(pull, received_at))
             if route == ("GET", ACCESS_PATH):
-                return self._ok(self.access_list(received_at))
+                return self._ok(self.access_list(device, received_at))
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
@@ -98,6 +105,10 @@ class FakeSyncServer:
         except ProtocolError as exc:
             return _error(400, ErrorCode.UNKNOWN_CURSOR, str(exc), exc.field)
         return _error(404, ErrorCode.MALFORMED_REQUEST, f"no route {request.method} {request.url.path}", None)
+
+    def _device(self, request: httpx2.Request) -> UUID:
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        return UUID(value) if scheme == "Device" else self.device_id
 
     def _ok(self, model: BaseModel) -> httpx2.Response:
         return httpx2.Response(
@@ -223,9 +234,9 @@ class FakeSyncServer:
     def grant(self, journal_id: UUID) -> None:
         self.access.setdefault(journal_id, self.now())
 
-    def access_list(self, received_at: datetime) -> AccessResponse:
+    def access_list(self, device: UUID, received_at: datetime) -> AccessResponse:
         return AccessResponse(
-            device_id=self.device_id,
+            device_id=device,
             journals=[JournalAccess(journal_id=j, granted_at=at) for j, at in sorted(self.access.items())],
             timing=self._timing(received_at),
         )

@@ -11,7 +11,7 @@ import httpx2
 import pytest
 
 from sync.backoff import Backoff
-from sync.client import sync_with_retries
+from sync.client import SyncClient, sync_with_retries
 from sync.errors import SyncRefusedError, TransientSyncError
 from sync.journal_adapter import Stamp
 from sync.protocol import (
@@ -274,6 +274,23 @@ def test_a_cursor_the_server_does_not_know_restarts_the_journal_from_the_beginni
     server.write_as_other_writer(entries[2])
     assert client.pull_journal(JOURNAL) == 1
     assert {e.entry_id for e in store.journal_entries(JOURNAL)} == {e.entry_id for e in entries}
+
+
+def test_a_store_copied_to_another_device_is_refused_by_the_server(
+    store: LocalStore, server: FakeSyncServer, network: FaultyNetwork
+) -> None:
+    capture(store, "first push binds the incarnation to this device")
+    make_client(store, network).push_pending()
+    capture(store, "sent with another device's credential")
+    other_device = httpx2.Client(
+        transport=httpx2.MockTransport(network.handle),
+        base_url="https://sync.test",
+        headers={"Authorization": f"Device {UUID(int=7)}"},
+    )
+    with pytest.raises(SyncRefusedError) as refused:
+        SyncClient(store=store, http=other_device).push_pending()
+    assert refused.value.code == "incarnation_not_owned"
+    assert store.pending_count() == 1
 
 
 def test_a_pull_of_a_journal_without_access_is_refused(store: LocalStore, network: FaultyNetwork) -> None:
