@@ -40,7 +40,6 @@ class SyncWorker:
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ppj-sync", daemon=True)
         self.last_error: SyncError | None = None
-        self.cycles = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -75,5 +74,4 @@ class SyncWorker:
                     self.last_error = None
                     if self._on_report is not None:
                         self._on_report(report)
-            self.cycles += 1
             self._wake.wait(self._interval_s)
