@@ -73,7 +73,7 @@ def bench_sync_store(
     taps: int = typer.Option(500, help="Single-entry saves timed per store."),
     bulk: int = typer.Option(5000, help="Entries in the bulk write and read."),
     page: int = typer.Option(100, help="Entries per transaction in the bulk write."),
-    reads: int = typer.Option(7, help="Rounds of reading the bulk journal back (median reported)."),
+    reads: int = typer.Option(15, help="Rounds of reading the bulk journal back (median reported)."),
     size: int = typer.Option(600, help="Bytes of entry content (canonical JSON)."),
     directory: Path | None = typer.Option(
         None, "--dir", help="Where the store files go (default: a temp dir)."
@@ -119,9 +119,10 @@ def bench_sync_store(
             for i in range(bulk)
         ]
         write_s = dict.fromkeys(stores, 0.0)
+        write_cpu = dict.fromkeys(stores, 0.0)
         for start in range(0, bulk, page):
             for name, store in stores.items():
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.process_time()
                 store.store_pulled(
                     journal_id=pulled_journal,
                     entries=entries[start : start + page],
@@ -129,13 +130,17 @@ def bench_sync_store(
                     watermark=str(start),
                 )
                 write_s[name] += time.perf_counter() - began
+                write_cpu[name] += time.process_time() - began_cpu
         read_rounds: dict[str, list[float]] = {name: [] for name in stores}
+        read_cpu_rounds: dict[str, list[float]] = {name: [] for name in stores}
         for _ in range(reads):
             for name, store in stores.items():
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.process_time()
                 store.journal_entries(pulled_journal)
                 read_rounds[name].append(time.perf_counter() - began)
+                read_cpu_rounds[name].append(time.process_time() - began_cpu)
         read_s = {name: median(rounds) for name, rounds in read_rounds.items()}
+        read_cpu = {name: median(rounds) for name, rounds in read_cpu_rounds.items()}
 
         sqlite_conditions = _sqlite_conditions(root / "plain.ppjstore")
         for store in stores.values():
@@ -161,10 +166,21 @@ def bench_sync_store(
         print(f"  {name:9s} write {write_rate:9.0f} entries/s   read {read_rate:9.0f} entries/s")
     w_over = _overhead(write_s["encrypted"], write_s["plain"])
     r_over = _overhead(read_s["encrypted"], read_s["plain"])
-    print(f"  encryption overhead (time per entry): write {w_over:+.1f} %, read {r_over:+.1f} %")
-    worst = max(p50_over, w_over, r_over)
+    print(f"  encryption overhead (wall time per entry): write {w_over:+.1f} %, read {r_over:+.1f} %")
+    cpu_w = _overhead(write_cpu["encrypted"], write_cpu["plain"])
+    cpu_r = _overhead(read_cpu["encrypted"], read_cpu["plain"])
+    per_entry_us = (read_cpu["encrypted"] - read_cpu["plain"]) / bulk * 1e6
+    print(
+        f"  encryption overhead (CPU time of this process, less disturbed by other load):"
+        f" write {cpu_w:+.1f} %,"
+        f" read {cpu_r:+.1f} % ({per_entry_us:+.1f} µs per entry read)"
+    )
+    worst = max(p50_over, cpu_w, cpu_r)
     verdict = "within" if worst <= TARGET_OVERHEAD_PCT else "OVER"
-    print(f"target: encryption overhead <= {TARGET_OVERHEAD_PCT:.0f} %; worst {worst:+.1f} % ({verdict})")
+    print(
+        f"target: encryption overhead <= {TARGET_OVERHEAD_PCT:.0f} % (tap p50, bulk CPU); "
+        f"worst {worst:+.1f} % ({verdict})"
+    )
 
 
 def _sqlite_conditions(path: Path) -> str:
