@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import timedelta
+from pathlib import Path
 from uuid import UUID
 
 import httpx2
@@ -25,7 +26,7 @@ from sync.protocol import (
 )
 from sync.store import LocalStore, QueueState
 from tests.sync.client_harness import DeviceClock, Fault, FaultyNetwork, decompressed, make_client
-from tests.sync.factories import note
+from tests.sync.factories import DEVICE_SECRET, TEST_PIN, TEST_USER, note
 from tests.sync.fake_server import FakeSyncServer
 
 JOURNAL = UUID("0196b4a0-0000-7000-8000-0000000000cc")
@@ -318,6 +319,24 @@ def test_a_server_that_lost_entries_gets_them_again(store: LocalStore, server: F
     fourth = capture(store, "after the restore")
     client.push_pending()
     assert server.logs[JOURNAL] == [*ids, fourth]
+
+
+def test_a_tablet_restored_from_an_old_copy_of_its_store_loses_nothing(
+    store: LocalStore, server: FakeSyncServer, network: FaultyNetwork, tmp_path: Path
+) -> None:
+    first = capture(store, "before the backup")
+    copy = tmp_path / "backup.ppjstore"  # an old copy: the store as it is now, before the next capture
+    with sqlite3.connect(store.path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    second = capture(store, "after the backup")
+    make_client(store, network).sync_once()
+    store.close()
+    restored = LocalStore.unlock(path=copy, user_id=TEST_USER, secret=TEST_PIN, device_secret=DEVICE_SECRET)
+    third = capture(restored, "after the restore")  # gets device_seq 2 again, which the server applied
+    make_client(restored, network).sync_once()
+    assert server.logs[JOURNAL] == [first, second, third]
+    assert {e.entry_id for e in restored.journal_entries(JOURNAL)} == {first, second, third}
+    restored.close()
 
 
 def test_retries_back_off_with_jitter_and_honour_retry_after(
