@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from ppj import bench
+from ppj import bench, medcom_cli
+from ppj.bench import medcom_validate as _medcom_validate_bench  # noqa: F401  (registers the benchmark)
 
 app = typer.Typer(
     name="ppj",
@@ -13,6 +14,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(bench.app, name="bench")
+app.add_typer(medcom_cli.app, name="medcom")
 
 
 @app.command()
