@@ -142,7 +142,8 @@ def build_acknowledgement(
         "id": header_id,
         "meta": {"profile": [ACK_HEADER_PROFILE]},
         "text": _narrative(
-            f"Acknowledgement ({code}) of message {acked_id} from {receiver_org.get('name', receiver_org['id'])}, "
+            f"Acknowledgement ({code}) of message {acked_id} "
+            f"from {receiver_org.get('name', receiver_org['id'])}, "
             f"sent by {sender_org.get('name', sender_org['id'])}"
         ),
         "eventCoding": {"system": EVENT_SYSTEM, "code": "acknowledgement-message"},
@@ -224,7 +225,7 @@ def _latest_provenance(message: dict[str, Any], acked_id: str) -> dict[str, Any]
     ]
     if not candidates:
         return None
-    provenance = copy.deepcopy(candidates[-1])
+    provenance: dict[str, Any] = copy.deepcopy(candidates[-1])
     provenance["meta"] = {"profile": [PROVENANCE_PROFILE]}
     return provenance
 

@@ -272,7 +272,9 @@ def base_tree(model_name: str) -> ElementNode:
     root = ElementNode(path=resource_type, name=resource_type, min=0, max=1, model_name=model_name)
     choices: dict[str, ElementNode] = {}
     for field_name, info in model.model_fields.items():
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        extra: dict[str, Any] = (
+            dict(info.json_schema_extra) if isinstance(info.json_schema_extra, dict) else {}
+        )
         if not extra.get("element_property"):
             continue
         name = info.alias or field_name

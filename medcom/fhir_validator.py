@@ -288,9 +288,7 @@ def _conforms(run: _Run, resource: dict[str, Any], url: str, context: Package | 
 # --- complex elements -------------------------------------------------------------------------------
 
 
-def _children_of(
-    run: _Run, node: ElementNode, type_ref: TypeRef | None, frame: Frame
-) -> dict[str, ElementNode]:
+def _children_of(node: ElementNode, type_ref: TypeRef | None, frame: Frame) -> dict[str, ElementNode]:
     """The child definitions of a node: from the snapshot, via contentReference, or from the base type."""
     if node.children:
         return node.children
@@ -322,7 +320,7 @@ def _validate_complex(
     type_ref: TypeRef | None = None,
     is_resource_root: bool = False,
 ) -> None:
-    children = _children_of(run, node, type_ref, frame)
+    children = _children_of(node, type_ref, frame)
     consumed: set[str] = {"resourceType"} if is_resource_root else set()
     owner = _owner_type(node, type_ref)
     for child in children.values():
@@ -396,7 +394,9 @@ def _gather(
         elif child.base_max != 1 and not is_array and child.name != "resource":
             _add(run, Severity.ERROR, f"{location}.{key}", f"'{key}' must be an array", "structure")
         if is_array:
-            values = raw if isinstance(raw, list) else [None] * len(sidecar)
+            values = (
+                raw if isinstance(raw, list) else [None] * len(sidecar if isinstance(sidecar, list) else [])
+            )
             sidecars = sidecar if isinstance(sidecar, list) else [None] * len(values)
             for index, item_value in enumerate(values):
                 item_sidecar = sidecars[index] if index < len(sidecars) else None
@@ -724,7 +724,8 @@ def _check_reference(
                 run,
                 Severity.ERROR,
                 location,
-                f"reference {reference!r} does not resolve to an entry in the Bundle, but the profile requires the target in the Bundle (aggregation bundled)",
+                f"reference {reference!r} does not resolve to an entry in the Bundle, but the profile "
+                "requires the target in the Bundle (aggregation bundled)",
                 "not-found",
             )
         elif run.resolves_references:
@@ -771,14 +772,16 @@ def _check_reference(
             run,
             Severity.ERROR,
             location,
-            f"reference {reference!r} points at a {target_type}, but must point at {' or '.join(sorted(allowed_types))}",
+            f"reference {reference!r} points at a {target_type}, "
+            f"but must point at {' or '.join(sorted(allowed_types))}",
         )
     else:
         _add(
             run,
             Severity.ERROR,
             location,
-            f"reference {reference!r} points at a {target_type} that does not conform to {' or '.join(profiled)}",
+            f"reference {reference!r} points at a {target_type} "
+            f"that does not conform to {' or '.join(profiled)}",
         )
 
 
@@ -796,7 +799,8 @@ def _check_type_profiles(
                 run,
                 url,
                 location,
-                f"{what} {url} could not be resolved; this element is checked against the base {type_ref.code} only",
+                f"{what} {url} could not be resolved; "
+                f"this element is checked against the base {type_ref.code} only",
             )
             continue
         _report_substitutions(run, profile.package)
@@ -992,7 +996,7 @@ def _definition_children(run: _Run, node: ElementNode, frame: Frame) -> dict[str
             profile = run.validator.profile(url.partition("|")[0], frame.context)
             if profile is not None:
                 return profile.root.children
-    return _children_of(run, node, node.types[0] if len(node.types) == 1 else None, frame)
+    return _children_of(node, node.types[0] if len(node.types) == 1 else None, frame)
 
 
 def _matches_slice(run: _Run, item: Item, slice_node: ElementNode, owner: ElementNode, frame: Frame) -> bool:

@@ -14,13 +14,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from fhirpathpy import apply_parsed_path
-from fhirpathpy.engine.nodes import ResourceNode
+from fhirpathpy import apply_parsed_path as _apply_parsed_path
+from fhirpathpy.engine.nodes import ResourceNode as _ResourceNode
 from fhirpathpy.models import models
-from fhirpathpy.parser import parse
+from fhirpathpy.parser import parse as _parse
 from lxml import etree
 
 R4_MODEL: dict[str, Any] = models["r4"]
+# fhirpathpy is untyped; these names give its entry points the Any types mypy needs.
+apply_parsed_path: Any = _apply_parsed_path
+parse: Any = _parse
+ResourceNode: Any = _ResourceNode
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 # FHIR narrative: the basic HTML formatting elements only (R4 Narrative, txt-1).
 ALLOWED_XHTML_ELEMENTS = frozenset(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """FHIR issue-severity codes, most severe first."""
 
     FATAL = "fatal"
@@ -20,8 +20,8 @@ class Severity(str, Enum):
 class Issue:
     """One finding. ``location`` is a FHIRPath with indexes, e.g. ``Bundle.entry[0].resource.id``.
 
-    ``code`` is a FHIR issue-type code (``required``, ``value``, ``invariant``, ``structure``, ``code-invalid``,
-    ``not-found``, ``informational``, ``processing``, ``too-long``, ``invalid``).
+    ``code`` is a FHIR issue-type code (``required``, ``value``, ``invariant``, ``structure``,
+    ``code-invalid``, ``not-found``, ``informational``, ``processing``, ``too-long``, ``invalid``).
     """
 
     severity: Severity

@@ -15,7 +15,10 @@ from medcom.fhir_validator import Validator
 
 app = typer.Typer(help="MedCom FHIR messages: profile validation and acknowledgements.", no_args_is_help=True)
 
-PACKAGES_HELP = "Directory of FHIR IG packages (.tgz); repeat for more. Default: $PPJ_FHIR_PACKAGES or the shared reference packages."
+PACKAGES_HELP = (
+    "Directory of FHIR IG packages (.tgz); repeat for more (e.g. our own packages). "
+    "Default: $PPJ_FHIR_PACKAGES or the shared reference packages."
+)
 
 
 def make_validator(packages: list[Path] | None) -> Validator:
@@ -43,7 +46,10 @@ def validate(
         except (MedcomError, OSError) as exc:
             failed = True
             if as_json:
-                outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "fatal", "code": "structure", "diagnostics": str(exc)}]}
+                outcome = {
+                    "resourceType": "OperationOutcome",
+                    "issue": [{"severity": "fatal", "code": "structure", "diagnostics": str(exc)}],
+                }
                 print(json.dumps(outcome, ensure_ascii=False, indent=2))
             else:
                 print(f"{path}: fatal      -: {str(exc).removeprefix(f'{path}: ')}")
@@ -76,6 +82,3 @@ def ack(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     print(json.dumps(acknowledgement, ensure_ascii=False, indent=2))
-
-
-

@@ -16,7 +16,6 @@ from medcom.fhir_validator import Validator
 from ppj.bench import app, conditions, median, percentile
 
 
-
 def official_examples() -> list[Path]:
     directory = shared_reference_dir() / "reference" / "medcom" / "examples"
     return sorted(p for p in directory.glob("Bundle-*.json"))

@@ -14,7 +14,9 @@ def error_messages(validator: Validator, message: dict[str, Any]) -> list[str]:
     return [f"{i.location}: {i.message}" for i in validator.validate(message).errors]
 
 
-def test_a_removed_required_element_is_named(validator: Validator, care_communication: dict[str, Any]) -> None:
+def test_a_removed_required_element_is_named(
+    validator: Validator, care_communication: dict[str, Any]
+) -> None:
     del resource_of(care_communication, "MessageHeader")["definition"]
     assert any(
         "MessageHeader.definition: minimum required = 1, but only found 0" in m
@@ -28,7 +30,9 @@ def test_a_wrong_fixed_value_is_named(validator: Validator, care_communication: 
     assert any("status" in m and "'completed'" in m and "'unknown'" in m for m in messages)
 
 
-def test_a_wrong_event_code_breaks_the_pattern(validator: Validator, care_communication: dict[str, Any]) -> None:
+def test_a_wrong_event_code_breaks_the_pattern(
+    validator: Validator, care_communication: dict[str, Any]
+) -> None:
     resource_of(care_communication, "MessageHeader")["eventCoding"]["code"] = "hospital-notification-message"
     messages = error_messages(validator, care_communication)
     assert any("eventCoding" in m and "hospital-notification-message" in m for m in messages)
@@ -59,7 +63,10 @@ def test_a_category_outside_the_required_value_set_is_named(
 ) -> None:
     resource_of(care_communication, "Communication")["category"][0]["coding"][0]["code"] = "gossip"
     messages = error_messages(validator, care_communication)
-    assert any("#gossip is not in the required value set" in m and "medcom-careCommunication-categories" in m for m in messages)
+    assert any(
+        "#gossip is not in the required value set" in m and "medcom-careCommunication-categories" in m
+        for m in messages
+    )
 
 
 def test_an_invalid_cpr_number_breaks_the_dk_core_invariant(
@@ -92,20 +99,29 @@ def test_a_second_patient_breaks_the_exactly_one_patient_invariant(
     assert any("constraint medcom-careCommunication-2 failed" in m for m in messages)
 
 
-def test_a_sender_outside_the_bundle_is_an_error(validator: Validator, care_communication: dict[str, Any]) -> None:
+def test_a_sender_outside_the_bundle_is_an_error(
+    validator: Validator, care_communication: dict[str, Any]
+) -> None:
     resource_of(care_communication, "MessageHeader")["sender"]["reference"] = "Organization/not-in-bundle"
     messages = error_messages(validator, care_communication)
-    assert any("'Organization/not-in-bundle' does not resolve to an entry in the Bundle" in m for m in messages)
+    assert any(
+        "'Organization/not-in-bundle' does not resolve to an entry in the Bundle" in m for m in messages
+    )
 
 
 def test_an_unknown_element_is_named(validator: Validator, care_communication: dict[str, Any]) -> None:
     resource_of(care_communication, "Patient")["favouriteColour"] = "blue"
-    assert any("unrecognised element 'favouriteColour'" in m for m in error_messages(validator, care_communication))
+    assert any(
+        "unrecognised element 'favouriteColour'" in m for m in error_messages(validator, care_communication)
+    )
 
 
 def test_a_malformed_timestamp_is_named(validator: Validator, care_communication: dict[str, Any]) -> None:
     care_communication["timestamp"] = "yesterday"
-    assert any("Bundle.timestamp: value 'yesterday' is not a valid instant" in m for m in error_messages(validator, care_communication))
+    assert any(
+        "Bundle.timestamp: value 'yesterday' is not a valid instant" in m
+        for m in error_messages(validator, care_communication)
+    )
 
 
 def test_narrative_with_script_breaks_the_narrative_rules(
@@ -117,8 +133,12 @@ def test_narrative_with_script_breaks_the_narrative_rules(
     assert any("constraint txt-1 failed" in m for m in error_messages(validator, care_communication))
 
 
-def test_an_unknown_profile_is_a_warning_that_names_it(validator: Validator, care_communication: dict[str, Any]) -> None:
-    resource_of(care_communication, "Patient")["meta"]["profile"] = ["http://example.org/StructureDefinition/nope"]
+def test_an_unknown_profile_is_a_warning_that_names_it(
+    validator: Validator, care_communication: dict[str, Any]
+) -> None:
+    resource_of(care_communication, "Patient")["meta"]["profile"] = [
+        "http://example.org/StructureDefinition/nope"
+    ]
     result = validator.validate(care_communication)
     warnings = [i.message for i in result.issues if i.severity.value == "warning"]
     assert any("http://example.org/StructureDefinition/nope could not be resolved" in w for w in warnings)

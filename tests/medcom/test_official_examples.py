@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from medcom_examples import ACKNOWLEDGEMENT_2, CARE_COMMUNICATION_5, HISTORICAL_CARE_COMMUNICATION_3, load_example
+from medcom_examples import (
+    ACKNOWLEDGEMENT_2,
+    CARE_COMMUNICATION_5,
+    HISTORICAL_CARE_COMMUNICATION_3,
+    load_example,
+)
 
 from medcom.fhir_validator import Validator
 from medcom.operation_outcome import Severity
@@ -23,8 +28,12 @@ def test_the_acknowledgement_reports_the_dependency_versions_it_substituted(vali
     assert any("hl7.fhir.dk.core#2.0.0" in m and "using hl7.fhir.dk.core#3.4.0" in m for m in info)
 
 
-def test_a_historical_retract_message_is_rejected_for_what_carecommunication_5_forbids(validator: Validator) -> None:
-    messages = [i.message for i in validator.validate(load_example(HISTORICAL_CARE_COMMUNICATION_3[0])).errors]
+def test_a_historical_retract_message_is_rejected_for_what_carecommunication_5_forbids(
+    validator: Validator,
+) -> None:
+    messages = [
+        i.message for i in validator.validate(load_example(HISTORICAL_CARE_COMMUNICATION_3[0])).errors
+    ]
     assert any("MessageHeader.definition: minimum required = 1" in m for m in messages)
     assert any("'entered-in-error' does not match the required pattern 'unknown'" in m for m in messages)
     assert any("medcom-careCommunication-3" in m for m in messages)
@@ -33,5 +42,7 @@ def test_a_historical_retract_message_is_rejected_for_what_carecommunication_5_f
 def test_a_historical_modified_message_lacks_the_thread_identifier_carecommunication_5_requires(
     validator: Validator,
 ) -> None:
-    messages = [i.message for i in validator.validate(load_example(HISTORICAL_CARE_COMMUNICATION_3[1])).errors]
+    messages = [
+        i.message for i in validator.validate(load_example(HISTORICAL_CARE_COMMUNICATION_3[1])).errors
+    ]
     assert any("Communication.identifier: minimum required = 1" in m for m in messages)
