@@ -34,7 +34,7 @@ def parse_instance(
     text_start = data.lstrip()[:1]
     if text_start in (b"{", b"["):
         try:
-            parsed = json.loads(data.decode("utf-8-sig"))
+            parsed = json.loads(data.decode("utf-8-sig"), object_pairs_hook=_no_duplicate_keys)
         except (UnicodeDecodeError, ValueError) as exc:
             raise NotJsonOrXmlError(f"{source}: not well-formed JSON ({exc})") from exc
         return _fhir_json(parsed, source)
@@ -48,6 +48,16 @@ def parse_instance(
         except NotAFhirResourceError as exc:
             raise NotAFhirResourceError(f"{source}: {exc}") from exc
     raise NotJsonOrXmlError(f"{source}: neither JSON nor XML (a FHIR message starts with '{{' or '<')")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON objects with a repeated key are ambiguous (parsers keep either value); FHIR forbids them."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"property {key!r} appears twice in one object")
+        out[key] = value
+    return out
 
 
 def _fhir_json(parsed: Any, source: str) -> dict[str, Any]:

@@ -172,10 +172,25 @@ def _index_bundle(run: _Run, bundle: dict[str, Any]) -> None:
             continue
         full_url = entry.get("fullUrl")
         run.location_of[id(resource)] = f"Bundle.entry[{index}].resource"
+        rtype, rid = resource.get("resourceType"), resource.get("id")
         if isinstance(full_url, str):
+            if full_url in run.by_full_url:
+                _add(
+                    run,
+                    Severity.ERROR,
+                    f"Bundle.entry[{index}].fullUrl",
+                    f"fullUrl {full_url!r} is used twice",
+                )
             run.by_full_url.setdefault(full_url, resource)
             run.full_url_of[id(resource)] = full_url
-        rtype, rid = resource.get("resourceType"), resource.get("id")
+            tail = full_url.rsplit("/", 2)
+            if len(tail) == 3 and tail[1] == rtype and isinstance(rid, str) and tail[2] != rid:
+                _add(
+                    run,
+                    Severity.ERROR,
+                    f"Bundle.entry[{index}].fullUrl",
+                    f"fullUrl {full_url!r} does not match the resource id {rid!r}",
+                )
         if isinstance(rtype, str) and isinstance(rid, str):
             run.by_type_id.setdefault((rtype, rid), resource)
 
@@ -512,7 +527,9 @@ def _validate_item(run: _Run, item: Item, node: ElementNode, frame: Frame) -> No
     if code == "Reference":
         _check_reference(run, item.value, type_ref, item.location, frame)
     if type_ref is not None:
-        _check_type_profiles(run, item.value, type_ref, item.location, frame)
+        _check_type_profiles(
+            run, item.value, type_ref, item.location, frame, is_modifier=node.name == "modifierExtension"
+        )
 
 
 def _is_resource(code: str) -> bool:
@@ -786,13 +803,22 @@ def _check_reference(
 
 
 def _check_type_profiles(
-    run: _Run, value: dict[str, Any], type_ref: TypeRef, location: str, frame: Frame
+    run: _Run, value: dict[str, Any], type_ref: TypeRef, location: str, frame: Frame, *, is_modifier: bool
 ) -> None:
     urls = list(type_ref.profiles)
     if not urls and type_ref.code == "Extension" and isinstance(value.get("url"), str):
         urls = [value["url"]]
     for url in urls:
         profile = run.validator.profile(url.partition("|")[0], frame.context)
+        if profile is None and is_modifier:
+            # a modifier extension changes the meaning of its element: not understanding it is fatal
+            _add(
+                run,
+                Severity.ERROR,
+                location,
+                f"unknown modifier extension {url}; the element cannot be processed safely",
+            )
+            continue
         if profile is None:
             what = "extension definition" if type_ref.code == "Extension" else "profile"
             _warn_once(

@@ -21,21 +21,25 @@ PACKAGES_HELP = (
 )
 
 
-def make_validator(packages: list[Path] | None) -> Validator:
-    return Validator(PackageRegistry(packages or default_package_dirs()))
+OWN_HELP = "A further package directory (e.g. PPJ's own profiles) added to the packages; repeatable."
+
+
+def make_validator(packages: list[Path] | None, own: list[Path] | None = None) -> Validator:
+    return Validator(PackageRegistry([*(packages or default_package_dirs()), *(own or [])]))
 
 
 @app.command()
 def validate(
     paths: list[Path] = typer.Argument(..., help="FHIR JSON or XML files to validate."),
     packages: list[Path] = typer.Option(None, "--packages", help=PACKAGES_HELP),
+    own_packages: list[Path] = typer.Option(None, "--own-packages", help=OWN_HELP),
     profile: list[str] = typer.Option(None, "--profile", help="Also validate against this profile URL."),
     as_json: bool = typer.Option(False, "--json", help="Print the OperationOutcome (one per file) as JSON."),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", help="Refuse files larger than this."),
 ) -> None:
     """Validate messages; exit 0 when no file has errors, 1 otherwise."""
     try:
-        validator = make_validator(packages)
+        validator = make_validator(packages, own_packages)
     except MedcomError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -70,11 +74,12 @@ def validate(
 def ack(
     path: Path = typer.Argument(..., help="The received message (FHIR JSON or XML)."),
     packages: list[Path] = typer.Option(None, "--packages", help=PACKAGES_HELP),
+    own_packages: list[Path] = typer.Option(None, "--own-packages", help=OWN_HELP),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", help="Refuse files larger than this."),
 ) -> None:
     """Print the MedCom Acknowledgement 2.0 a receiver would send for the message."""
     try:
-        validator = make_validator(packages)
+        validator = make_validator(packages, own_packages)
         message = read_instance(path, max_bytes=max_bytes)
         result = validator.validate(message)
         acknowledgement = build_acknowledgement(message=message, result=result, validator=validator)

@@ -142,3 +142,24 @@ def test_an_unknown_profile_is_a_warning_that_names_it(
     result = validator.validate(care_communication)
     warnings = [i.message for i in result.issues if i.severity.value == "warning"]
     assert any("http://example.org/StructureDefinition/nope could not be resolved" in w for w in warnings)
+
+
+def test_an_unknown_modifier_extension_is_an_error(
+    validator: Validator, care_communication: dict[str, Any]
+) -> None:
+    resource_of(care_communication, "Communication")["modifierExtension"] = [
+        {"url": "http://example.org/StructureDefinition/not-really", "valueBoolean": True}
+    ]
+    messages = error_messages(validator, care_communication)
+    assert any(
+        "unknown modifier extension http://example.org/StructureDefinition/not-really" in m for m in messages
+    )
+
+
+def test_a_full_url_that_disagrees_with_the_resource_id_is_an_error(
+    validator: Validator, care_communication: dict[str, Any]
+) -> None:
+    entry = next(e for e in care_communication["entry"] if e["resource"]["resourceType"] == "Patient")
+    entry["fullUrl"] = entry["fullUrl"].rsplit("/", 1)[0] + "/someone-else"
+    messages = error_messages(validator, care_communication)
+    assert any("does not match the resource id" in m for m in messages)

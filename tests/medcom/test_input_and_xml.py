@@ -74,3 +74,8 @@ def test_xml_with_an_external_entity_is_refused_not_expanded() -> None:
     )
     with pytest.raises(NotJsonOrXmlError, match="external entity"):
         parse_instance(data)
+
+
+def test_json_with_a_repeated_property_is_refused() -> None:
+    with pytest.raises(NotJsonOrXmlError, match="'id' appears twice"):
+        parse_instance(b'{"resourceType": "Patient", "id": "a", "id": "b"}')
