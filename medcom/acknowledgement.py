@@ -40,6 +40,8 @@ DESTINATION_USE_URL = (
     "http://medcomfhir.dk/ig/messaging/StructureDefinition/medcom-messaging-destinationUseExtension"
 )
 DESTINATION_USE_SYSTEM = "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-messaging-destinationUse"
+SOR_SYSTEM = "urn:oid:1.2.208.176.1.1"
+SOR_ENDPOINT_PREFIX = "https://sor2.sum.dsdn.dk/#id="
 ISSUE_DETAILS_VS = "http://medcomfhir.dk/ig/terminology/ValueSet/medcom-acknowledgement-issue-details"
 # validator issue type → acknowledgement issue detail code (MedCom Terminology, issue-details ValueSet)
 DETAIL_CODES = {
@@ -155,16 +157,12 @@ def build_acknowledgement(
                         "valueCoding": {"system": DESTINATION_USE_SYSTEM, "code": "primary"},
                     }
                 ],
-                **(
-                    {"endpoint": header["source"]["endpoint"]}
-                    if isinstance(header.get("source"), dict) and header["source"].get("endpoint")
-                    else {}
-                ),
+                "endpoint": _endpoint((header.get("source") or {}).get("endpoint"), receiver_org),
                 "receiver": {"reference": f"Organization/{receiver_org['id']}"},
             }
         ],
         "sender": {"reference": f"Organization/{sender_org['id']}"},
-        "source": {"endpoint": (primary or {}).get("endpoint") or f"urn:uuid:{sender_org['id']}"},
+        "source": {"endpoint": _endpoint((primary or {}).get("endpoint"), sender_org)},
         "response": response,
     }
     own_provenance = {
@@ -202,6 +200,21 @@ def _full_url_base(full_url: Any, rtype: str, rid: str) -> str:
     if isinstance(full_url, str) and full_url.endswith(suffix) and "://" in full_url:
         return full_url[: -len(suffix)]
     return "https://medcomfhir.dk/ig/acknowledgement/"
+
+
+def _endpoint(given: Any, organization: dict[str, Any]) -> str:
+    """The endpoint the message named, else the SOR endpoint of the organisation (the MedCom convention
+    ``https://sor2.sum.dsdn.dk/#id=<SOR-id>``)."""
+    if isinstance(given, str) and given:
+        return given
+    for identifier in organization.get("identifier", []) or []:
+        if (
+            isinstance(identifier, dict)
+            and identifier.get("system") == SOR_SYSTEM
+            and identifier.get("value")
+        ):
+            return f"{SOR_ENDPOINT_PREFIX}{identifier['value']}"
+    raise AcknowledgementError(f"Organization {organization.get('id')} has no endpoint and no SOR identifier")
 
 
 def _as_messaging_org(organization: dict[str, Any]) -> dict[str, Any]:

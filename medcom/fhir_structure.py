@@ -111,9 +111,19 @@ class ElementNode:
         return f"{self.path}:{self.slice_name}" if self.slice_name else self.path
 
 
+FHIR_TYPE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
+
+
 def type_code(raw: dict[str, Any]) -> str:
+    """The FHIR type of a snapshot type entry; FHIRPath system types carry the FHIR type (e.g. ``id`` for
+    Resource.id) in the structuredefinition-fhir-type extension."""
     code = str(raw.get("code", ""))
-    return SYSTEM_TYPES.get(code, code)
+    if code in SYSTEM_TYPES:
+        for extension in raw.get("extension", ()):
+            if extension.get("url") == FHIR_TYPE_EXTENSION and isinstance(extension.get("valueUrl"), str):
+                return str(extension["valueUrl"])
+        return SYSTEM_TYPES[code]
+    return code
 
 
 def _type_refs(element: dict[str, Any]) -> tuple[TypeRef, ...]:

@@ -92,3 +92,13 @@ def test_an_acknowledgement_is_never_acknowledged(validator: Validator) -> None:
 def test_a_message_without_a_messageheader_cannot_be_acknowledged(validator: Validator) -> None:
     with pytest.raises(AcknowledgementError, match="MessageHeader"):
         deterministic_ack(validator, {"resourceType": "Bundle", "type": "message", "entry": []})
+
+
+def test_without_endpoints_the_acknowledgement_uses_the_sor_endpoints(validator: Validator) -> None:
+    message = load_example(FIRST_CC)
+    header = resource_of(message, "MessageHeader")
+    del header["source"]["endpoint"]
+    del header["destination"][0]["endpoint"]
+    ack_header = resource_of(deterministic_ack(validator, message), "MessageHeader")
+    assert ack_header["destination"][0]["endpoint"].startswith("https://sor2.sum.dsdn.dk/#id=")
+    assert ack_header["source"]["endpoint"].startswith("https://sor2.sum.dsdn.dk/#id=")

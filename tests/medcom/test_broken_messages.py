@@ -163,3 +163,10 @@ def test_a_full_url_that_disagrees_with_the_resource_id_is_an_error(
     entry["fullUrl"] = entry["fullUrl"].rsplit("/", 1)[0] + "/someone-else"
     messages = error_messages(validator, care_communication)
     assert any("does not match the resource id" in m for m in messages)
+
+
+def test_a_resource_id_with_forbidden_characters_is_named(
+    validator: Validator, care_communication: dict[str, Any]
+) -> None:
+    resource_of(care_communication, "Patient")["id"] = "not a valid id!"
+    assert any("is not a valid id" in m for m in error_messages(validator, care_communication))
