@@ -38,11 +38,7 @@ def validate(
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", help="Refuse files larger than this."),
 ) -> None:
     """Validate messages; exit 0 when no file has errors, 1 otherwise."""
-    try:
-        validator = make_validator(packages, own_packages)
-    except MedcomError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    validator: Validator | None = None  # built on first need: unreadable files need no packages
     failed = False
     for path in paths:
         try:
@@ -58,6 +54,12 @@ def validate(
             else:
                 print(f"{path}: fatal      -: {str(exc).removeprefix(f'{path}: ')}")
             continue
+        if validator is None:
+            try:
+                validator = make_validator(packages, own_packages)
+            except MedcomError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from exc
         result = validator.validate(instance, profiles=profile or ())
         failed = failed or not result.is_valid
         if as_json:

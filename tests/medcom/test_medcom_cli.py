@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from medcom_examples import EXAMPLES, FIRST_CC, HISTORICAL_CARE_COMMUNICATION_3, PACKAGES
+from medcom_examples import EXAMPLES, FIRST_CC, HISTORICAL_CARE_COMMUNICATION_3, PACKAGES, load_example
 from typer.testing import CliRunner
 
+from medcom.fhir_xml import json_to_xml
 from ppj.cli import app
 
 runner = CliRunner()
@@ -60,3 +61,18 @@ def test_ack_prints_an_acknowledgement_bundle() -> None:
     assert result.exit_code == 0, result.output
     ack = json.loads(result.output)
     assert ack["entry"][0]["resource"]["response"]["code"] == "ok"
+
+
+def test_an_xml_message_is_validated_like_its_json(tmp_path: Path) -> None:
+    path = tmp_path / "message.xml"
+    path.write_bytes(json_to_xml(load_example(FIRST_CC)))
+    result = runner.invoke(app, ["medcom", "validate", "--packages", str(PACKAGES), str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_missing_package_directory_exits_two_with_a_message(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["medcom", "validate", "--packages", str(tmp_path / "none"), str(EXAMPLES / FIRST_CC)]
+    )
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
