@@ -62,6 +62,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """The value if it is a JSON object, else an empty one: the message may be invalid in any way."""
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _entries(message: dict[str, Any]) -> list[dict[str, Any]]:
     entries = message.get("entry")
     return (
@@ -106,25 +115,28 @@ def build_acknowledgement(
     acked_id = header.get("id")
     if not isinstance(acked_id, str):
         raise AcknowledgementError("the MessageHeader has no id, so the acknowledgement cannot name it")
-    if (header.get("eventCoding") or {}).get("code") == "acknowledgement-message":
+    if _obj(header.get("eventCoding")).get("code") == "acknowledgement-message":
         raise AcknowledgementError("acknowledgements are never acknowledged (MedCom rule KR2)")
     original_sender = _by_reference(message, header.get("sender"))
-    destinations = [d for d in header.get("destination", []) or [] if isinstance(d, dict)]
+    destinations = _items(header.get("destination"))
     primary = next(
         (
             d
             for d in destinations
-            if any(
-                (e.get("valueCoding") or {}).get("code") == "primary" for e in d.get("extension", []) or []
-            )
+            if any(_obj(e.get("valueCoding")).get("code") == "primary" for e in _items(d.get("extension")))
         ),
-        destinations[0] if destinations else None,
+        destinations[0] if destinations else {},
     )
-    original_receiver = _by_reference(message, (primary or {}).get("receiver"))
+    original_receiver = _by_reference(message, primary.get("receiver"))
     if original_sender is None or original_receiver is None:
         raise AcknowledgementError(
             "the message lacks its sender or primary receiver Organization in the Bundle"
         )
+    for organization in (original_sender, original_receiver):
+        if organization.get("resourceType") != "Organization" or not isinstance(organization.get("id"), str):
+            raise AcknowledgementError(
+                "the message's sender and primary receiver must be Organizations with an id"
+            )
 
     stamp = now()
     timestamp = stamp.isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -157,12 +169,12 @@ def build_acknowledgement(
                         "valueCoding": {"system": DESTINATION_USE_SYSTEM, "code": "primary"},
                     }
                 ],
-                "endpoint": _endpoint((header.get("source") or {}).get("endpoint"), receiver_org),
+                "endpoint": _endpoint(_obj(header.get("source")).get("endpoint"), receiver_org),
                 "receiver": {"reference": f"Organization/{receiver_org['id']}"},
             }
         ],
         "sender": {"reference": f"Organization/{sender_org['id']}"},
-        "source": {"endpoint": _endpoint((primary or {}).get("endpoint"), sender_org)},
+        "source": {"endpoint": _endpoint(primary.get("endpoint"), sender_org)},
         "response": response,
     }
     own_provenance = {
@@ -231,9 +243,10 @@ def _latest_provenance(message: dict[str, Any], acked_id: str) -> dict[str, Any]
         e["resource"]
         for e in _entries(message)
         if e["resource"].get("resourceType") == "Provenance"
+        and isinstance(e["resource"].get("id"), str)
         and any(
             isinstance(t, dict) and str(t.get("reference", "")).endswith(f"MessageHeader/{acked_id}")
-            for t in e["resource"].get("target", []) or []
+            for t in _items(e["resource"].get("target"))
         )
     ]
     if not candidates:

@@ -160,7 +160,7 @@ def _report_substitutions(run: _Run, package: Package) -> None:
 def _index_bundle(run: _Run, bundle: dict[str, Any]) -> None:
     if bundle.get("resourceType") != "Bundle":
         return
-    run.resolves_references = bundle.get("type") in BUNDLE_TYPES_RESOLVING_REFERENCES
+    run.resolves_references = str(bundle.get("type")) in BUNDLE_TYPES_RESOLVING_REFERENCES
     entries = bundle.get("entry")
     if not isinstance(entries, list):
         return
@@ -198,7 +198,8 @@ def _index_bundle(run: _Run, bundle: dict[str, Any]) -> None:
 def _resolve(run: _Run, reference: str, frame: Frame) -> dict[str, Any] | None:
     """The resource a literal reference points at, inside the resource (``#id``) or the Bundle."""
     if reference.startswith("#"):
-        for contained in frame.resource.get("contained", []) or []:
+        contained_resources = frame.resource.get("contained")
+        for contained in contained_resources if isinstance(contained_resources, list) else []:
             if isinstance(contained, dict) and contained.get("id") == reference[1:]:
                 return contained
         return None
@@ -244,7 +245,8 @@ def _validate_resource(
         _add(run, Severity.ERROR, location, f"unknown resourceType {rtype!r}", "structure")
         return
     meta = resource.get("meta")
-    declared = meta.get("profile", []) if isinstance(meta, dict) else []
+    declared = meta.get("profile") if isinstance(meta, dict) else None
+    declared = declared if isinstance(declared, list) else []
     urls = list(dict.fromkeys([*profiles, *(u for u in declared if isinstance(u, str))]))
     checked = False
     for url in urls:
@@ -610,16 +612,22 @@ def _show(value: Any) -> str:
 # --- bindings ----------------------------------------------------------------------------------------------
 
 
+def _system(coding: dict[str, Any]) -> str | None:
+    system = coding.get("system")
+    return system if isinstance(system, str) else None
+
+
 def _codings(value: Any, code: str | None) -> list[tuple[str | None, str]] | None:
     """The (system, code) pairs a bound element carries; None when the type carries no code."""
     if code in ("code", "string", "uri"):
         return [(None, value)] if isinstance(value, str) else []
     if code in ("Coding", "Quantity") and isinstance(value, dict):
-        return [(value.get("system"), value["code"])] if isinstance(value.get("code"), str) else []
+        return [(_system(value), value["code"])] if isinstance(value.get("code"), str) else []
     if code == "CodeableConcept" and isinstance(value, dict):
+        codings = value.get("coding")
         return [
-            (c.get("system"), c["code"])
-            for c in value.get("coding", []) or []
+            (_system(c), c["code"])
+            for c in (codings if isinstance(codings, list) else [])
             if isinstance(c, dict) and isinstance(c.get("code"), str)
         ]
     return None
@@ -757,7 +765,7 @@ def _check_reference(
         return
     if type_ref is None or not type_ref.target_profiles:
         return
-    target_type = target.get("resourceType")
+    target_type = str(target.get("resourceType"))
     allowed_types: set[str] = set()
     conforming = False
     profiled: list[str] = []
@@ -923,15 +931,12 @@ def _instance_at(run: _Run, item: Item, path: str, frame: Frame) -> list[tuple[A
                 following.append((value, type_hint))
             elif call and call.group(1) == "extension":
                 url = call.group(2).strip("'\"")
-                following += (
-                    [
-                        (e, "Extension")
-                        for e in (value.get("extension") or [])
-                        if isinstance(e, dict) and e.get("url") == url
-                    ]
-                    if isinstance(value, dict)
-                    else []
-                )
+                extensions = value.get("extension") if isinstance(value, dict) else None
+                following += [
+                    (e, "Extension")
+                    for e in (extensions if isinstance(extensions, list) else [])
+                    if isinstance(e, dict) and e.get("url") == url
+                ]
             elif call and call.group(1) == "resolve":
                 reference = value.get("reference") if isinstance(value, dict) else None
                 target = _resolve(run, reference, frame) if isinstance(reference, str) else None

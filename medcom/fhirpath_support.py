@@ -119,6 +119,11 @@ def narrative_problems(div: str) -> list[str]:
     return problems
 
 
+def _field(value: Any, key: str) -> Any:
+    """``value[key]`` when value is an object, else None (invariants must not fail on malformed input)."""
+    return value.get(key) if isinstance(value, dict) else None
+
+
 def _nonempty(value: Any) -> bool:
     return value not in (None, [], {}, "")
 
@@ -140,8 +145,8 @@ def _extension_xor_value(item: Any) -> bool:
 
 
 def _contained(item: Any) -> list[dict[str, Any]]:
-    contained = item.get("contained", []) if isinstance(item, dict) else []
-    return [c for c in contained if isinstance(c, dict)]
+    contained = _field(item, "contained")
+    return [c for c in contained if isinstance(c, dict)] if isinstance(contained, list) else []
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -180,9 +185,7 @@ NATIVE_INVARIANTS: dict[tuple[str, str], Callable[[Any], bool]] = {
     ("dom-5", "contained.meta.security.empty()"): lambda r: all(
         not (c.get("meta") or {}).get("security") for c in _contained(r)
     ),
-    ("dom-6", "text.`div`.exists()"): lambda r: (
-        isinstance(r, dict) and _nonempty((r.get("text") or {}).get("div"))
-    ),
+    ("dom-6", "text.`div`.exists()"): lambda r: _nonempty(_field(_field(r, "text"), "div")),
     ("txt-1", "htmlChecks()"): _narrative_ok,
     ("txt-2", "htmlChecks()"): _narrative_ok,
 }
