@@ -37,6 +37,8 @@ def parse_instance(
             parsed = json.loads(data.decode("utf-8-sig"), object_pairs_hook=_no_duplicate_keys)
         except (UnicodeDecodeError, ValueError) as exc:
             raise NotJsonOrXmlError(f"{source}: not well-formed JSON ({exc})") from exc
+        except RecursionError as exc:
+            raise NotJsonOrXmlError(f"{source}: JSON nested too deeply to be a FHIR resource") from exc
         return _fhir_json(parsed, source)
     if text_start == b"<" or data.startswith(b"\xef\xbb\xbf<"):
         try:

@@ -125,8 +125,12 @@ class Validator:
                 run, Severity.FATAL, "", "the instance is not a FHIR resource (no resourceType)", "structure"
             )
             return ValidationResult(tuple(run.issues))
-        _index_bundle(run, instance)
-        _validate_resource(run, instance, instance["resourceType"], list(profiles), None)
+        try:
+            _index_bundle(run, instance)
+            _validate_resource(run, instance, instance["resourceType"], list(profiles), None)
+        except RecursionError:
+            # only reachable with absurdly deep nesting (e.g. extensions inside extensions thousands deep)
+            _add(run, Severity.FATAL, "", "the instance is nested too deeply to validate", "too-costly")
         return ValidationResult(tuple(run.issues))
 
 

@@ -79,3 +79,16 @@ def test_xml_with_an_external_entity_is_refused_not_expanded() -> None:
 def test_json_with_a_repeated_property_is_refused() -> None:
     with pytest.raises(NotJsonOrXmlError, match="'id' appears twice"):
         parse_instance(b'{"resourceType": "Patient", "id": "a", "id": "b"}')
+
+
+def test_json_nested_absurdly_deep_is_refused() -> None:
+    with pytest.raises(NotJsonOrXmlError, match="nested too deeply"):
+        parse_instance(b"[" * 200_000 + b"]" * 200_000)
+
+
+def test_extensions_nested_absurdly_deep_are_a_fatal_issue_not_a_crash(validator: Validator) -> None:
+    extension: dict[str, object] = {"url": "http://example.org/e", "valueString": "x"}
+    for _ in range(5000):
+        extension = {"url": "http://example.org/e", "extension": [extension]}
+    result = validator.validate({"resourceType": "Patient", "extension": [extension]})
+    assert any(i.severity.value == "fatal" and "nested too deeply" in i.message for i in result.issues)
