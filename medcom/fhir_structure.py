@@ -330,12 +330,22 @@ def base_tree(model_name: str) -> ElementNode:
     return root
 
 
+@cache
 def is_model_name(name: str) -> bool:
     try:
         get_fhir_model_class(name)
     except (KeyError, ValueError, AttributeError, ImportError):
         return False
     return True
+
+
+@cache
+def is_resource_type(name: str) -> bool:
+    """Whether a model name is a resource (it has ``meta`` and ``implicitRules``) rather than a datatype."""
+    if not is_model_name(name):
+        return False
+    children = base_tree(name).children
+    return "meta" in children and "implicitRules" in children
 
 
 @cache

@@ -15,6 +15,7 @@ Validator is what a receiver should keep.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from medcom.fhir_structure import (
     build_snapshot_tree,
     find_in_tree,
     is_model_name,
+    is_resource_type,
 )
 from medcom.fhirpath_support import FhirPathEngine, Hooks, native_invariant, satisfied
 from medcom.operation_outcome import Issue, Severity, ValidationResult
@@ -510,7 +512,7 @@ def _validate_item(run: _Run, item: Item, node: ElementNode, frame: Frame) -> No
         _validate_primitive(run, item, node, code, frame)
         return
     if code == "Resource" or (
-        code is not None and code != "Element" and is_model_name(code) and _is_resource(code)
+        code is not None and code != "Element" and is_model_name(code) and is_resource_type(code)
     ):
         if not isinstance(item.value, dict):
             _add(run, Severity.ERROR, item.location, "must be a resource (a JSON object)", "structure")
@@ -536,11 +538,6 @@ def _validate_item(run: _Run, item: Item, node: ElementNode, frame: Frame) -> No
         _check_type_profiles(
             run, item.value, type_ref, item.location, frame, is_modifier=node.name == "modifierExtension"
         )
-
-
-def _is_resource(code: str) -> bool:
-    tree = base_tree(code)
-    return "meta" in tree.children and "implicitRules" in tree.children
 
 
 def _validate_primitive(run: _Run, item: Item, node: ElementNode, code: str, frame: Frame) -> None:
@@ -607,8 +604,6 @@ def _check_fixed_and_pattern(run: _Run, value: Any, node: ElementNode, location:
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return repr(value)
-    import json
-
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) < 200 else text[:197] + "..."
 

@@ -15,7 +15,7 @@ from typing import Any
 from lxml import etree
 
 from medcom.errors import NotAFhirResourceError
-from medcom.fhir_structure import PRIMITIVE_TYPES, UNBOUNDED, ElementNode, base_tree, is_model_name
+from medcom.fhir_structure import PRIMITIVE_TYPES, ElementNode, base_tree, is_model_name, is_resource_type
 
 FHIR_NS = "http://hl7.org/fhir"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -193,7 +193,7 @@ def _write_children(parent: Any, value: dict[str, Any], owner: str) -> None:
         if owner == "Extension" and key == "url":
             parent.set("url", str(value["url"]))
             continue
-        if key == "id" and owner not in ("Resource",) and not is_resource_model(owner):
+        if key == "id" and owner not in ("Resource",) and not is_resource_type(owner):
             parent.set("id", str(value["id"]))
             continue
         node, type_code = _child_node(owner, key)
@@ -227,15 +227,10 @@ def _write_children(parent: Any, value: dict[str, Any], owner: str) -> None:
                     _write_children(child, item, model)
 
 
-def is_resource_model(name: str) -> bool:
-    children = base_tree(name).children
-    return "meta" in children and "implicitRules" in children
-
-
 def _xml_primitive(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
-__all__ = ["UNBOUNDED", "json_to_xml", "xml_to_json"]
+__all__ = ["json_to_xml", "xml_to_json"]
