@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ppj import bench, tablet_cli
+from ppj import bench, medcom_cli, tablet_cli
 
 app = typer.Typer(
     name="ppj",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 bench.register_all()
 app.add_typer(bench.app, name="bench")
+app.add_typer(medcom_cli.app, name="medcom")
 app.command(name="tablet")(tablet_cli.tablet)
 
 
