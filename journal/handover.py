@@ -6,7 +6,7 @@ Both texts read only current values; anything in conflict is said to be in confl
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from journal.entry import Author
 from journal.intervals import mark
@@ -54,31 +54,37 @@ def _age_sex(state: JournalState) -> str:
     return f"{age if age is not None else '?'} years, {sex}"
 
 
-def _signs(state: JournalState) -> str:
+def _signs(state: JournalState, tz: tzinfo) -> str:
     parts = []
     vitals = _latest(state, "vital_signs")
     if vitals:
-        parts.append(f"{vitals[1]} ({vitals[0]:%H:%M})")
+        parts.append(f"{vitals[1]} ({vitals[0].astimezone(tz):%H:%M})")
     consciousness = _latest(state, "consciousness")
     if consciousness:
-        parts.append(f"{consciousness[1]} ({consciousness[0]:%H:%M})")
+        parts.append(f"{consciousness[1]} ({consciousness[0].astimezone(tz):%H:%M})")
     return "; ".join(parts) or "no vital signs recorded"
 
 
-def _treatment(state: JournalState) -> str:
+def _treatment(state: JournalState, tz: tzinfo) -> str:
     done = sorted(
         (r.time, r.value.summary())
         for kind in TREATMENT_KINDS
         for r, _ in state.current_entries(kind)
         if r.value is not None
     )
-    return "; ".join(f"{t:%H:%M} {text}" for t, text in done) or "none"
+    return "; ".join(f"{t.astimezone(tz):%H:%M} {text}" for t, text in done) or "none"
 
 
 def isbar(
-    state: JournalState, *, reporter: Author | None = None, derived_scores_text: str | None = None
+    state: JournalState,
+    *,
+    reporter: Author | None = None,
+    derived_scores_text: str | None = None,
+    tz: tzinfo = UTC,
 ) -> str:
-    """ISBAR handover text (I: who and which patient, S: situation, B: background, A: assessment, R)."""
+    """ISBAR handover text (I: who and which patient, S: situation, B: background, A: assessment, R).
+
+    Clock times are shown in ``tz`` (pass the receiver's local zone, e.g. Europe/Copenhagen)."""
     identity = state.value("patient_identity")
     who = f"{reporter.name}, {reporter.role}" if reporter else "reporter not given"
     if isinstance(identity, PatientIdentity):
@@ -88,8 +94,8 @@ def isbar(
     assessment = _latest(state, "assessment")
     lines = [
         f"I: {who}. Patient: {patient} ({_age_sex(state)}).",
-        f"S: {_fact_text(state, 'chief_complaint', 'reason for call not recorded')}. Now: {_signs(state)}.",
-        f"B: {_fact_text(state, 'history', 'history not recorded')}. Treatment: {_treatment(state)}.",
+        f"S: {_fact_text(state, 'chief_complaint', 'reason for call not recorded')}. Now: {_signs(state, tz)}.",
+        f"B: {_fact_text(state, 'history', 'history not recorded')}. Treatment: {_treatment(state, tz)}.",
         f"A: {assessment[1] if assessment else 'no ABCDE recorded'}."
         + (f" Scores: {derived_scores_text}." if derived_scores_text else ""),
         f"R: Destination {_fact_text(state, 'destination', 'not set')}; "
@@ -102,7 +108,7 @@ def isbar(
     return "\n".join(lines)
 
 
-def atmist(state: JournalState, *, derived_scores_text: str | None = None) -> str:
+def atmist(state: JournalState, *, derived_scores_text: str | None = None, tz: tzinfo = UTC) -> str:
     """ATMIST(ER): Age/sex, Time, Mechanism (or problem), Injuries (or findings), Signs, Treatment, ETA."""
     mechanism = state.value("mechanism_injuries")
     complaint = state.value("chief_complaint")
@@ -118,20 +124,20 @@ def atmist(state: JournalState, *, derived_scores_text: str | None = None) -> st
     when = when or mark(state, "call_received") or _reference_day(state)
     destination = state.value("destination")
     eta = (
-        f"{destination.eta:%H:%M} to {destination.hospital}"
+        f"{destination.eta.astimezone(tz):%H:%M} to {destination.hospital}"
         if isinstance(destination, Destination) and destination.eta
         else "not given"
     )
     urgency = state.value("transport_urgency")
-    signs = _signs(state) + (f"; {derived_scores_text}" if derived_scores_text else "")
+    signs = _signs(state, tz) + (f"; {derived_scores_text}" if derived_scores_text else "")
     return "\n".join(
         [
             f"A: {_age_sex(state)}",
-            f"T: {when:%H:%M}" if when else "T: time not known",
+            f"T: {when.astimezone(tz):%H:%M}" if when else "T: time not known",
             f"M: {m_text}",
             f"I: {injuries}",
             f"S: {signs}",
-            f"T: {_treatment(state)}",
+            f"T: {_treatment(state, tz)}",
             f"E: ETA {eta}" + (f", kørsel {urgency.level}" if isinstance(urgency, TransportUrgency) else ""),
         ]
     )
