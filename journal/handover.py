@@ -94,7 +94,8 @@ def isbar(
     assessment = _latest(state, "assessment")
     lines = [
         f"I: {who}. Patient: {patient} ({_age_sex(state)}).",
-        f"S: {_fact_text(state, 'chief_complaint', 'reason for call not recorded')}. Now: {_signs(state, tz)}.",
+        f"S: {_fact_text(state, 'chief_complaint', 'reason for call not recorded')}. "
+        f"Now: {_signs(state, tz)}.",
         f"B: {_fact_text(state, 'history', 'history not recorded')}. Treatment: {_treatment(state, tz)}.",
         f"A: {assessment[1] if assessment else 'no ABCDE recorded'}."
         + (f" Scores: {derived_scores_text}." if derived_scores_text else ""),
