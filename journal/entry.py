@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -162,6 +163,42 @@ class Entry(BaseModel):
             raise ValueError("an entry cannot be based on or supersede itself")
         return self
 
+    # Sort and lookup keys, computed once at construction so the fold never re-derives them (it runs over
+    # thousands of entries per call): strings hash and compare in C, UUID and Hlc objects do not. They are
+    # cached properties, kept in the instance dict (fast to read; pydantic's equality ignores them).
+    def model_post_init(self, context: Any, /) -> None:
+        self.__dict__["key"] = self.entry_id.hex
+        self.__dict__["refs"] = tuple(u.hex for u in self.based_on + self.supersedes)
+        hlc = self.hlc.encode()
+        self.__dict__["order_key"] = (hlc, self.key)
+        self.__dict__["time_key"] = (self.clinical_time.at.timestamp(), hlc, self.key)
+        self.__dict__["clinical_author"] = self.author.role in CLINICAL_ROLES
+
+    @cached_property
+    def clinical_author(self) -> bool:
+        """Whether the author writes as a health professional (and so must sign)."""
+        return self.author.role in CLINICAL_ROLES
+
+    @cached_property
+    def key(self) -> str:
+        """The entry id as 32 hex digits (the fold's lookup key)."""
+        return self.entry_id.hex
+
+    @cached_property
+    def refs(self) -> tuple[str, ...]:
+        """``based_on`` then ``supersedes``, as keys."""
+        return tuple(u.hex for u in self.based_on + self.supersedes)
+
+    @cached_property
+    def order_key(self) -> tuple[str, str]:
+        """HLC order (encoded stamp, then entry id): the order of edits of one fact."""
+        return (self.hlc.encode(), self.key)
+
+    @cached_property
+    def time_key(self) -> tuple[float, str, str]:
+        """Clinical order: clinical time, then HLC, then entry id (deterministic ties)."""
+        return (self.clinical_time.at.timestamp(), self.hlc.encode(), self.key)
+
     @property
     def device_sourced(self) -> bool:
         return self.source.startswith("device:")
@@ -184,7 +221,9 @@ class Entry(BaseModel):
 
     def restamped(self, hlc: Hlc) -> Entry:
         """The same content under a new HLC (only for an entry no one else has seen yet)."""
-        return self.model_copy(update={"hlc": hlc})
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data["hlc"] = hlc
+        return Entry.model_validate(data, context=device_context(self.device_sourced))
 
 
 def entry_from_dict(data: Mapping[str, Any]) -> Entry:

@@ -17,10 +17,12 @@ Rules:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
+from operator import attrgetter, itemgetter
 from uuid import UUID
 
-from journal.entry import CLINICAL_ROLES, Entry
+from journal.entry import Entry
 from journal.errors import ConflictingEntryError
 from journal.hlc import Hlc
 from journal.kinds.patient import SamePatientLink
@@ -29,21 +31,25 @@ from journal.payload import Payload
 from journal.state import Fact, JournalState, Revision, SigningState, Struck, TimelineItem
 
 SlotKey = tuple[str, ...]
+_BY_ORDER = attrgetter("order_key")
+_FIRST = itemgetter(0)
 
 
-def dedupe(entries: Iterable[Entry]) -> dict[UUID, Entry]:
-    """Entries by id; a repeat with equal content is dropped (of a re-stamped pair, the lower HLC stays)."""
-    by_id: dict[UUID, Entry] = {}
+def dedupe(entries: Iterable[Entry]) -> dict[str, Entry]:
+    """Entries by key (hex id); a repeat with equal content is dropped (of a re-stamped pair, the lower HLC
+    stays); different content under one id raises ``ConflictingEntryError``."""
+    by_key: dict[str, Entry] = {}
     for e in entries:
-        prev = by_id.get(e.entry_id)
+        k = e.key
+        prev = by_key.get(k)
         if prev is None:
-            by_id[e.entry_id] = e
+            by_key[k] = e
         elif prev is not e and prev != e:
             if prev.content_hash() != e.content_hash():
                 raise ConflictingEntryError(e.entry_id)
-            if e.hlc < prev.hlc:
-                by_id[e.entry_id] = e
-    return by_id
+            if e.order_key < prev.order_key:
+                by_key[k] = e
+    return by_key
 
 
 def _value_of(e: Entry) -> Payload | None:
@@ -53,166 +59,201 @@ def _value_of(e: Entry) -> Payload | None:
     return p.replacement if isinstance(p, Correction) else None
 
 
-def _order(e: Entry) -> tuple[Hlc, UUID]:
-    return (e.hlc, e.entry_id)
+def _own_slot(e: Entry) -> SlotKey | None:
+    """The slot an entry opens or joins by itself; None for amendments (they join their target's slot)."""
+    card = e.payload.CARDINALITY
+    if card == "multi":
+        return ("item", e.kind, e.key)
+    if card == "single":
+        return e.payload.fact_key(unit=e.unit)
+    return None
 
 
-def _assign_slots(by_id: dict[UUID, Entry], anomalies: list[str]) -> tuple[dict[UUID, SlotKey], list[Entry]]:
-    slot_of: dict[UUID, SlotKey] = {}
-    amendments: list[Entry] = []
-    for e in by_id.values():
-        card = e.payload.CARDINALITY
-        if card == "single":
-            slot_of[e.entry_id] = e.payload.fact_key(unit=e.unit)
-        elif card == "multi":
-            slot_of[e.entry_id] = ("item", e.kind, str(e.entry_id))
-        else:
-            amendments.append(e)
+def _resolve_amendments(
+    by_key: dict[str, Entry], amendments: list[Entry], anomalies: list[str]
+) -> tuple[dict[str, SlotKey], list[Entry]]:
+    """The slot of each correction/retraction (following chains), and those whose target is missing."""
+    slot_of: dict[str, SlotKey] = {}
 
-    pending: list[Entry] = []
-
-    def resolve(a: Entry, seen: frozenset[UUID]) -> SlotKey | None:
-        known = slot_of.get(a.entry_id)
+    def resolve(a: Entry, seen: frozenset[str]) -> SlotKey | None:
+        known = slot_of.get(a.key)
         if known is not None:
             return known
-        target = a.supersedes[0]
-        if target in seen:
-            return None  # a cycle cannot arise causally; treat as unresolved rather than loop
-        if target in slot_of:
-            slot = slot_of[target]
-        elif target in by_id and by_id[target].payload.CARDINALITY == "amendment":
-            found = resolve(by_id[target], seen | {a.entry_id})
-            if found is None:
+        target_key = a.supersedes[0].hex
+        target = by_key.get(target_key)
+        if target is None or target_key in seen:
+            return None  # not here (yet), or a cycle, which cannot arise causally: leave it unresolved
+        slot = _own_slot(target)
+        if slot is None:
+            slot = resolve(target, seen | {a.key})
+            if slot is None:
                 return None
-            slot = found
-        else:
-            return None
-        slot_of[a.entry_id] = slot
+        slot_of[a.key] = slot
         for other in a.supersedes[1:]:
-            other_slot = slot_of.get(other)
+            o = by_key.get(other.hex)
+            other_slot = _own_slot(o) if o is not None else None
             if other_slot is not None and other_slot != slot:
                 anomalies.append(f"{a.kind} {a.entry_id} supersedes entries of different facts")
         return slot
 
-    for a in sorted(amendments, key=_order):
-        if resolve(a, frozenset()) is None:
-            pending.append(a)
+    pending = [a for a in sorted(amendments, key=_BY_ORDER) if resolve(a, frozenset()) is None]
     return slot_of, pending
 
 
 def _fact(key: SlotKey, members: list[Entry], anomalies: list[str]) -> Fact:
-    if len(members) == 1:  # the common case (most items are never amended): no graph to walk
-        e = members[0]
-        kind = key[1] if key[0] == "item" else key[0]
-        return Fact(key, kind, (Revision(e, _value_of(e)),), (), False)
-    ids = {m.entry_id for m in members}
-    struck_by: dict[UUID, list[Entry]] = {}
+    ids = {m.key for m in members}
+    struck_by: dict[str, list[Entry]] = {}
     for m in members:
-        for t in m.based_on + m.supersedes:
+        for t in m.refs:
             if t in ids:
                 struck_by.setdefault(t, []).append(m)
-    members.sort(key=_order)
-    current = [m for m in members if m.entry_id not in struck_by]
+    members.sort(key=_BY_ORDER)
+    current = [m for m in members if m.key not in struck_by]
     if not current:
         anomalies.append(f"every value of {key} supersedes another; showing all as current")
         current = list(members)
-    kind = key[1] if key[0] == "item" else key[0]
     original = next((m for m in members if m.payload.CARDINALITY != "amendment"), None)
-    if original is not None:
-        kind = original.kind
+    kind = original.kind if original is not None else (key[1] if key[0] == "item" else key[0])
     revisions = tuple(Revision(m, _value_of(m)) for m in current)
     first = revisions[0].value
     conflict = any(r.value != first for r in revisions[1:])
     struck = tuple(
-        Struck(Revision(m, _value_of(m)), tuple(sorted(struck_by[m.entry_id], key=_order)))
+        Struck(Revision(m, _value_of(m)), tuple(sorted(struck_by[m.key], key=_BY_ORDER)))
         for m in members
-        if m.entry_id in struck_by
+        if m.key in struck_by
     )
     return Fact(key, kind, revisions, struck, conflict)
 
 
-def _signing(by_id: dict[UUID, Entry], slot_of: dict[UUID, SlotKey]) -> SigningState:
-    """Walk the entries in HLC order: the journal closes at the first stamp where a disposition exists and
-    every clinical author has signed all of their entries so far; later entries are addenda."""
-    signed: dict[str, Hlc] = {}
-    latest: dict[str, Hlc] = {}
-    unsigned: set[str] = set()
-    has_disposition = False
-    closed_at: Hlc | None = None
-    for e in sorted(by_id.values(), key=_order):
-        pid = e.author.person_id
-        clinical = e.author.role in CLINICAL_ROLES
+def _signing(by_key: dict[str, Entry], disposition_keys: set[str]) -> SigningState:
+    """When the journal closed: the first HLC at which a disposition exists and every clinical author has
+    signed all of their entries up to then. Later entries are addenda.
+
+    The condition can only become true at a signature or at the first disposition, so only those stamps are
+    tested; each test finds an author's latest entry before the stamp by bisection.
+    """
+    stamps: dict[str, list[str]] = {}  # clinical author -> HLC stamps of their entries (not signatures)
+    signatures: list[tuple[str, str, str]] = []  # (stamp, author, signed up to)
+    for e in by_key.values():
+        if not e.clinical_author:
+            continue
         p = e.payload
+        stamp = e.order_key[0]
         if isinstance(p, Signature):
-            if clinical:
-                up_to = min(p.up_to, e.hlc)  # a signature cannot attest entries written after it
-                if pid not in signed or up_to > signed[pid]:
-                    signed[pid] = up_to
-                if pid in latest and latest[pid] <= signed[pid]:
-                    unsigned.discard(pid)
+            # A signature cannot attest entries written after it.
+            signatures.append((stamp, e.author.person_id, min(p.up_to.encode(), stamp)))
         else:
-            if slot_of.get(e.entry_id, ())[:1] == ("disposition",):
-                has_disposition = True
-            if clinical:
-                latest[pid] = e.hlc
-                if pid not in signed or e.hlc > signed[pid]:
-                    unsigned.add(pid)
-        if closed_at is None and has_disposition and latest and not unsigned:
-            closed_at = e.hlc
-    addenda = frozenset(i for i, e in by_id.items() if closed_at is not None and e.hlc > closed_at)
-    still_unsigned = tuple(sorted(p for p, h in latest.items() if p not in signed or h > signed[p]))
-    return SigningState(signed, still_unsigned, closed_at, addenda)
+            stamps.setdefault(e.author.person_id, []).append(stamp)
+    for lst in stamps.values():
+        lst.sort()
+    dispositions = sorted(by_key[k].order_key[0] for k in disposition_keys)
+    signatures.sort()
+
+    signed: dict[str, str] = {}
+    closed_at: str | None = None
+    candidates = sorted({s for s, _, _ in signatures} | set(dispositions[:1]))
+    sig_index = 0
+    for c in candidates:
+        while sig_index < len(signatures) and signatures[sig_index][0] <= c:
+            _, pid, up_to = signatures[sig_index]
+            if up_to > signed.get(pid, ""):
+                signed[pid] = up_to
+            sig_index += 1
+        if not dispositions or dispositions[0] > c:
+            continue
+        authors = [(pid, lst) for pid, lst in stamps.items() if lst[0] <= c]
+        if authors and all(lst[bisect_right(lst, c) - 1] <= signed.get(pid, "") for pid, lst in authors):
+            closed_at = c
+            break
+    for _, pid, up_to in signatures[sig_index:]:
+        if up_to > signed.get(pid, ""):
+            signed[pid] = up_to
+    addenda = (
+        frozenset(e.entry_id for e in by_key.values() if e.order_key[0] > closed_at)
+        if closed_at is not None
+        else frozenset()
+    )
+    still_unsigned = tuple(sorted(pid for pid, lst in stamps.items() if lst[-1] > signed.get(pid, "")))
+    return SigningState(
+        signed_up_to={p: Hlc.parse(h) for p, h in signed.items()},
+        unsigned_authors=still_unsigned,
+        closed_at=Hlc.parse(closed_at) if closed_at is not None else None,
+        addenda=addenda,
+    )
 
 
 def fold(entries: Iterable[Entry]) -> JournalState:
     """The state of one journal (or of linked journals, given all their entries) — pure and order-free."""
-    by_id = dedupe(entries)
+    by_key = dedupe(entries)
     anomalies: list[str] = []
-    slot_of, pending = _assign_slots(by_id, anomalies)
+    amendments = [e for e in by_key.values() if e.payload.CARDINALITY == "amendment"]
+    amendment_slot, pending = _resolve_amendments(by_key, amendments, anomalies)
+    amended_items = {slot[2] for slot in amendment_slot.values() if slot[0] == "item"}
 
-    slots: dict[SlotKey, list[Entry]] = {}
-    for entry_id, slot in slot_of.items():
-        slots.setdefault(slot, []).append(by_id[entry_id])
-
+    # tuple.__new__ builds the named tuples in C (NamedTuple's own constructors are Python-level): this loop
+    # runs once per entry, and most entries are items nobody amended, which need no grouping at all.
+    new = tuple.__new__
     facts: dict[SlotKey, Fact] = {}
-    items: dict[str, list[Fact]] = {}
-    timeline: list[TimelineItem] = []
     conflicts: list[Fact] = []
-    for key, members in slots.items():
+    timeline: list[tuple[tuple[float, str, str], TimelineItem]] = []
+    items: dict[str, list[tuple[tuple[float, str, str], Fact]]] = {}
+    grouped: dict[SlotKey, list[Entry]] = {}
+    for k, e in by_key.items():
+        p = e.payload
+        card = p.CARDINALITY
+        if card == "multi" and k not in amended_items:
+            r: Revision = new(Revision, (e, p))
+            f: Fact = new(Fact, (("item", e.kind, k), e.kind, (r,), (), False))
+            tk = e.time_key
+            ct = e.clinical_time
+            items.setdefault(e.kind, []).append((tk, f))
+            timeline.append((tk, new(TimelineItem, (ct.at, ct.estimated, f, r))))
+            continue
+        if card == "multi":
+            slot: SlotKey | None = ("item", e.kind, k)
+        elif card == "single":
+            slot = p.fact_key(unit=e.unit)
+        else:
+            slot = amendment_slot.get(k)
+        if slot is not None:  # None: a pending amendment, its target is not among the entries
+            grouped.setdefault(slot, []).append(e)
+
+    disposition_keys: set[str] = set()
+    for key, members in grouped.items():
         f = _fact(key, members, anomalies)
         if key[0] == "item":
-            items.setdefault(f.kind, []).append(f)
+            items.setdefault(f.kind, []).append((f.sort_key, f))
         else:
             facts[key] = f
+            if key[0] == "disposition":
+                disposition_keys.update(m.key for m in members)
         if f.conflict:
             conflicts.append(f)
         for r in f.current:
             if r.value is not None:
-                timeline.append(TimelineItem(r.time, r.entry.clinical_time.estimated, f, r))
+                ct = r.entry.clinical_time
+                timeline.append((r.entry.time_key, new(TimelineItem, (ct.at, ct.estimated, f, r))))
 
-    def item_order(f: Fact) -> tuple[object, ...]:
-        r = f.current[0]
-        return (f.time, r.entry.hlc, r.entry.entry_id)
-
-    timeline.sort(key=lambda t: (t.time, t.revision.entry.hlc, t.revision.entry.entry_id))
+    timeline.sort(key=_FIRST)
     conflicts.sort(key=lambda f: f.key)
+    for group in items.values():
+        group.sort(key=_FIRST)
     return JournalState(
-        journal_ids=frozenset(e.journal_id for e in by_id.values()),
-        entries=by_id,
+        by_key=by_key,
         facts=facts,
-        items={k: tuple(sorted(v, key=item_order)) for k, v in items.items()},
-        timeline=tuple(timeline),
+        items={kind: tuple(f for _, f in group) for kind, group in items.items()},
+        timeline=tuple(item for _, item in timeline),
         conflicts=tuple(conflicts),
-        pending_amendments=tuple(sorted(pending, key=_order)),
-        signing=_signing(by_id, slot_of),
+        pending_amendments=tuple(pending),
+        signing=_signing(by_key, disposition_keys),
         anomalies=tuple(sorted(set(anomalies))),
     )
 
 
 def linked_groups(entries: Iterable[Entry]) -> list[list[Entry]]:
     """Entries grouped by patient: journals joined by same-patient links that no retraction withdrew."""
-    by_id = dedupe(entries)
-    withdrawn = {t for e in by_id.values() if e.kind == "retraction" for t in e.supersedes}
+    by_key = dedupe(entries)
+    withdrawn = {t.hex for e in by_key.values() if e.kind == "retraction" for t in e.supersedes}
     parent: dict[UUID, UUID] = {}
 
     def find(x: UUID) -> UUID:
@@ -222,14 +263,14 @@ def linked_groups(entries: Iterable[Entry]) -> list[list[Entry]]:
             x = parent[x]
         return x
 
-    for e in by_id.values():
+    for e in by_key.values():
         find(e.journal_id)
-        if isinstance(e.payload, SamePatientLink) and e.entry_id not in withdrawn:
+        if isinstance(e.payload, SamePatientLink) and e.key not in withdrawn:
             a, b = find(e.journal_id), find(e.payload.other_journal_id)
             if a != b:
                 parent[max(a, b)] = min(a, b)  # the smaller id is the root: deterministic
     groups: dict[UUID, list[Entry]] = {}
-    for e in by_id.values():
+    for e in by_key.values():
         groups.setdefault(find(e.journal_id), []).append(e)
     return [groups[k] for k in sorted(groups)]
 

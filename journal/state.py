@@ -1,6 +1,6 @@
 """The folded state of a journal: facts with their current values, conflicts, struck history, timeline.
 
-Plain frozen dataclasses (no pydantic): the fold builds thousands of these per call and must stay fast; the
+Named tuples (immutable, and cheap to build: the fold makes thousands per call and must stay fast); the
 entries they hold were validated once, when they were made or parsed.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import NamedTuple
 from uuid import UUID
 
 from journal.entry import Entry
@@ -18,8 +20,7 @@ from journal.kinds.record import Correction, Retraction
 from journal.payload import Payload
 
 
-@dataclass(frozen=True, slots=True)
-class Revision:
+class Revision(NamedTuple):
     """One value of a fact or item: the entry that wrote it and the value it means.
 
     For a correction the value is its replacement; for a retraction it is None (the item is withdrawn).
@@ -38,8 +39,7 @@ class Revision:
         return p.reason if isinstance(p, Correction | Retraction) else None
 
 
-@dataclass(frozen=True, slots=True)
-class Struck:
+class Struck(NamedTuple):
     """A revision no longer current, with the entries that superseded it (who, when, why)."""
 
     revision: Revision
@@ -56,8 +56,7 @@ class Struck:
         return "; ".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
+class Fact(NamedTuple):
     """A single-valued fact (key like ``('destination',)``) or one item of a multi-valued kind.
 
     ``current`` holds the values no other value supersedes; more than one differing current value is a
@@ -83,7 +82,16 @@ class Fact:
 
     @property
     def time(self) -> datetime:
+        """The earliest clinical time among the current values."""
         return min(r.time for r in self.current)
+
+    @property
+    def sort_key(self) -> tuple[float, str, str]:
+        """Clinical order of the item: its earliest current value's time key."""
+        current = self.current
+        if len(current) == 1:
+            return current[0].entry.time_key
+        return min(r.entry.time_key for r in current)
 
     @property
     def first_entry(self) -> Entry:
@@ -97,8 +105,7 @@ class Fact:
         return tuple(r.entry.entry_id for r in self.current)
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineItem:
+class TimelineItem(NamedTuple):
     """One current value on the clinical timeline."""
 
     time: datetime
@@ -125,8 +132,8 @@ class SigningState:
 class JournalState:
     """Everything the fold derives; a pure function of the entries."""
 
-    journal_ids: frozenset[UUID]
-    entries: Mapping[UUID, Entry]
+    by_key: Mapping[str, Entry]
+    """Every entry by its key (32 hex digits of the id); ``entries`` is the same by UUID."""
     facts: Mapping[tuple[str, ...], Fact]
     items: Mapping[str, tuple[Fact, ...]]
     timeline: tuple[TimelineItem, ...]
@@ -134,6 +141,14 @@ class JournalState:
     pending_amendments: tuple[Entry, ...]
     signing: SigningState
     anomalies: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def entries(self) -> Mapping[UUID, Entry]:
+        return {e.entry_id: e for e in self.by_key.values()}
+
+    @cached_property
+    def journal_ids(self) -> frozenset[UUID]:
+        return frozenset(e.journal_id for e in self.by_key.values())
 
     def fact(self, *key: str) -> Fact | None:
         return self.facts.get(key)
