@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ppj import bench
+from ppj.bench import journal as _bench_journal  # noqa: F401  (registers `ppj bench journal`)
 
 app = typer.Typer(
     name="ppj",
