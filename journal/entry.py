@@ -234,7 +234,8 @@ def entry_from_dict(data: Mapping[str, Any]) -> Entry:
         # The context matters for payload instances too: pydantic re-runs a model's after-validators on them.
         return Entry.model_validate(data, context=device_context(device))
     except ValidationError as exc:
-        raise EntryValidationError(errors_from_pydantic(exc)) from None
+        errors = [FieldError(e.field or "(entry)", e.message) for e in errors_from_pydantic(exc)]
+        raise EntryValidationError(errors) from None
 
 
 def entry_from_json(text: str | bytes) -> Entry:

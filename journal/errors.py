@@ -42,7 +42,9 @@ class EntryValidationError(JournalError):
 
     def prefixed(self, prefix: str) -> EntryValidationError:
         """The same errors with ``prefix.`` in front of each field path (payload errors inside an entry)."""
-        return EntryValidationError([FieldError(f"{prefix}.{e.field}", e.message) for e in self.errors])
+        return EntryValidationError(
+            [FieldError(f"{prefix}.{e.field}" if e.field else prefix, e.message) for e in self.errors]
+        )
 
 
 class UnknownKindError(JournalError):

@@ -120,7 +120,7 @@ def errors_from_pydantic(exc: ValidationError) -> list[FieldError]:
     """Pydantic's errors as field-level errors with dotted paths."""
     out: list[FieldError] = []
     for err in exc.errors(include_url=False):
-        path = ".".join(str(p) for p in err["loc"]) or "(entry)"
+        path = ".".join(str(p) for p in err["loc"])  # empty: the model as a whole
         message = err["msg"].removeprefix("Value error, ")
         out.append(FieldError(path, message))
     return out
