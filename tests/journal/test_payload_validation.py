@@ -38,7 +38,10 @@ def refused_fields(make_entry: MakeEntry, payload: dict[str, Any], kind: str = "
         ({"heart_rate": reading("heart_rate", -1)}, "payload.heart_rate"),
         ({"respiratory_rate": reading("respiratory_rate", -4)}, "payload.respiratory_rate"),
         ({"spo2": reading("spo2", 100.5)}, "payload.spo2"),
-        ({"bp_systolic": reading("bp_systolic", 90), "bp_diastolic": reading("bp_diastolic", 91)}, "payload.bp_diastolic"),
+        (
+            {"bp_systolic": reading("bp_systolic", 90), "bp_diastolic": reading("bp_diastolic", 91)},
+            "payload.bp_diastolic",
+        ),
         ({"pain_nrs": 11}, "payload.pain_nrs"),
         ({"pain_nrs": -1}, "payload.pain_nrs"),
         ({"glucose": reading("glucose", -0.5)}, "payload.glucose"),
