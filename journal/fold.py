@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
+from datetime import datetime
 from operator import attrgetter, itemgetter
 from uuid import UUID
 
@@ -100,6 +101,12 @@ def _resolve_amendments(
     return slot_of, pending
 
 
+def _comparable(r: Revision) -> tuple[Payload | None, datetime | None]:
+    """What must be equal for two current values to agree rather than conflict."""
+    v = r.value
+    return (v, r.entry.clinical_time.at if v is not None and v.TIME_IS_VALUE else None)
+
+
 def _fact(key: SlotKey, members: list[Entry], anomalies: list[str]) -> Fact:
     ids = {m.key for m in members}
     struck_by: dict[str, list[Entry]] = {}
@@ -115,8 +122,8 @@ def _fact(key: SlotKey, members: list[Entry], anomalies: list[str]) -> Fact:
     original = next((m for m in members if m.payload.CARDINALITY != "amendment"), None)
     kind = original.kind if original is not None else (key[1] if key[0] == "item" else key[0])
     revisions = tuple(Revision(m, _value_of(m)) for m in current)
-    first = revisions[0].value
-    conflict = any(r.value != first for r in revisions[1:])
+    first = _comparable(revisions[0])
+    conflict = any(_comparable(r) != first for r in revisions[1:])
     struck = tuple(
         Struck(Revision(m, _value_of(m)), tuple(sorted(struck_by[m.key], key=_BY_ORDER)))
         for m in members

@@ -58,6 +58,9 @@ class Payload(BaseModel):
     VERSION: ClassVar[int]
     CARDINALITY: ClassVar[Cardinality]
     TITLE: ClassVar[str]
+    TIME_IS_VALUE: ClassVar[bool] = False
+    """True when the entry's clinical time is the fact's value (timeline marks): equal payloads written with
+    different clinical times then disagree."""
 
     def impossible(self) -> list[FieldIssue]:
         """Meaningless values: refused when a person typed them, stored with a warning from a device."""

@@ -93,6 +93,7 @@ class Timestamp(Payload):
     VERSION: ClassVar[int] = 1
     CARDINALITY: ClassVar[Cardinality] = "single"
     TITLE: ClassVar[str] = "Time"
+    TIME_IS_VALUE: ClassVar[bool] = True
 
     event: TimestampEvent
 
