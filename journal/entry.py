@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, Self
 from uuid import UUID
 
 from pydantic import (
@@ -221,9 +221,17 @@ class Entry(BaseModel):
 
     def restamped(self, hlc: Hlc) -> Entry:
         """The same content under a new HLC (only for an entry no one else has seen yet)."""
+        return self.model_copy(update={"hlc": hlc})
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A validated copy: pydantic's copy would skip validation and keep stale cached sort keys."""
+        del deep  # entries are immutable all the way down; a shallow copy shares nothing mutable
         data = {name: getattr(self, name) for name in type(self).model_fields}
-        data["hlc"] = hlc
-        return Entry.model_validate(data, context=device_context(self.device_sourced))
+        data.update(update or {})
+        source = data["source"]
+        return self.model_validate(
+            data, context=device_context(isinstance(source, str) and source.startswith("device:"))
+        )
 
 
 def entry_from_dict(data: Mapping[str, Any]) -> Entry:
