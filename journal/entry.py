@@ -173,11 +173,17 @@ class Entry(BaseModel):
         self.__dict__["order_key"] = (hlc, self.key)
         self.__dict__["time_key"] = (self.clinical_time.at.timestamp(), hlc, self.key)
         self.__dict__["clinical_author"] = self.author.role in CLINICAL_ROLES
+        self.__dict__["signer"] = self.author.person_id if self.clinical_author else None
 
     @cached_property
     def clinical_author(self) -> bool:
         """Whether the author writes as a health professional (and so must sign)."""
         return self.author.role in CLINICAL_ROLES
+
+    @cached_property
+    def signer(self) -> str | None:
+        """The author's person id if they must sign their entries (a clinical role), else None."""
+        return self.author.person_id if self.clinical_author else None
 
     @cached_property
     def key(self) -> str:

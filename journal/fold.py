@@ -142,15 +142,16 @@ def _signing(by_key: dict[str, Entry], disposition_keys: set[str]) -> SigningSta
     stamps: dict[str, list[str]] = {}  # clinical author -> HLC stamps of their entries (not signatures)
     signatures: list[tuple[str, str, str]] = []  # (stamp, author, signed up to)
     for e in by_key.values():
-        if not e.clinical_author:
+        pid = e.signer
+        if pid is None:
             continue
-        p = e.payload
         stamp = e.order_key[0]
+        p = e.payload
         if isinstance(p, Signature):
             # A signature cannot attest entries written after it.
-            signatures.append((stamp, e.author.person_id, min(p.up_to.encode(), stamp)))
+            signatures.append((stamp, pid, min(p.up_to.encode(), stamp)))
         else:
-            stamps.setdefault(e.author.person_id, []).append(stamp)
+            stamps.setdefault(pid, []).append(stamp)
     for lst in stamps.values():
         lst.sort()
     dispositions = sorted(by_key[k].order_key[0] for k in disposition_keys)
@@ -212,9 +213,8 @@ def fold(entries: Iterable[Entry]) -> JournalState:
             r: Revision = new(Revision, (e, p))
             f: Fact = new(Fact, (("item", e.kind, k), e.kind, (r,), (), False))
             tk = e.time_key
-            ct = e.clinical_time
             items.setdefault(e.kind, []).append((tk, f))
-            timeline.append((tk, new(TimelineItem, (ct.at, ct.estimated, f, r))))
+            timeline.append((tk, new(TimelineItem, (f, r))))
             continue
         if card == "multi":
             slot: SlotKey | None = ("item", e.kind, k)
@@ -238,8 +238,7 @@ def fold(entries: Iterable[Entry]) -> JournalState:
             conflicts.append(f)
         for r in f.current:
             if r.value is not None:
-                ct = r.entry.clinical_time
-                timeline.append((r.entry.time_key, new(TimelineItem, (ct.at, ct.estimated, f, r))))
+                timeline.append((r.entry.time_key, new(TimelineItem, (f, r))))
 
     timeline.sort(key=_FIRST)
     conflicts.sort(key=lambda f: f.key)

@@ -108,10 +108,16 @@ class Fact(NamedTuple):
 class TimelineItem(NamedTuple):
     """One current value on the clinical timeline."""
 
-    time: datetime
-    estimated: bool
     fact: Fact
     revision: Revision
+
+    @property
+    def time(self) -> datetime:
+        return self.revision.entry.clinical_time.at
+
+    @property
+    def estimated(self) -> bool:
+        return self.revision.entry.clinical_time.estimated
 
 
 @dataclass(frozen=True, slots=True)

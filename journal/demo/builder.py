@@ -70,7 +70,7 @@ class ScenarioBuilder:
             new_id=lambda: self._stable_uuid(self._wall_ms),
         )
 
-    def _advance(self, at: datetime) -> None:
+    def advance_to(self, at: datetime) -> None:
         self._wall_ms = max(self._wall_ms, int((at + WRITE_LAG).timestamp() * 1000))
 
     def add(self, entry: Entry) -> Entry:
@@ -79,7 +79,7 @@ class ScenarioBuilder:
 
     def write(self, w: JournalWriter, payload: Payload, *, minute: float, **kw: Any) -> Entry:
         at = self.at(minute)
-        self._advance(at)
+        self.advance_to(at)
         return self.add(w.write(payload, at=at, **kw))
 
     def device(
@@ -87,24 +87,24 @@ class ScenarioBuilder:
     ) -> Entry:
         """A value from a monitor: raw data, validated under the device rule (stored, never refused)."""
         at = self.at(minute)
-        self._advance(at)
+        self.advance_to(at)
         return self.add(w.write(data, at=at, kind=kind, kind_version=1, source=f"device:{serial}"))
 
     def update(self, w: JournalWriter, fact_of: list[Entry], payload: Payload, *, minute: float) -> Entry:
         """A new value of a single-valued fact, based on the entries the writer saw as current."""
         at = self.at(minute)
-        self._advance(at)
+        self.advance_to(at)
         return self.add(w.write(payload, at=at, based_on=[e.entry_id for e in fact_of]))
 
     def correct(
         self, w: JournalWriter, original: Entry, replacement: Payload, *, reason: str, minute: float
     ) -> Entry:
-        self._advance(self.at(minute))
+        self.advance_to(self.at(minute))
         return self.add(w.correct(original, replacement, reason=reason))
 
     def sign(self, w: JournalWriter, *, minute: float) -> Entry:
         at = self.at(minute)
-        self._advance(at)
+        self.advance_to(at)
         return self.add(w.sign(at=at))
 
     def sync(self, *writers: JournalWriter) -> None:

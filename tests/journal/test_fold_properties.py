@@ -68,7 +68,7 @@ class Simulation:
 
     def _write(self, w: JournalWriter, make: Any) -> Entry:
         self.minute += self.rng.choice([0.1, 0.5, 1.0])
-        self.b._advance(self.b.at(self.minute))
+        self.b.advance_to(self.b.at(self.minute))
         entry: Entry = make(self.b.at(self.rng.uniform(0, self.minute)))
         self.b.add(entry)
         self.seen[w.device_id].append(entry)
