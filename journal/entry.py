@@ -161,6 +161,11 @@ class Entry(BaseModel):
             )
         if self.entry_id in self.based_on or self.entry_id in self.supersedes:
             raise ValueError("an entry cannot be based on or supersede itself")
+        if self.hlc.writer != self.device_id:
+            # The HLC's writer is the device (or server process) that stamped it: one clock per writer.
+            raise ValueError(
+                f"hlc writer {self.hlc.writer!r} is not the entry's device_id {self.device_id!r}"
+            )
         return self
 
     # Sort and lookup keys, computed once at construction so the fold never re-derives them (it runs over

@@ -71,6 +71,7 @@ class ScenarioBuilder:
         )
 
     def advance_to(self, at: datetime) -> None:
+        """Move the simulated wall clock to just after ``at`` (never backwards)."""
         self._wall_ms = max(self._wall_ms, int((at + WRITE_LAG).timestamp() * 1000))
 
     def add(self, entry: Entry) -> Entry:

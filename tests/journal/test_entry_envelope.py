@@ -27,7 +27,7 @@ def test_an_entry_survives_a_json_round_trip_with_the_same_content_hash(make_ent
 
 def test_the_content_hash_ignores_the_hlc_but_not_the_content(make_entry: MakeEntry) -> None:
     entry = make_entry(Note(text="Patienten er kold"))
-    restamped = entry.restamped(Hlc(9_999_999_999_999, 0, "tab-9"))
+    restamped = entry.restamped(Hlc(9_999_999_999_999, 0, "tab-1"))
     assert restamped.content_hash() == entry.content_hash()
     assert restamped.order_key != entry.order_key
     data = json.loads(entry.to_json())
@@ -85,3 +85,10 @@ def test_invalid_json_is_refused_plainly() -> None:
         entry_from_json("{")
     with pytest.raises(EntryValidationError, match="JSON object"):
         entry_from_json("[]")
+
+
+def test_the_hlc_must_come_from_the_entrys_own_writer(make_entry: MakeEntry) -> None:
+    data = json.loads(make_entry(Note(text="x")).to_json())
+    data["hlc"] = Hlc(1, 0, "someone-else").encode()
+    with pytest.raises(EntryValidationError, match="not the entry's device_id"):
+        entry_from_dict(data)
