@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from journal.entry import Role
 from journal.intervals import TIMESTAMP_EVENTS_REQUIRED, mark, out_of_order
-from journal.kinds.disposition import Disposition
+from journal.kinds.disposition import Disposition, Handover, RefusalCapacity
 from journal.kinds.mission import TIMESTAMP_LABELS
 from journal.kinds.observations import Consciousness, VitalSigns
 from journal.kinds.patient import ChiefComplaint, CprIdentifier, History, PatientIdentity
@@ -139,7 +139,7 @@ def completeness(state: JournalState) -> list[MissingItem]:
             missing(R_DESTINATION, "Destination hospital missing")
         if state.value("transport_urgency") is None:
             missing(R_URGENCY, "Transport urgency (kørsel A/B/C/D) missing")
-        if not any(h.to == "hospital" for h in state.current("handover") if hasattr(h, "to")):
+        if not any(isinstance(h, Handover) and h.to == "hospital" for h in state.current("handover")):
             missing(R_HANDOVER, "Handover at hospital not recorded")
     elif outcome == "treated_and_released":
         complete_sets = [v for v in vitals if v.complete_core_set()]
@@ -179,10 +179,10 @@ def completeness(state: JournalState) -> list[MissingItem]:
         ):
             missing(R_HOME_CARE, "Patient lives alone: ask and record consent to notify home care")
     elif outcome == "refused_against_advice":
-        refusals = state.current("refusal_capacity")
-        if not any(getattr(r, "capacity_assessed", False) for r in refusals):
+        refusals = [r for r in state.current("refusal_capacity") if isinstance(r, RefusalCapacity)]
+        if not any(r.capacity_assessed for r in refusals):
             missing(R_REFUSAL, "Refusal needs a recorded capacity assessment")
-        if not any(getattr(r, "informed_of_risks", False) for r in refusals):
+        if not any(r.informed_of_risks for r in refusals):
             missing(R_REFUSAL, "Refusal: record that the patient was told the risks")
 
     arrest = [a for a in state.current("cardiac_arrest_event") if isinstance(a, CardiacArrestEvent)]
