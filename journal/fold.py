@@ -121,6 +121,10 @@ def _fact(key: SlotKey, members: list[Entry], anomalies: list[str]) -> Fact:
         current = list(members)
     original = next((m for m in members if m.payload.CARDINALITY != "amendment"), None)
     kind = original.kind if original is not None else (key[1] if key[0] == "item" else key[0])
+    for m in members:
+        p = m.payload
+        if isinstance(p, Correction) and kind != p.replacement.KIND:
+            anomalies.append(f"correction {m.entry_id} replaces a {kind} with a {p.replacement.KIND}")
     revisions = tuple(Revision(m, _value_of(m)) for m in current)
     first = _comparable(revisions[0])
     conflict = any(_comparable(r) != first for r in revisions[1:])

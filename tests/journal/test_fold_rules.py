@@ -199,3 +199,12 @@ def test_the_score_table_versions_recorded_on_the_journal_are_in_the_state() -> 
     assert fold(b.entries).score_table_versions == {}
     b.write(anne, ScoreTableVersions(versions={"NEWS2": "rcp-2017"}), minute=0)
     assert fold(b.entries).score_table_versions == {"NEWS2": "rcp-2017"}
+
+
+def test_a_correction_of_the_wrong_kind_is_kept_and_reported_as_an_anomaly() -> None:
+    b, anne, _ = two_writers("wrong-kind")
+    note = b.write(anne, Note(text="x"), minute=1)
+    b.correct(anne, note, vitals(hr=80), reason="meant as vitals", minute=1)
+    state = fold(b.entries)
+    assert state.items["note"][0].value == vitals(hr=80)
+    assert any("replaces a note with a vital_signs" in a for a in state.anomalies)
