@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from journal.entry import Author, ClinicalTime, Entry, new_entry
+from journal.errors import EntryValidationError, FieldError
 from journal.hlc import HybridClock
 from journal.ids import new_uuid7
 from journal.kinds.record import Correction, Retraction, Signature
@@ -90,6 +91,14 @@ class JournalWriter:
         target_kind = (
             original.payload.replacement if isinstance(original.payload, Correction) else original.payload
         )
+        if (replacement.KIND, replacement.VERSION) != (target_kind.KIND, target_kind.VERSION):
+            raise EntryValidationError(
+                [
+                    FieldError(
+                        "replacement", f"a {target_kind.KIND} can only be corrected by a {target_kind.KIND}"
+                    )
+                ]
+            )
         payload = Correction(
             reason=reason,
             corrected_kind=target_kind.KIND,

@@ -10,7 +10,7 @@ import pytest
 from journal.demo.builder import DEMO_DAY, ScenarioBuilder, person
 from journal.demo.values import mark, vitals
 from journal.entry import Role, entry_from_dict
-from journal.errors import ConflictingEntryError
+from journal.errors import ConflictingEntryError, EntryValidationError
 from journal.fold import fold, fold_linked
 from journal.kinds.disposition import Disposition
 from journal.kinds.patient import (
@@ -20,7 +20,7 @@ from journal.kinds.patient import (
     PatientIdentity,
     SamePatientLink,
 )
-from journal.kinds.record import Note
+from journal.kinds.record import Correction, Note
 from journal.writer import JournalWriter
 
 ANNE = person("p-anne", "Anne", Role.PARAMEDICINER)
@@ -204,7 +204,11 @@ def test_the_score_table_versions_recorded_on_the_journal_are_in_the_state() -> 
 def test_a_correction_of_the_wrong_kind_is_kept_and_reported_as_an_anomaly() -> None:
     b, anne, _ = two_writers("wrong-kind")
     note = b.write(anne, Note(text="x"), minute=1)
-    b.correct(anne, note, vitals(hr=80), reason="meant as vitals", minute=1)
+    with pytest.raises(EntryValidationError, match="only be corrected by a note"):
+        anne.correct(note, vitals(hr=80), reason="meant as vitals")
+    wrong = Correction(reason="meant as vitals", corrected_kind="vital_signs", corrected_kind_version=1,
+                       replacement=vitals(hr=80))  # fmt: skip
+    b.write(anne, wrong, minute=1, supersedes=[note.entry_id])  # another client could send this
     state = fold(b.entries)
     assert state.items["note"][0].value == vitals(hr=80)
     assert any("replaces a note with a vital_signs" in a for a in state.anomalies)
