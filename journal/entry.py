@@ -35,6 +35,7 @@ import journal.kinds  # noqa: F401  (registers every kind before the first entry
 from journal.errors import EntryValidationError, FieldError
 from journal.hlc import Hlc, HlcField
 from journal.ids import new_uuid7
+from journal.kinds.common import AUTORISATIONS_ID_PATTERN
 from journal.payload import Payload, device_context, errors_from_pydantic, validate_payload
 
 
@@ -78,7 +79,7 @@ class Author(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     authorisation_level: AuthorisationLevel
-    autorisations_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]{5}$")
+    autorisations_id: str | None = Field(default=None, pattern=AUTORISATIONS_ID_PATTERN)
 
 
 class ClinicalTime(BaseModel):

@@ -14,6 +14,12 @@ ReadingStatus = Literal["measured", "not_measurable", "above_range", "below_rang
 "LO" below 1.1 mmol/L, a thermometer that reads no lower than 25 °C in deep hypothermia)."""
 
 
+AUTORISATIONS_ID_PATTERN = r"^[A-Z0-9]{5}$"
+"""Autorisationsregistret's 5-character authorisation id (DK Core: system https://autregweb.sst.dk)."""
+UCUM_PATTERN = r"^[A-Za-z0-9\[\]{}/.%*^'()_-]{1,40}$"
+"""The characters a UCUM unit code is made of (a syntax guard, not a full UCUM parser)."""
+
+
 class ValueModel(BaseModel):
     """Base for nested value types: immutable, no unknown fields, no NaN or infinity."""
 
@@ -55,7 +61,7 @@ class Quantity(ValueModel):
     """A dose or amount: a value and a UCUM unit (e.g. 0.5 'mg', 250 'mL', 4 'L/min')."""
 
     value: float
-    unit: str = Field(min_length=1, max_length=40, description="UCUM unit code")
+    unit: str = Field(pattern=UCUM_PATTERN, description="UCUM unit code, e.g. 'mg', 'ug', 'mL', '[iU]'")
 
     def text(self) -> str:
         return f"{self.value:g} {self.unit}"
@@ -68,7 +74,7 @@ class PersonRef(ValueModel):
     role: str | None = Field(default=None, max_length=100)
     person_id: str | None = Field(default=None, max_length=100)
     autorisations_id: str | None = Field(
-        default=None, pattern=r"^[A-Z0-9]{5}$", description="Autorisationsregistret id (5 characters)"
+        default=None, pattern=AUTORISATIONS_ID_PATTERN, description="Autorisationsregistret id (5 characters)"
     )
     organisation: str | None = Field(default=None, max_length=200)
 

@@ -14,7 +14,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from journal.kinds.common import PersonRef, Quantity, ValueModel
+from journal.kinds.common import AUTORISATIONS_ID_PATTERN, PersonRef, Quantity, ValueModel
 from journal.payload import Cardinality, FieldIssue, Payload, register
 
 DelegationChannel = Literal["phone", "radio", "video", "in_person", "written"]
@@ -56,7 +56,7 @@ class PhysicianOwnAuthorisation(ValueModel):
     """The physician treats on their own authorisation."""
 
     basis: Literal["physician_own_authorisation"] = "physician_own_authorisation"
-    autorisations_id: str = Field(pattern=r"^[A-Z0-9]{5}$")
+    autorisations_id: str = Field(pattern=AUTORISATIONS_ID_PATTERN)
 
     def text(self) -> str:
         return f"physician's own authorisation ({self.autorisations_id})"

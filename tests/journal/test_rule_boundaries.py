@@ -136,3 +136,16 @@ def test_each_rule_accepts_its_last_valid_value_and_refuses_the_first_invalid_on
     with pytest.raises(EntryValidationError) as err:
         make_entry(refused, kind=kind)
     assert [e.field for e in err.value.errors] == [field]
+
+
+def test_a_dose_unit_must_look_like_a_ucum_code(make_entry: MakeEntry) -> None:
+    base = {
+        "atc": "B01AC06",
+        "name": "ASA",
+        "route": "po",
+        "legal_basis": {"basis": "patient_own_medication"},
+    }
+    make_entry({**base, "dose": {"value": 300, "unit": "mg"}}, kind="medication")
+    with pytest.raises(EntryValidationError) as err:
+        make_entry({**base, "dose": {"value": 300, "unit": "milligram tablets"}}, kind="medication")
+    assert [e.field for e in err.value.errors] == ["payload.dose.unit"]
