@@ -226,3 +226,51 @@ def test_measurements_order_by_clinical_time_not_by_when_they_were_written() -> 
     assert [r.entry for r, _ in state.current_entries("vital_signs")] == [early, late]
     assert early.hlc > late.hlc
     assert state.timeline[0].time == DEMO_DAY + timedelta(minutes=5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), st.booleans()), max_size=5),
+    st.randoms(use_true_random=False),
+)
+def test_linked_journals_group_the_same_way_in_every_order(
+    links: list[tuple[int, int, bool]], shuffler: random.Random
+) -> None:
+    """Four journals, random same-patient links (some later retracted): the grouping is the connected
+    components of the links still standing, whatever order the entries come in."""
+    from journal.fold import fold_linked
+    from journal.kinds.patient import SamePatientLink
+
+    b = ScenarioBuilder("links", start=DEMO_DAY)
+    jids = [b.journal_id() for _ in range(4)]
+    ws = [
+        b.writer(journal_id=j, author=PEOPLE[0], device_id=f"tab-{i}", unit="A") for i, j in enumerate(jids)
+    ]
+    for i, w in enumerate(ws):
+        b.write(w, Note(text=f"journal {i}"), minute=i)
+    parent = list(range(4))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, c, retracted in links:
+        if a == c:
+            continue
+        link = b.write(ws[a], SamePatientLink(other_journal_id=jids[c], reason="same"), minute=5)
+        if retracted:
+            b.add(ws[a].retract(link, reason="not the same", at=b.at(6)))
+        else:
+            parent[find(a)] = find(c)
+    expected = sorted(
+        sorted(str(jids[i]) for i in range(4) if find(i) == root) for root in {find(i) for i in range(4)}
+    )
+
+    def grouping(entries: list[Entry]) -> list[list[str]]:
+        return sorted(sorted(str(j) for j in s.journal_ids) for s in fold_linked(entries))
+
+    entries = list(b.entries)
+    assert grouping(entries) == expected
+    shuffler.shuffle(entries)
+    assert grouping(entries + entries[:3]) == expected
