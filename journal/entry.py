@@ -33,7 +33,7 @@ from pydantic import (
 
 import journal.kinds  # noqa: F401  (registers every kind before the first entry is parsed)
 from journal.errors import EntryValidationError, FieldError
-from journal.hlc import Hlc, HlcField
+from journal.hlc import WRITER_PATTERN, Hlc, HlcField
 from journal.ids import new_uuid7
 from journal.kinds.common import AUTORISATIONS_ID_PATTERN
 from journal.payload import Payload, device_context, errors_from_pydantic, validate_payload
@@ -109,7 +109,7 @@ class Entry(BaseModel):
     kind_version: int = Field(ge=1)
     payload: SerializeAsAny[Payload]
     author: Author
-    device_id: str = Field(min_length=1, max_length=100, description="the writer id of the device or process")
+    device_id: str = Field(pattern=WRITER_PATTERN, description="the writer id of the device or process")
     unit: str | None = Field(default=None, max_length=50, description="call sign of the unit")
     clinical_time: ClinicalTime
     source: str = Field(pattern=SOURCE_PATTERN)

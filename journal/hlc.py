@@ -32,7 +32,8 @@ _COUNTER_DIGITS = 10
 _MAX_MS = 10**_MS_DIGITS - 1
 _MAX_COUNTER = 10**_COUNTER_DIGITS - 1
 # Writer ids are opaque but must not be empty or contain whitespace, so the encoding stays one token.
-_WRITER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$")
+WRITER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$"
+_WRITER_RE = re.compile(WRITER_PATTERN)
 _STAMP_RE = re.compile(rf"^(\d{{{_MS_DIGITS}}})\.(\d{{{_COUNTER_DIGITS}}})\.(.+)$")
 
 
