@@ -39,18 +39,26 @@ _FIRST = itemgetter(0)
 def dedupe(entries: Iterable[Entry]) -> dict[str, Entry]:
     """Entries by key (hex id); a repeat with equal content is dropped (of a re-stamped pair, the lower HLC
     stays); different content under one id raises ``ConflictingEntryError``."""
+    return _dedupe(entries)[0]
+
+
+def _dedupe(entries: Iterable[Entry]) -> tuple[dict[str, Entry], list[str]]:
+    """``dedupe``, plus the keys of the corrections and retractions (collected in the same pass)."""
     by_key: dict[str, Entry] = {}
+    amendment_keys: list[str] = []
     for e in entries:
         k = e.key
         prev = by_key.get(k)
         if prev is None:
             by_key[k] = e
+            if e.payload.CARDINALITY == "amendment":
+                amendment_keys.append(k)
         elif prev is not e and prev != e:
             if prev.content_hash() != e.content_hash():
                 raise ConflictingEntryError(e.entry_id)
             if e.order_key < prev.order_key:
                 by_key[k] = e
-    return by_key
+    return by_key, amendment_keys
 
 
 def _value_of(e: Entry) -> Payload | None:
@@ -136,26 +144,21 @@ def _fact(key: SlotKey, members: list[Entry], anomalies: list[str]) -> Fact:
     return Fact(key, kind, revisions, struck, conflict)
 
 
-def _signing(by_key: dict[str, Entry], disposition_keys: set[str]) -> SigningState:
+def _signing(
+    by_key: dict[str, Entry],
+    stamps: dict[str, list[str]],
+    signatures: list[tuple[str, str, str]],
+    disposition_keys: set[str],
+) -> SigningState:
     """When the journal closed: the first HLC at which a disposition exists and every clinical author has
     signed all of their entries up to then. Later entries are addenda.
 
     The condition can only become true at a signature or at the first disposition, so only those stamps are
     tested; each test finds an author's latest entry before the stamp by bisection.
+
+    ``stamps``: clinical author -> HLC stamps of their entries (not signatures); ``signatures``: (stamp,
+    author, signed up to); both collected by the fold's main pass.
     """
-    stamps: dict[str, list[str]] = {}  # clinical author -> HLC stamps of their entries (not signatures)
-    signatures: list[tuple[str, str, str]] = []  # (stamp, author, signed up to)
-    for e in by_key.values():
-        pid = e.signer
-        if pid is None:
-            continue
-        stamp = e.order_key[0]
-        p = e.payload
-        if isinstance(p, Signature):
-            # A signature cannot attest entries written after it.
-            signatures.append((stamp, pid, min(p.up_to.encode(), stamp)))
-        else:
-            stamps.setdefault(pid, []).append(stamp)
     for lst in stamps.values():
         lst.sort()
     dispositions = sorted(by_key[k].order_key[0] for k in disposition_keys)
@@ -196,9 +199,9 @@ def _signing(by_key: dict[str, Entry], disposition_keys: set[str]) -> SigningSta
 
 def fold(entries: Iterable[Entry]) -> JournalState:
     """The state of one journal (or of linked journals, given all their entries) — pure and order-free."""
-    by_key = dedupe(entries)
+    by_key, amendment_keys = _dedupe(entries)
     anomalies: list[str] = []
-    amendments = [e for e in by_key.values() if e.payload.CARDINALITY == "amendment"]
+    amendments = [by_key[k] for k in amendment_keys]
     amendment_slot, pending = _resolve_amendments(by_key, amendments, anomalies)
     amended_items = {slot[2] for slot in amendment_slot.values() if slot[0] == "item"}
 
@@ -210,9 +213,18 @@ def fold(entries: Iterable[Entry]) -> JournalState:
     timeline: list[tuple[tuple[float, str, str], TimelineItem]] = []
     items: dict[str, list[tuple[tuple[float, str, str], Fact]]] = {}
     grouped: dict[SlotKey, list[Entry]] = {}
+    stamps: dict[str, list[str]] = {}
+    signatures: list[tuple[str, str, str]] = []
     for k, e in by_key.items():
         p = e.payload
         card = p.CARDINALITY
+        signer = e.signer
+        if signer is not None:
+            if isinstance(p, Signature):  # a signature cannot attest entries written after it
+                stamp = e.order_key[0]
+                signatures.append((stamp, signer, min(p.up_to.encode(), stamp)))
+            else:
+                stamps.setdefault(signer, []).append(e.order_key[0])
         if card == "multi" and k not in amended_items:
             r: Revision = new(Revision, (e, p))
             f: Fact = new(Fact, (("item", e.kind, k), e.kind, (r,), (), False))
@@ -255,7 +267,7 @@ def fold(entries: Iterable[Entry]) -> JournalState:
         timeline=tuple(item for _, item in timeline),
         conflicts=tuple(conflicts),
         pending_amendments=tuple(pending),
-        signing=_signing(by_key, disposition_keys),
+        signing=_signing(by_key, stamps, signatures, disposition_keys),
         anomalies=tuple(sorted(set(anomalies))),
     )
 
