@@ -144,6 +144,13 @@ class Entry(BaseModel):
             raise exc.prefixed("payload") from None
         return {**data, "payload": model}
 
+    @field_validator("entry_id", "journal_id")
+    @classmethod
+    def _made_on_the_device_as_uuid7(cls, v: UUID) -> UUID:
+        if v.version != 7:
+            raise ValueError(f"must be a UUIDv7 made on the device (got version {v.version})")
+        return v
+
     @field_validator("supersedes")
     @classmethod
     def _no_self_reference(cls, v: tuple[UUID, ...]) -> tuple[UUID, ...]:

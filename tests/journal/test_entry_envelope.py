@@ -92,3 +92,10 @@ def test_the_hlc_must_come_from_the_entrys_own_writer(make_entry: MakeEntry) -> 
     data["hlc"] = Hlc(1, 0, "someone-else").encode()
     with pytest.raises(EntryValidationError, match="not the entry's device_id"):
         entry_from_dict(data)
+
+
+def test_entry_and_journal_ids_must_be_uuid7(make_entry: MakeEntry) -> None:
+    data = json.loads(make_entry(Note(text="x")).to_json())
+    with pytest.raises(EntryValidationError) as err:
+        entry_from_dict({**data, "entry_id": str(uuid4()), "journal_id": str(uuid4())})
+    assert [e.field for e in err.value.errors] == ["entry_id", "journal_id"]
