@@ -169,6 +169,10 @@ class Entry(BaseModel):
             )
         if self.entry_id in self.based_on or self.entry_id in self.supersedes:
             raise ValueError("an entry cannot be based on or supersede itself")
+        if self.payload.CLINICIAN_DECISION and (
+            self.source != "manual" or self.author.role not in CLINICAL_ROLES
+        ):
+            raise ValueError(f"a {self.kind} is a clinical decision: a clinician must record it by hand")
         if self.hlc.writer != self.device_id:
             # The HLC's writer is the device (or server process) that stamped it: one clock per writer.
             raise ValueError(

@@ -58,6 +58,8 @@ class Payload(BaseModel):
     VERSION: ClassVar[int]
     CARDINALITY: ClassVar[Cardinality]
     TITLE: ClassVar[str]
+    CLINICIAN_DECISION: ClassVar[bool] = False
+    """True for decisions only a clinician may author by hand (never a device, dispatch or the server)."""
     TIME_IS_VALUE: ClassVar[bool] = False
     """True when the entry's clinical time is the fact's value (timeline marks): equal payloads written with
     different clinical times then disagree."""

@@ -286,6 +286,7 @@ class Spo2ScaleDecision(Payload):
     VERSION: ClassVar[int] = 1
     CARDINALITY: ClassVar[Cardinality] = "single"
     TITLE: ClassVar[str] = "SpO2 scale"
+    CLINICIAN_DECISION: ClassVar[bool] = True
 
     scale: Literal[1, 2]
     target_low: int | None = None

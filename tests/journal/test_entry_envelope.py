@@ -99,3 +99,17 @@ def test_entry_and_journal_ids_must_be_uuid7(make_entry: MakeEntry) -> None:
     with pytest.raises(EntryValidationError) as err:
         entry_from_dict({**data, "entry_id": str(uuid4()), "journal_id": str(uuid4())})
     assert [e.field for e in err.value.errors] == ["entry_id", "journal_id"]
+
+
+def test_the_spo2_scale_decision_is_authored_by_a_clinician_by_hand(make_entry: MakeEntry) -> None:
+    from journal.entry import Author, AuthorisationLevel, Role
+
+    decision = {"scale": 2, "target_low": 88, "target_high": 92, "reason": "KOL med CO2-retention"}
+    make_entry(decision, kind="spo2_scale_decision")
+    dispatcher = Author(
+        person_id="d", name="AMK", role=Role.DISPATCHER, authorisation_level=AuthorisationLevel.NONE
+    )
+    with pytest.raises(EntryValidationError, match="clinician must record it"):
+        make_entry(decision, kind="spo2_scale_decision", author=dispatcher)
+    with pytest.raises(EntryValidationError, match="clinician must record it"):
+        make_entry(decision, kind="spo2_scale_decision", source="device:LP15-1")
