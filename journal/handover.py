@@ -10,11 +10,12 @@ from datetime import UTC, datetime, tzinfo
 
 from journal.entry import Author
 from journal.intervals import mark
-from journal.kinds.disposition import Destination, TransportUrgency
+from journal.kinds.disposition import Destination, Disposition, TransportUrgency
 from journal.kinds.patient import ChiefComplaint, MechanismInjuries, PatientIdentity
 from journal.state import JournalState
 
-TREATMENT_KINDS = ("medication", "procedure", "cardiac_arrest_event")
+TREATMENT_KINDS = ("medication", "procedure", "cardiac_arrest_event", "consultation")
+"""ISBAR B: treatment with time and effect, and who was consulted (S20i)."""
 
 
 def _fact_text(state: JournalState, kind: str, absent: str) -> str:
@@ -75,6 +76,17 @@ def _treatment(state: JournalState, tz: tzinfo) -> str:
     return "; ".join(f"{t.astimezone(tz):%H:%M} {text}" for t, text in done) or "none"
 
 
+def _recommendation(state: JournalState) -> str:
+    disposition = state.value("disposition")
+    if isinstance(disposition, Disposition) and disposition.outcome != "transported":
+        advice = f"; advice given: {disposition.advice_given}" if disposition.advice_given else ""
+        return disposition.summary() + advice
+    return (
+        f"Destination {_fact_text(state, 'destination', 'not set')}; "
+        f"{_fact_text(state, 'transport_urgency', 'urgency not set')}"
+    )
+
+
 def isbar(
     state: JournalState,
     *,
@@ -99,8 +111,7 @@ def isbar(
         f"B: {_fact_text(state, 'history', 'history not recorded')}. Treatment: {_treatment(state, tz)}.",
         f"A: {assessment[1] if assessment else 'no ABCDE recorded'}."
         + (f" Scores: {derived_scores_text}." if derived_scores_text else ""),
-        f"R: Destination {_fact_text(state, 'destination', 'not set')}; "
-        f"{_fact_text(state, 'transport_urgency', 'urgency not set')}.",
+        f"R: {_recommendation(state)}.",
     ]
     if state.conflicts:
         lines.append(

@@ -140,7 +140,8 @@ class Medication(Payload):
         return []
 
     def summary(self) -> str:
-        return f"{self.name} {self.dose.text()} {self.route} ({self.legal_basis.text()})"
+        effect = f", effect: {self.response}" if self.response else ""
+        return f"{self.name} {self.dose.text()} {self.route} ({self.legal_basis.text()}){effect}"
 
 
 @register

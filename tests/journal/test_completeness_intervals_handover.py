@@ -238,3 +238,20 @@ def test_every_checklist_rule_names_a_source_and_a_region() -> None:
     assert len(rules) >= 20
     assert all(r.source and r.region and r.code for r in rules)
     assert len({r.code for r in rules}) == len(rules)
+
+
+def test_isbar_recommends_the_disposition_when_the_patient_stays_on_scene() -> None:
+    b, w = journal()
+    basics(b, w, complaint="other")
+    b.write(
+        w,
+        Disposition(
+            outcome="treated_and_released", physician_order=ORDER, advice_given="Ring 112 ved nye symptomer"
+        ),
+        minute=30,
+    )
+    last = isbar(fold(b.entries)).splitlines()[-1]
+    assert (
+        last
+        == "R: Treated and released on scene (afsluttet på stedet); advice given: Ring 112 ved nye symptomer."
+    )
