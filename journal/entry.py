@@ -184,13 +184,8 @@ class Entry(BaseModel):
     # thousands of entries per call): strings hash and compare in C, UUID and Hlc objects do not. They are
     # cached properties, kept in the instance dict (fast to read; pydantic's equality ignores them).
     def model_post_init(self, context: Any, /) -> None:
-        self.__dict__["key"] = self.entry_id.hex
-        self.__dict__["refs"] = tuple(u.hex for u in self.based_on + self.supersedes)
-        hlc = self.hlc.encode()
-        self.__dict__["order_key"] = (hlc, self.key)
-        self.__dict__["time_key"] = (self.clinical_time.at.timestamp(), hlc, self.key)
-        self.__dict__["clinical_author"] = self.author.role in CLINICAL_ROLES
-        self.__dict__["signer"] = self.author.person_id if self.clinical_author else None
+        for name in _CACHED_KEYS:
+            getattr(self, name)  # fills the cache now, so no read during a fold has to compute it
 
     @cached_property
     def clinical_author(self) -> bool:
@@ -255,6 +250,9 @@ class Entry(BaseModel):
         return self.model_validate(
             data, context=device_context(isinstance(source, str) and source.startswith("device:"))
         )
+
+
+_CACHED_KEYS = ("key", "refs", "order_key", "time_key", "clinical_author", "signer")
 
 
 def entry_from_dict(data: Mapping[str, Any]) -> Entry:
