@@ -9,6 +9,7 @@
     ├── AuthenticationFailed     no valid credential for this request       → 401
     │   └── LoginThrottled       too many failed log-ins for account + IP   → 429
     └── AccessDenied             authenticated, but the policy says no      → 403
+        └── CsrfFailed           a cookie-authenticated POST without its CSRF token → 403
 """
 
 from __future__ import annotations
@@ -60,3 +61,10 @@ class AccessDenied(ServerError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class CsrfFailed(AccessDenied):
+    """Raised when a cookie-authenticated unsafe request lacks the session's CSRF token."""
+
+    def __init__(self) -> None:
+        super().__init__("missing or wrong CSRF token")
