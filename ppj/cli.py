@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ppj import bench
+from ppj import admin_cli, bench
 
 app = typer.Typer(
     name="ppj",
@@ -13,6 +13,11 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(bench.app, name="bench")
+app.add_typer(admin_cli.user_app, name="user")
+app.add_typer(admin_cli.device_app, name="device")
+app.add_typer(admin_cli.org_app, name="org")
+app.add_typer(admin_cli.audit_app, name="audit")
+app.add_typer(admin_cli.db_app, name="db")
 
 
 @app.command()
@@ -30,7 +35,9 @@ def serve(
     settings = Settings()
     if demo and not settings.is_development:
         raise typer.BadParameter("--demo is for development only (PPJ_ENVIRONMENT=development)")
-    uvicorn.run(create_app(settings), host=host, port=port)
+    app_ = create_app(settings)
+    admin_cli.prepare_database(app_.state.engine, demo=demo, url=f"http://{host}:{port}")
+    uvicorn.run(app_, host=host, port=port)
 
 
 def main() -> None:

@@ -43,3 +43,11 @@ def revision(*, engine: Engine, message: str) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.revision(config, message=message, autogenerate=True)
+
+
+def is_current(*, engine: Engine) -> bool:
+    """Whether the database is at the single head (``ppj serve`` refuses to run on an outdated schema)."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads()) == set(heads())
