@@ -348,7 +348,7 @@ def audit_export(
 ) -> None:
     """The citizen's view: who accessed this patient's data, when, how and why. Itself audited."""
     from server.audit.fhir import bundle
-    from server.audit.service import AuditContext, events_for_patient, process_writer, record
+    from server.audit.service import AuditContext, ChainWriter, events_for_patient, record
     from server.config import Settings
 
     with _session() as session:
@@ -367,7 +367,7 @@ def audit_export(
         )
         record(
             session=session,
-            writer=process_writer(anchor_every=Settings().audit_anchor_every),
+            writer=ChainWriter(anchor_every=Settings().audit_anchor_every),
             ctx=ctx,
             action="export",
             outcome="allowed",

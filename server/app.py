@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from starlette.responses import Response
 
 from server.api import auth_routes, journal_routes
-from server.audit.service import process_writer
+from server.audit.service import ChainWriter
 from server.config import Settings
 from server.db import make_engine, make_session_factory
 from server.errors import (
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
-    app.state.audit_writer = process_writer(anchor_every=settings.audit_anchor_every)
+    app.state.audit_writer = ChainWriter(anchor_every=settings.audit_anchor_every)
     app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.is_development)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
 

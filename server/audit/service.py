@@ -64,14 +64,14 @@ class _Pending:
 
 
 class ChainWriter:
-    """A process's pool of partition slots. One instance per process (``process_writer``)."""
+    """A pool of partition slots. Each instance names its partitions with its own random boot id, so two
+    writers (two apps in one process, two processes, a restart on the same day) never share a chain."""
 
     def __init__(self, *, anchor_every: int = 100) -> None:
         self._lock = threading.Lock()
         self._free: list[_Slot] = []
         self._count = 0
-        self.pid = os.getpid()
-        self._process = f"{socket.gethostname()[:24]}-{self.pid}-{uuid7().hex[-8:]}"
+        self._process = f"{socket.gethostname()[:24]}-{os.getpid()}-{uuid7().hex[-8:]}"
         self.anchor_every = anchor_every
 
     def _acquire(self) -> _Slot:
@@ -136,19 +136,6 @@ class ChainWriter:
             session.add(AuditAnchor(partition=pending.partition, seq=seq, hash=digest, anchored_at=now))
         pending.seq, pending.head = seq, digest
         return row
-
-
-_writer_lock = threading.Lock()
-_process_writer: ChainWriter | None = None
-
-
-def process_writer(*, anchor_every: int) -> ChainWriter:
-    """The process's single ChainWriter (a second one would fork partitions)."""
-    global _process_writer
-    with _writer_lock:
-        if _process_writer is None or _process_writer.pid != os.getpid():
-            _process_writer = ChainWriter(anchor_every=anchor_every)
-        return _process_writer
 
 
 def _json_value(value: Any) -> Any:

@@ -116,7 +116,9 @@ def test_every_role_gets_exactly_the_journal_access_the_table_allows(
     client, world = matrix
     caller = world.callers[role]
     allowed = {
-        relation for relation in RELATIONS if ENDPOINTS[endpoint](client, caller, world.journals[relation], world)
+        relation
+        for relation in RELATIONS
+        if ENDPOINTS[endpoint](client, caller, world.journals[relation], world)
     }
     assert allowed == EXPECTED[(role, endpoint)]
 
@@ -135,12 +137,16 @@ def _non_journal(client: TestClient, caller: Caller, endpoint: str, world: World
     if endpoint == "GET /api/me":
         return client.get("/api/me", headers=caller.api_headers()).status_code
     if endpoint == "POST /api/shifts":
-        return client.post("/api/shifts", json={"unit_id": str(world.unit_own)}, headers=caller.api_headers()).status_code
+        return client.post(
+            "/api/shifts", json={"unit_id": str(world.unit_own)}, headers=caller.api_headers()
+        ).status_code
     client.cookies.set("ppj_session", caller.cookie)
     try:
         if endpoint == "GET /admin":
             return client.get("/admin", follow_redirects=False).status_code
-        return client.post("/admin/devices", data={"label": "Ny tablet", "csrf_token": caller.csrf}).status_code
+        return client.post(
+            "/admin/devices", data={"label": "Ny tablet", "csrf_token": caller.csrf}
+        ).status_code
     finally:
         client.cookies.clear()
 
@@ -159,7 +165,9 @@ def test_every_role_reaches_exactly_the_non_journal_endpoints_the_table_allows(
     assert allowed == NON_JOURNAL_EXPECTED[endpoint]
 
 
-def test_the_matrix_covers_every_journal_route_of_the_app(matrix: tuple[TestClient, World], tmp_path: Path) -> None:
+def test_the_matrix_covers_every_journal_route_of_the_app(
+    matrix: tuple[TestClient, World], tmp_path: Path
+) -> None:
     """A new route under /api/journals or /board must be added to the matrix."""
     client, _ = matrix
     covered = {name.split(" ", 1)[1].replace("{id}", "{journal_id}") for name in ENDPOINTS}

@@ -7,6 +7,7 @@ Time is real (``utcnow``); "expired" relations are placed days in the past, far 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass, field
 
@@ -15,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.care.models import AnnouncementKind, Journal, JournalAnnouncement, Mission, MissionUnit
 from server.db import utcnow
 from server.demo import MEDCOM_TEST_CPR, demo_gln, demo_sor
-from server.identity.models import CREW_ROLES, Role
+from server.identity.models import CREW_ROLES, Person, Role
+from server.identity.passwords import hash_password
 from server.identity.service import (
-    create_person,
     enrol_device,
     issue_access_token,
     sign_on,
@@ -27,6 +28,11 @@ from server.orgs.models import OrgKind, UnitType
 from server.orgs.service import create_organisation
 
 PASSWORD = "correct horse battery staple"
+
+
+@functools.cache
+def password_hash() -> str:
+    return hash_password(PASSWORD)
 
 
 @dataclass
@@ -93,15 +99,18 @@ def build_world(sessions: sessionmaker[Session]) -> World:
 
         callers: dict[Role, Caller] = {}
         for role in Role:
-            person = create_person(
-                session=session,
+            # Built directly with one shared argon2 hash (create_person would hash once per person,
+            # which costs seconds per world); create_person itself is tested in test_identity.py.
+            person = Person(
                 username=f"u-{role.value}",
                 display_name=f"Test {role.value}",
                 role=role,
-                password=PASSWORD,
+                password_hash=password_hash(),
                 authorisation_id="0AB12" if role is Role.physician else None,
                 organisation_id=hospital_own if role is Role.ed_staff else region,
             )
+            session.add(person)
+            session.flush()
             crew = role in CREW_ROLES
             device = enrolment.device if crew else None
             if crew:
