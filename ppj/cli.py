@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ppj import admin_cli, bench
+from ppj.bench import audit as _bench_audit  # noqa: F401  (registers `ppj bench audit`)
 
 app = typer.Typer(
     name="ppj",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -44,8 +45,14 @@ def journal_facts(*, session: Session, journal: Journal) -> JournalFacts:
     )
 
 
-def person_shifts(*, session: Session, person_id: uuid.UUID) -> tuple[Shift, ...]:
+def person_shifts(
+    *, session: Session, person_id: uuid.UUID, unit_ids: Collection[uuid.UUID] | None = None
+) -> tuple[Shift, ...]:
+    """The person's shifts, only those on ``unit_ids`` when given (a person's shift history only grows)."""
+    query = select(CrewShift).where(CrewShift.person_id == person_id)
+    if unit_ids is not None:
+        query = query.where(CrewShift.unit_id.in_(unit_ids))
     return tuple(
         Shift(unit_id=row.unit_id, started_at=row.started_at, ended_at=row.ended_at)
-        for row in session.scalars(select(CrewShift).where(CrewShift.person_id == person_id))
+        for row in session.scalars(query)
     )

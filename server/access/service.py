@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from server.access.facts import journal_facts, person_shifts
-from server.access.policy import Action, Actor, Decision, Windows, decide
+from server.access.policy import Action, Actor, Decision, Shift, Windows, decide
 from server.audit.service import AuditContext, ChainWriter, first_board_view, record
 from server.care.models import Journal, JournalAnnouncement, JournalHandover, MissionUnit
 from server.errors import AccessDenied, InvalidInput, NotFound
@@ -85,11 +85,17 @@ def open_journal(
     journal = session.get(Journal, journal_id)
     if journal is None:
         raise NotFound(f"no journal {journal_id}")
+    facts = journal_facts(session=session, journal=journal)
+    shifts: tuple[Shift, ...] = ()
+    if actor.role in CREW_ROLES:
+        shifts = person_shifts(
+            session=session, person_id=actor.person_id, unit_ids=[u.unit_id for u in facts.units]
+        )
     decision = decide(
         actor=actor,
         action=action,
-        journal=journal_facts(session=session, journal=journal),
-        shifts=person_shifts(session=session, person_id=actor.person_id),
+        journal=facts,
+        shifts=shifts,
         windows=windows,
         now=now,
     )
