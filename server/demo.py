@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from server.care.models import AnnouncementKind, Journal, JournalAnnouncement, Mission, MissionUnit
 from server.identity.models import Person, Role
+from server.identity.passwords import HashedPassword
 from server.identity.service import create_person, enrol_device, set_password, sign_on
 from server.orgs.gp_lookup import assign_gp
 from server.orgs.models import EndpointKind, Organisation, OrgKind, UnitType
@@ -81,6 +82,7 @@ def seed_demo(*, session: Session, now: dt.datetime) -> DemoSeed:
     if region is None:
         region = _seed_organisations(session=session, now=now)
     password = secrets.token_urlsafe(12)
+    hashed = HashedPassword.of(password)
     names: list[str] = []
     by_name = {org.name: org for org in session.scalars(select(Organisation))}
     for username, display, role, authorisation_id, org_name in PEOPLE:
@@ -92,12 +94,12 @@ def seed_demo(*, session: Session, now: dt.datetime) -> DemoSeed:
                 username=username,
                 display_name=display,
                 role=role,
-                password=password,
+                password=hashed,
                 authorisation_id=authorisation_id,
                 organisation_id=organisation.id,
             )
         else:
-            set_password(person=person, password=password)
+            set_password(person=person, password=hashed)
             person.active = True
         names.append(username)
     device = enrol_device(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -12,6 +14,20 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("ppj-no-such-user")
 
 MIN_PASSWORD_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class HashedPassword:
+    """A password already hashed (and length-checked), so one hash can serve several accounts — the demo
+    users share one generated password, and hashing it once keeps ``ppj serve --demo`` quick."""
+
+    value: str
+
+    @classmethod
+    def of(cls, password: str) -> HashedPassword:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise ValueError(f"at least {MIN_PASSWORD_LENGTH} characters")
+        return cls(hash_password(password))
 
 
 def hash_password(password: str) -> str:

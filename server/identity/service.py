@@ -30,7 +30,13 @@ from server.identity.models import (
     Role,
     WebSession,
 )
-from server.identity.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
+from server.identity.passwords import (
+    MIN_PASSWORD_LENGTH,
+    HashedPassword,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from server.orgs.models import Organisation, OrgKind
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -55,7 +61,7 @@ def create_person(
     username: str,
     display_name: str,
     role: Role,
-    password: str,
+    password: str | HashedPassword,
     authorisation_id: str | None = None,
     organisation_id: uuid.UUID | None = None,
 ) -> Person:
@@ -65,7 +71,7 @@ def create_person(
         raise InvalidInput("username", "2–80 characters: lower-case letters, digits, '.', '_' or '-'")
     if not display_name.strip():
         raise InvalidInput("display_name", "must not be empty")
-    _check_password(password)
+    password_hash = _hash(password)
     if authorisation_id is not None and not AUTHORISATION_ID_PATTERN.fullmatch(authorisation_id):
         raise InvalidInput("authorisation_id", "an autorisations-ID is 5 characters, digits or capitals")
     if role is Role.physician and authorisation_id is None:
@@ -82,7 +88,7 @@ def create_person(
         username=username,
         display_name=display_name.strip(),
         role=role,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         authorisation_id=authorisation_id,
         organisation_id=organisation_id,
     )
@@ -91,9 +97,12 @@ def create_person(
     return person
 
 
-def _check_password(password: str) -> None:
+def _hash(password: str | HashedPassword) -> str:
+    if isinstance(password, HashedPassword):
+        return password.value
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput("password", f"at least {MIN_PASSWORD_LENGTH} characters")
+    return hash_password(password)
 
 
 def get_person(*, session: Session, username: str) -> Person:
@@ -103,9 +112,8 @@ def get_person(*, session: Session, username: str) -> Person:
     return person
 
 
-def set_password(*, person: Person, password: str) -> None:
-    _check_password(password)
-    person.password_hash = hash_password(password)
+def set_password(*, person: Person, password: str | HashedPassword) -> None:
+    person.password_hash = _hash(password)
 
 
 def set_active(*, session: Session, person: Person, active: bool, now: dt.datetime) -> None:

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.care.models import AnnouncementKind, Journal, JournalAnnouncement, Mission, MissionUnit
 from server.db import utcnow
 from server.demo import MEDCOM_TEST_CPR, demo_gln, demo_sor
-from server.identity.models import CREW_ROLES, Person, Role
-from server.identity.passwords import hash_password
+from server.identity.models import CREW_ROLES, Role
+from server.identity.passwords import HashedPassword
 from server.identity.service import (
+    create_person,
     enrol_device,
     issue_access_token,
     sign_on,
@@ -31,8 +32,8 @@ PASSWORD = "correct horse battery staple"
 
 
 @functools.cache
-def password_hash() -> str:
-    return hash_password(PASSWORD)
+def hashed_password() -> HashedPassword:
+    return HashedPassword.of(PASSWORD)
 
 
 @dataclass
@@ -99,18 +100,15 @@ def build_world(sessions: sessionmaker[Session]) -> World:
 
         callers: dict[Role, Caller] = {}
         for role in Role:
-            # Built directly with one shared argon2 hash (create_person would hash once per person,
-            # which costs seconds per world); create_person itself is tested in test_identity.py.
-            person = Person(
+            person = create_person(
+                session=session,
                 username=f"u-{role.value}",
                 display_name=f"Test {role.value}",
                 role=role,
-                password_hash=password_hash(),
+                password=hashed_password(),  # hashed once per test session: argon2 is slow on purpose
                 authorisation_id="0AB12" if role is Role.physician else None,
                 organisation_id=hospital_own if role is Role.ed_staff else region,
             )
-            session.add(person)
-            session.flush()
             crew = role in CREW_ROLES
             device = enrolment.device if crew else None
             if crew:
