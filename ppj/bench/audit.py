@@ -178,7 +178,7 @@ def bench_audit(
         help="PostgreSQL server (a fresh schema is used).",
     ),
     workers: list[int] = typer.Option([2, 4], "--workers", help="Server process counts to measure."),
-    seconds: float = typer.Option(8.0, help="Measured seconds per variant and round."),
+    seconds: float = typer.Option(5.0, help="Measured seconds per variant and round."),
     rounds: int = typer.Option(2, help="Rounds; variants alternate within each round."),
     concurrency: int = typer.Option(32, help="Concurrent client connections."),
     journals: int = typer.Option(50, help="Journals the requests cycle through."),
@@ -202,9 +202,8 @@ def bench_audit(
             f"{rounds} round(s) x {seconds:.0f} s per variant, variants alternating; {journals} journals; "
             f"load average at start {os.getloadavg()[0]:.1f} (other work on the machine skews the figures)"
         )
-        print(
-            f"{'workers':>7} {'variant':>10} {'requests':>9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
-        )
+        header = ("workers", 7), ("variant", 10), ("requests", 9), ("req/s", 8), ("p50 ms", 7), ("p99 ms", 7)
+        print(" ".join(f"{name:>{width}}" for name, width in header), f"{'errors':>6}")
         for count in workers:
             port = _free_port()
             server = _start_server(url, count, port)
@@ -212,8 +211,8 @@ def bench_audit(
                 base = f"http://127.0.0.1:{port}"
                 asyncio.run(_wait_ready(base, count))
                 target = Target(base_url=base, headers=headers, journal_ids=ids)
-                asyncio.run(_drive(target, AUDITED, concurrency, 2.0))  # warm-up: connections, pools, caches
-                asyncio.run(_drive(target, UNAUDITED, concurrency, 2.0))
+                asyncio.run(_drive(target, AUDITED, concurrency, 1.0))  # warm-up: connections, pools, caches
+                asyncio.run(_drive(target, UNAUDITED, concurrency, 1.0))
                 results: dict[str, list[Run]] = {"unaudited": [], "audited": []}
                 for _ in range(rounds):
                     results["unaudited"].append(asyncio.run(_drive(target, UNAUDITED, concurrency, seconds)))

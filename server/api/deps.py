@@ -1,5 +1,8 @@
 """The dependency vocabulary of every route: settings, DB session, clock, callers, audit context.
 
+Dependencies that do no I/O are ``async def`` so they run on the event loop; FastAPI would otherwise
+hand each sync dependency to the thread pool, a thread hop per dependency per request.
+
 Two ways in: the API (tablets, integrators) with a person's bearer token — plus, for device-bound
 tokens, the device credential in ``X-PPJ-Device`` on every request — and the web pages (ED board, admin)
 with a session cookie whose unsafe requests carry the session's CSRF token.
@@ -31,7 +34,7 @@ DEVICE_HEADER = "X-PPJ-Device"
 CSRF_HEADER = "X-CSRF-Token"
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -56,14 +59,14 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_now() -> dt.datetime:
+async def get_now() -> dt.datetime:
     return utcnow()
 
 
 NowDep = Annotated[dt.datetime, Depends(get_now)]
 
 
-def get_windows(settings: SettingsDep) -> Windows:
+async def get_windows(settings: SettingsDep) -> Windows:
     return Windows(
         documentation=dt.timedelta(hours=settings.documentation_window_hours),
         emergency_department=dt.timedelta(hours=settings.ed_window_hours),
@@ -140,7 +143,7 @@ WebCallerDep = Annotated[WebCaller, Depends(get_web_caller)]
 CsrfCallerDep = Annotated[WebCaller, Depends(require_csrf)]
 
 
-def get_writer(request: Request) -> ChainWriter:
+async def get_writer(request: Request) -> ChainWriter:
     writer: ChainWriter = request.app.state.audit_writer
     return writer
 
@@ -148,11 +151,11 @@ def get_writer(request: Request) -> ChainWriter:
 WriterDep = Annotated[ChainWriter, Depends(get_writer)]
 
 
-def api_auditing(request: Request, caller: ApiCallerDep, writer: WriterDep) -> Auditing:
+async def api_auditing(request: Request, caller: ApiCallerDep, writer: WriterDep) -> Auditing:
     return Auditing(writer=writer, ctx=_context(request, caller.person, caller.device, "api"))
 
 
-def board_auditing(request: Request, caller: WebCallerDep, writer: WriterDep) -> Auditing:
+async def board_auditing(request: Request, caller: WebCallerDep, writer: WriterDep) -> Auditing:
     return Auditing(
         writer=writer,
         ctx=_context(request, caller.person, None, "board"),
