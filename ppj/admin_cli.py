@@ -107,9 +107,7 @@ def user_create(
         role_value = Role(role)
     except ValueError:
         raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
-    password = getpass.getpass("password: ")
-    if getpass.getpass("again: ") != password:
-        raise typer.BadParameter("the passwords differ")
+    password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with _session() as session:
         organisation_id = find_organisation(session=session, key=organisation).id if organisation else None
         person = create_person(
@@ -167,9 +165,7 @@ def user_enable(username: str) -> None:
 def user_set_password(username: str) -> None:
     from server.identity.service import get_person, set_password
 
-    password = getpass.getpass("new password: ")
-    if getpass.getpass("again: ") != password:
-        raise typer.BadParameter("the passwords differ")
+    password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
     with _session() as session:
         set_password(person=get_person(session=session, username=username), password=password)
         session.commit()

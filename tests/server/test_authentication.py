@@ -19,7 +19,7 @@ from tests.server.world import PASSWORD, World
 @pytest.fixture
 def database_url(sqlite_url: str) -> str:
     """HTTP-level authentication behaviour runs on SQLite only; the DB contract (throttle rows, tokens,
-    audit) is exercised on both backends by test_audit_trail.py and test_identity.py."""
+    audit) is exercised on both backends by test_audit_trail.py and test_identity_services.py."""
     return sqlite_url
 
 
