@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from server.access.policy import Capability, has_capability
 from server.api.deps import CsrfCallerDep, NowDep, SessionDep, WebCaller, WebCallerDep
-from server.errors import AccessDenied, Conflict, InvalidInput
+from server.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from server.identity import service as identity
 from server.identity.models import Device, Person, Role
 from server.orgs import service as orgs
@@ -101,7 +101,9 @@ def set_user_active(
     person_id: uuid.UUID, caller: CsrfCallerDep, session: SessionDep, now: NowDep, active: bool = Form()
 ) -> Response:
     _require_admin(caller)
-    person = session.get_one(Person, person_id)
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"no person {person_id}")
     identity.set_active(session=session, person=person, active=active, now=now)
     session.commit()
     return _done()

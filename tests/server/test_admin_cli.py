@@ -126,3 +126,15 @@ def test_the_admin_page_disables_a_user_and_edits_an_organisation(
         ed = session.get_one(Organisation, world.ed_own)
         assert (ed.name, ed.gln) == ("FAM OUH Odense", "5790001348120")
     assert re.search(r"FAM OUH Odense", client.get("/admin").text)
+
+
+def test_unknown_ids_on_the_admin_page_get_404_not_a_server_error(client: TestClient, world: World) -> None:
+    admin = world.callers[Role.administrator]
+    client.cookies.set("ppj_session", admin.cookie)
+    unknown = "01a213e6-0000-7000-8000-000000000000"
+    for path, data in (
+        (f"/admin/users/{unknown}/active", {"active": "false"}),
+        (f"/admin/devices/{unknown}/revoke", {}),
+        (f"/admin/organisations/{unknown}", {"name": "X"}),
+    ):
+        assert client.post(path, data={**data, "csrf_token": admin.csrf}).status_code == 404
