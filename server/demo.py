@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -194,7 +193,3 @@ def _seed_care(*, session: Session, now: dt.datetime, by_name: dict[str, Organis
         person = session.scalar(select(Person).where(Person.username == username))
         assert person is not None
         sign_on(session=session, person=person, unit_id=unit.id, device=None, now=now - dt.timedelta(hours=1))
-
-
-def demo_unit_id(*, session: Session, call_sign: str) -> uuid.UUID | None:
-    return session.scalar(select(Organisation.id).where(Organisation.call_sign == call_sign))

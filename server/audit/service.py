@@ -224,7 +224,11 @@ def record(
     journal_id: uuid.UUID | None,
     now: dt.datetime,
 ) -> AuditEvent:
-    """Add one audit event to the session's transaction; it is stored when (and only if) that commits."""
+    """Add one audit event to the session's transaction; it is stored when (and only if) that commits.
+
+    Never call this inside a savepoint that may roll back on its own: the slot's head would move past an
+    event the outer transaction then commits without, and ``verify`` would report a gap.
+    """
     fields = event_fields(
         ctx=ctx, action=action, outcome=outcome, patient_cpr=patient_cpr, journal_id=journal_id, now=now
     )

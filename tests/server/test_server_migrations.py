@@ -35,3 +35,25 @@ def test_upgrading_twice_changes_nothing(sqlite_url: str) -> None:
             assert MigrationContext.configure(connection).get_current_heads() == tuple(migrate.heads())
     finally:
         engine.dispose()
+
+
+def test_serve_refuses_an_unmigrated_postgresql_database_and_migrates_sqlite(
+    postgres_schema_url: str, sqlite_url: str
+) -> None:
+    import pytest
+    import typer
+
+    from ppj.admin_cli import prepare_database
+
+    postgres = make_engine(postgres_schema_url)
+    sqlite = make_engine(sqlite_url)
+    try:
+        with pytest.raises(typer.Exit):
+            prepare_database(postgres, demo=False, url="http://test")
+        prepare_database(sqlite, demo=False, url="http://test")
+        assert migrate.is_current(engine=sqlite)
+        migrate.upgrade(engine=postgres)
+        prepare_database(postgres, demo=False, url="http://test")
+    finally:
+        postgres.dispose()
+        sqlite.dispose()
