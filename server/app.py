@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
-    app.state.audit_writer = ChainWriter(anchor_every=settings.audit_anchor_every)
+    app.state.audit_writer = ChainWriter(
+        anchor_every=settings.audit_anchor_every,
+        anchor_interval=dt.timedelta(seconds=settings.audit_anchor_seconds),
+    )
     app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.is_development)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
 

@@ -44,8 +44,10 @@ class Settings(BaseSettings):
     # Log-in throttle per account + client IP, counted in the database so it holds across processes.
     login_max_failures: int = Field(default=5, ge=1)
     login_throttle_minutes: float = Field(default=15.0, gt=0)
-    # Anchor every audit partition's head after this many events (and whenever ``ppj audit verify`` runs).
+    # Anchor an audit partition's head at its first event, then after this many events or seconds,
+    # whichever comes first (and whenever ``ppj audit verify`` runs).
     audit_anchor_every: int = Field(default=100, ge=1)
+    audit_anchor_seconds: float = Field(default=60.0, gt=0)
     # Only ``ppj bench audit`` sets this: it mounts an unaudited twin of one read endpoint to measure
     # what auditing costs. Refused outside development.
     bench_unaudited_endpoint: bool = False

@@ -17,7 +17,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, select
@@ -51,6 +51,7 @@ class _Slot:
     day: str = ""
     seq: int = 0
     head: str = ""
+    anchored_at: dt.datetime | None = None
 
 
 @dataclass
@@ -59,20 +60,23 @@ class _Pending:
     partition: str
     seq: int
     head: str
+    anchored_at: dt.datetime | None
     committed: bool = False
-    anchors_due: list[tuple[str, int, str]] = field(default_factory=list)
 
 
 class ChainWriter:
     """A pool of partition slots. Each instance names its partitions with its own random boot id, so two
     writers (two apps in one process, two processes, a restart on the same day) never share a chain."""
 
-    def __init__(self, *, anchor_every: int = 100) -> None:
+    def __init__(
+        self, *, anchor_every: int = 100, anchor_interval: dt.timedelta = dt.timedelta(minutes=1)
+    ) -> None:
         self._lock = threading.Lock()
         self._free: list[_Slot] = []
         self._count = 0
         self._process = f"{socket.gethostname()[:24]}-{os.getpid()}-{uuid7().hex[-8:]}"
         self.anchor_every = anchor_every
+        self.anchor_interval = anchor_interval
 
     def _acquire(self) -> _Slot:
         with self._lock:
@@ -92,9 +96,15 @@ class ChainWriter:
         slot = self._acquire()
         day = now.astimezone(dt.UTC).date().isoformat()
         if slot.day != day:
-            slot.day, slot.seq = day, 0
+            slot.day, slot.seq, slot.anchored_at = day, 0, None
             slot.head = genesis_hash(self._partition_name(slot))
-        pending = _Pending(slot=slot, partition=self._partition_name(slot), seq=slot.seq, head=slot.head)
+        pending = _Pending(
+            slot=slot,
+            partition=self._partition_name(slot),
+            seq=slot.seq,
+            head=slot.head,
+            anchored_at=slot.anchored_at,
+        )
         session.info["ppj_audit_pending"] = pending
         self._watch(session)
         return pending
@@ -119,7 +129,8 @@ class ChainWriter:
             if pending is None:
                 return
             if pending.committed:
-                pending.slot.seq, pending.slot.head = pending.seq, pending.head
+                slot = pending.slot
+                slot.seq, slot.head, slot.anchored_at = pending.seq, pending.head, pending.anchored_at
             self._release(pending.slot)
 
         event.listen(session, "after_commit", after_commit)
@@ -132,8 +143,15 @@ class ChainWriter:
         digest = event_hash(hashed, pending.head)
         row = AuditEvent(**_row_values(hashed), prev_hash=pending.head, hash=digest)
         session.add(row)
-        if seq % self.anchor_every == 0:
+        # Anchor a partition's first event (so deleting a whole partition is detected), then every
+        # ``anchor_every`` events or ``anchor_interval``, whichever comes first.
+        if (
+            pending.anchored_at is None
+            or seq % self.anchor_every == 0
+            or now - pending.anchored_at >= self.anchor_interval
+        ):
             session.add(AuditAnchor(partition=pending.partition, seq=seq, hash=digest, anchored_at=now))
+            pending.anchored_at = now
         pending.seq, pending.head = seq, digest
         return row
 

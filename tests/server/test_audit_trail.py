@@ -160,8 +160,19 @@ def test_removing_the_tail_after_an_anchor_is_detected(
         session.execute(delete(AuditEvent).where(AuditEvent.seq == 3))
         session.commit()
         report = verify(session=session, anchor=False, now=utcnow())
-        assert session.scalar(select(func.count()).select_from(AuditAnchor)) == 1
+        assert session.scalar(select(func.count()).select_from(AuditAnchor)) == 2  # first event, verify
     assert [p.kind for p in report.problems] == ["truncated"]
+
+
+def test_removing_a_whole_partition_is_detected_through_its_first_anchor(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    _generate(client, world, 2)
+    with sessions() as session:
+        session.execute(delete(AuditEvent))
+        session.commit()
+        report = verify(session=session, anchor=False, now=utcnow())
+    assert [(p.kind, p.seq) for p in report.problems] == [("truncated", 1)]
 
 
 def test_ppj_audit_verify_exits_nonzero_on_tampering_and_names_the_event(
