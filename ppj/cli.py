@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ppj import bench, tablet_cli
+from ppj import admin_cli, bench, medcom_cli, tablet_cli
 
 app = typer.Typer(
     name="ppj",
@@ -14,7 +14,13 @@ app = typer.Typer(
 )
 bench.register_all()
 app.add_typer(bench.app, name="bench")
+app.add_typer(medcom_cli.app, name="medcom")
 app.command(name="tablet")(tablet_cli.tablet)
+app.add_typer(admin_cli.user_app, name="user")
+app.add_typer(admin_cli.device_app, name="device")
+app.add_typer(admin_cli.org_app, name="org")
+app.add_typer(admin_cli.audit_app, name="audit")
+app.add_typer(admin_cli.db_app, name="db")
 
 
 @app.command()
@@ -32,7 +38,9 @@ def serve(
     settings = Settings()
     if demo and not settings.is_development:
         raise typer.BadParameter("--demo is for development only (PPJ_ENVIRONMENT=development)")
-    uvicorn.run(create_app(settings), host=host, port=port)
+    app_ = create_app(settings)
+    admin_cli.prepare_database(app_.state.engine, demo=demo, url=f"http://{host}:{port}")
+    uvicorn.run(app_, host=host, port=port)
 
 
 def main() -> None:

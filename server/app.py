@@ -2,36 +2,100 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.responses import Response
 
+from server.api import auth_routes, journal_routes
+from server.audit.service import ChainWriter
 from server.config import Settings
+from server.db import make_engine, make_session_factory
+from server.errors import (
+    AccessDenied,
+    AuthenticationFailed,
+    Conflict,
+    CsrfFailed,
+    InvalidInput,
+    LoginThrottled,
+    NotFound,
+    ServerError,
+)
+from server.web import admin, board, pages
+from server.web.security_headers import SecurityHeadersMiddleware
+from server.web.templating import render
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
         title="PPJ — prehospital patient record",
         version="0.1.0",
         description="Sync, dispatch, ED board and messaging API of the open prehospital patient record.",
+        docs_url="/docs" if settings.is_development else None,
+        redoc_url=None,
     )
+    engine = engine or make_engine(settings.database_url, pool_pre_ping=True)
     app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    app.state.audit_writer = ChainWriter(
+        anchor_every=settings.audit_anchor_every,
+        anchor_interval=dt.timedelta(seconds=settings.audit_anchor_seconds),
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.is_development)
+    app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:
         """Liveness: the process answers. Carries no patient data."""
         return {"status": "ok", "environment": settings.environment.value}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> str:
-        return (
-            "<!doctype html><html lang=da><meta charset=utf-8><title>PPJ</title>"
-            "<h1>PPJ — præhospital patientjournal</h1>"
-            "<p>Server kører. <a href=/docs>API-dokumentation</a> · <a href=/health>Status</a></p>"
-        )
-
+    app.include_router(auth_routes.router)
+    app.include_router(journal_routes.router)
+    if settings.bench_unaudited_endpoint:
+        app.include_router(journal_routes.bench_router)
+    app.include_router(pages.router)
+    app.include_router(board.router)
+    app.include_router(admin.router)
+    app.add_exception_handler(ServerError, _server_error)  # type: ignore[arg-type]
     return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _server_error(request: Request, exc: ServerError) -> Response:
+    """Map the core's errors to HTTP: JSON for the API, pages (or a log-in redirect) for the web."""
+    if isinstance(exc, LoginThrottled):
+        return JSONResponse(
+            {"detail": "too many failed log-ins"},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
+    if isinstance(exc, AuthenticationFailed):
+        if not _is_api(request) and request.method == "GET":
+            return RedirectResponse("/login", status_code=303)
+        return JSONResponse(
+            {"detail": "authentication required"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+    if isinstance(exc, AccessDenied):
+        if _is_api(request):
+            return JSONResponse({"detail": f"access denied: {exc.reason}"}, status_code=403)
+        key = "error.csrf" if isinstance(exc, CsrfFailed) else "error.forbidden"
+        return render(request, "error.html", {"message_key": key}, 403)
+    if isinstance(exc, NotFound):
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+    if isinstance(exc, InvalidInput):
+        return JSONResponse({"detail": [{"loc": ["body", exc.field], "msg": exc.message}]}, status_code=422)
+    if isinstance(exc, Conflict):
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+    return JSONResponse({"detail": "server error"}, status_code=500)

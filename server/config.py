@@ -35,6 +35,23 @@ class Settings(BaseSettings):
     # Empty means "not configured": allowed only in development, where a random key is generated.
     secret_key: str = Field(default="", repr=False)
 
+    # Access windows (ARCHITECTURE §5): how long a crew keeps access after the episode ends, and how long
+    # an emergency department keeps it after the last announcement or handover.
+    documentation_window_hours: float = Field(default=12.0, gt=0)
+    ed_window_hours: float = Field(default=24.0, gt=0)
+    access_token_minutes: float = Field(default=15.0, gt=0)
+    web_session_hours: float = Field(default=12.0, gt=0)
+    # Log-in throttle per account + client IP, counted in the database so it holds across processes.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_throttle_minutes: float = Field(default=15.0, gt=0)
+    # Anchor an audit partition's head at its first event, then after this many events or seconds,
+    # whichever comes first (and whenever ``ppj audit verify`` runs).
+    audit_anchor_every: int = Field(default=100, ge=1)
+    audit_anchor_seconds: float = Field(default=60.0, gt=0)
+    # Only ``ppj bench audit`` sets this: it mounts an unaudited twin of one read endpoint to measure
+    # what auditing costs. Refused outside development.
+    bench_unaudited_endpoint: bool = False
+
     @model_validator(mode="after")
     def _secret_key_outside_development(self) -> Settings:
         if not self.secret_key:
@@ -46,6 +63,8 @@ class Settings(BaseSettings):
             self.secret_key = secrets.token_urlsafe(32)
         elif len(self.secret_key) < 32 and self.environment is not Environment.development:
             raise ConfigurationError("PPJ_SECRET_KEY must be at least 32 characters")
+        if self.bench_unaudited_endpoint and self.environment is not Environment.development:
+            raise ConfigurationError("PPJ_BENCH_UNAUDITED_ENDPOINT is for the benchmark in development only")
         return self
 
     @property

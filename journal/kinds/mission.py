@@ -1,0 +1,124 @@
+"""Mission, crew, timeline timestamps and the score-table versions recorded on a journal."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from journal.kinds.common import PersonRef
+from journal.payload import Cardinality, Payload, register
+
+DispatchUrgency = Literal["A", "B", "C", "D", "E"]
+
+
+@register
+class MissionAssignment(Payload):
+    """The dispatch centre (AMK) assigns this journal's patient to a mission (Dansk Indeks criterion)."""
+
+    KIND: ClassVar[str] = "mission_assignment"
+    VERSION: ClassVar[int] = 1
+    CARDINALITY: ClassVar[Cardinality] = "single"
+    TITLE: ClassVar[str] = "Mission"
+
+    mission_id: str = Field(min_length=1, max_length=100)
+    dispatch_urgency: DispatchUrgency | None = Field(
+        default=None, description="Dansk Indeks for Akuthjælp response level A–E"
+    )
+    dispatch_criterion: str | None = Field(
+        default=None,
+        max_length=50,
+        description="Dansk Indeks criterion/code as given by AMK (format unverified)",
+    )
+    dispatch_text: str | None = Field(default=None, max_length=2000)
+    address: str | None = Field(default=None, max_length=500)
+    units: tuple[str, ...] = Field(default=(), description="call signs of the units assigned")
+
+    def summary(self) -> str:
+        level = f" {self.dispatch_urgency}" if self.dispatch_urgency else ""
+        return f"Mission {self.mission_id}{level}: {self.dispatch_text or ''}".rstrip(": ")
+
+
+@register
+class CrewSignOn(Payload):
+    """A crew signs on to a unit for this journal (who was there, in which role)."""
+
+    KIND: ClassVar[str] = "crew_sign_on"
+    VERSION: ClassVar[int] = 1
+    CARDINALITY: ClassVar[Cardinality] = "multi"
+    TITLE: ClassVar[str] = "Crew"
+
+    unit: str = Field(min_length=1, max_length=50)
+    members: tuple[PersonRef, ...] = Field(min_length=1)
+
+    def summary(self) -> str:
+        return f"Crew {self.unit}: " + ", ".join(f"{m.name} ({m.role or '?'})" for m in self.members)
+
+
+TimestampEvent = Literal[
+    "call_received",
+    "alarm",
+    "departure",
+    "on_scene",
+    "patient_contact",
+    "handover_to_other_unit",
+    "leaving_scene",
+    "at_hospital",
+    "handover_hospital",
+    "available",
+]
+"""The timeline marks (prehospital.md §3.1, NEMSIS eTimes). The entry's ``clinical_time`` is the time."""
+
+TIMESTAMP_LABELS: dict[str, str] = {
+    "call_received": "112/AMK call received",
+    "alarm": "Unit alarmed (alarmering)",
+    "departure": "Departure (afgang)",
+    "on_scene": "On scene (ankomst skadested)",
+    "patient_contact": "Patient contact (patientkontakt)",
+    "handover_to_other_unit": "Handed over to other unit (overdragelse)",
+    "leaving_scene": "Leaving scene (afgang skadested)",
+    "at_hospital": "At hospital (ankomst hospital)",
+    "handover_hospital": "Handover at hospital (overdragelse)",
+    "available": "Unit available (ledig)",
+}
+# Marks that belong to the patient, not to one unit: the first unit at the patient presses "Patientkontakt".
+PATIENT_LEVEL_EVENTS = frozenset({"call_received", "patient_contact"})
+
+
+@register
+class Timestamp(Payload):
+    """A timeline mark; unit movements are facts per unit, patient-level marks are facts per journal."""
+
+    KIND: ClassVar[str] = "timestamp"
+    VERSION: ClassVar[int] = 1
+    CARDINALITY: ClassVar[Cardinality] = "single"
+    TITLE: ClassVar[str] = "Time"
+    TIME_IS_VALUE: ClassVar[bool] = True
+
+    event: TimestampEvent
+
+    def fact_key(self, *, unit: str | None) -> tuple[str, ...]:
+        if self.event in PATIENT_LEVEL_EVENTS:
+            return (self.KIND, self.event)
+        return (self.KIND, self.event, unit or "")
+
+    def summary(self) -> str:
+        return TIMESTAMP_LABELS[self.event]
+
+
+@register
+class ScoreTableVersions(Payload):
+    """The score tables (NEWS2, TOKS, GCS, PASS…) in force for this journal, recorded at patient contact.
+
+    A new table version never silently changes a closed journal: scores are derived with these versions.
+    """
+
+    KIND: ClassVar[str] = "score_table_versions"
+    VERSION: ClassVar[int] = 1
+    CARDINALITY: ClassVar[Cardinality] = "single"
+    TITLE: ClassVar[str] = "Score tables"
+
+    versions: dict[str, str] = Field(min_length=1)
+
+    def summary(self) -> str:
+        return "Score tables: " + ", ".join(f"{k} {v}" for k, v in sorted(self.versions.items()))

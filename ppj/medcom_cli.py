@@ -1,0 +1,91 @@
+"""``ppj medcom …``: validate MedCom/FHIR messages against the official packages, and acknowledge them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from medcom.acknowledgement import build_acknowledgement
+from medcom.errors import MedcomError
+from medcom.fhir_input import DEFAULT_MAX_BYTES, read_instance
+from medcom.fhir_packages import PackageRegistry, default_package_dirs
+from medcom.fhir_validator import Validator
+
+app = typer.Typer(help="MedCom FHIR messages: profile validation and acknowledgements.", no_args_is_help=True)
+
+PACKAGES_HELP = (
+    "Directory of FHIR IG packages (.tgz); repeat for more (e.g. our own packages). "
+    "Default: $PPJ_FHIR_PACKAGES or the shared reference packages."
+)
+
+
+OWN_HELP = "A further package directory (e.g. PPJ's own profiles) added to the packages; repeatable."
+
+
+def make_validator(packages: list[Path] | None, own: list[Path] | None = None) -> Validator:
+    return Validator(PackageRegistry([*(packages or default_package_dirs()), *(own or [])]))
+
+
+@app.command()
+def validate(
+    paths: list[Path] = typer.Argument(..., help="FHIR JSON or XML files to validate."),
+    packages: list[Path] = typer.Option(None, "--packages", help=PACKAGES_HELP),
+    own_packages: list[Path] = typer.Option(None, "--own-packages", help=OWN_HELP),
+    profile: list[str] = typer.Option(None, "--profile", help="Also validate against this profile URL."),
+    as_json: bool = typer.Option(False, "--json", help="Print the OperationOutcome (one per file) as JSON."),
+    max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", help="Refuse files larger than this."),
+) -> None:
+    """Validate messages; exit 0 when no file has errors, 1 otherwise."""
+    validator: Validator | None = None  # built on first need: unreadable files need no packages
+    failed = False
+    for path in paths:
+        try:
+            instance = read_instance(path, max_bytes=max_bytes)
+        except (MedcomError, OSError) as exc:
+            failed = True
+            if as_json:
+                outcome = {
+                    "resourceType": "OperationOutcome",
+                    "issue": [{"severity": "fatal", "code": "structure", "diagnostics": str(exc)}],
+                }
+                print(json.dumps(outcome, ensure_ascii=False, indent=2))
+            else:
+                print(f"{path}: fatal      -: {str(exc).removeprefix(f'{path}: ')}")
+            continue
+        if validator is None:
+            try:
+                validator = make_validator(packages, own_packages)
+            except MedcomError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from exc
+        result = validator.validate(instance, profiles=profile or ())
+        failed = failed or not result.is_valid
+        if as_json:
+            print(json.dumps(result.to_operation_outcome(), ensure_ascii=False, indent=2))
+            continue
+        for issue in result.issues:
+            print(f"{path}: {issue.line()}")
+        verdict = "valid" if result.is_valid else f"INVALID ({len(result.errors)} error(s))"
+        print(f"{path}: {verdict}")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def ack(
+    path: Path = typer.Argument(..., help="The received message (FHIR JSON or XML)."),
+    packages: list[Path] = typer.Option(None, "--packages", help=PACKAGES_HELP),
+    own_packages: list[Path] = typer.Option(None, "--own-packages", help=OWN_HELP),
+    max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", help="Refuse files larger than this."),
+) -> None:
+    """Print the MedCom Acknowledgement 2.0 a receiver would send for the message."""
+    try:
+        validator = make_validator(packages, own_packages)
+        message = read_instance(path, max_bytes=max_bytes)
+        result = validator.validate(message)
+        acknowledgement = build_acknowledgement(message=message, result=result, validator=validator)
+    except (MedcomError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    print(json.dumps(acknowledgement, ensure_ascii=False, indent=2))

@@ -1,0 +1,164 @@
+"""The access policy: who may do what with which journal, and when. Framework- and database-free.
+
+Every route asks this module; nothing else decides access. Rules (ARCHITECTURE §5, Sundhedsloven §42a:
+look-ups only for current treatment):
+
+- crew (ambulanceassistent, ambulancebehandler, paramediciner, physician) see and write the journals of
+  missions assigned to a unit they were signed on to during the episode, from the mission until the end of
+  the episode plus the documentation window;
+- ED staff see the patients announced (destination or pre-alert) or handed over to an emergency department
+  of their own hospital, until the ED window after the later of announcement and handover; they write
+  nothing here yet (receipt confirmation comes with the board issue);
+- integrators see sandbox journals only, and only sandbox journals;
+- administrators manage accounts, devices and organisations and read no journal;
+- dispatchers and dispatch systems create missions (dispatch issue) and read no journal here.
+
+Sandbox journals are visible to integrators only: real crews never see test data and vice versa.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from server.identity.models import CREW_ROLES, Role
+
+
+class Action(StrEnum):
+    """What is done with patient data; every value is an audited action."""
+
+    read = "read"
+    list = "list"
+    export = "export"
+    write = "write"
+
+
+class Capability(StrEnum):
+    """Things that are not journal access but still decided here."""
+
+    manage_accounts = "manage_accounts"  # people, devices, organisations (admin page, admin CLI)
+    sign_on_unit = "sign_on_unit"
+    view_board = "view_board"
+    use_journal_api = "use_journal_api"
+
+
+CAPABILITIES: dict[Capability, frozenset[Role]] = {
+    Capability.manage_accounts: frozenset({Role.administrator}),
+    Capability.sign_on_unit: CREW_ROLES,
+    Capability.view_board: frozenset({Role.ed_staff}),
+    Capability.use_journal_api: CREW_ROLES | {Role.integrator, Role.ed_staff},
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    person_id: uuid.UUID
+    role: Role
+    organisation_id: uuid.UUID | None  # ED staff: their hospital
+
+
+@dataclass(frozen=True)
+class Shift:
+    unit_id: uuid.UUID
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class UnitAssignment:
+    unit_id: uuid.UUID
+    assigned_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class EdRelation:
+    """An announcement or handover, resolved to the hospital that owns the emergency department."""
+
+    hospital_id: uuid.UUID
+    at: dt.datetime
+    handover: bool
+
+
+@dataclass(frozen=True)
+class JournalFacts:
+    journal_id: uuid.UUID
+    sandbox: bool
+    opened_at: dt.datetime
+    episode_ended_at: dt.datetime | None
+    units: tuple[UnitAssignment, ...]
+    ed_relations: tuple[EdRelation, ...]
+
+
+@dataclass(frozen=True)
+class Windows:
+    documentation: dt.timedelta
+    emergency_department: dt.timedelta
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+
+def has_capability(actor: Actor, capability: Capability) -> bool:
+    return actor.role in CAPABILITIES[capability]
+
+
+def decide(
+    *,
+    actor: Actor,
+    action: Action,
+    journal: JournalFacts,
+    shifts: Iterable[Shift],
+    windows: Windows,
+    now: dt.datetime,
+) -> Decision:
+    """Whether ``actor`` may do ``action`` on ``journal`` at ``now``; the reason names the rule."""
+    if actor.role is Role.integrator:
+        if journal.sandbox and action is not Action.write:
+            return Decision(True, "integrator: sandbox journal")
+        return Decision(False, "integrator: sandbox read access only")
+    if journal.sandbox:
+        return Decision(False, "sandbox journals are for integrators only")
+    if actor.role in CREW_ROLES:
+        return _crew_decision(journal=journal, shifts=shifts, window=windows.documentation, now=now)
+    if actor.role is Role.ed_staff:
+        if action is Action.write:
+            return Decision(False, "ED staff: no journal writes here")
+        return _ed_decision(actor=actor, journal=journal, window=windows.emergency_department, now=now)
+    return Decision(False, f"{actor.role.value}: reads no journals")
+
+
+def _crew_decision(
+    *, journal: JournalFacts, shifts: Iterable[Shift], window: dt.timedelta, now: dt.datetime
+) -> Decision:
+    if journal.episode_ended_at is not None and now > journal.episode_ended_at + window:
+        return Decision(False, "crew: documentation window has closed")
+    episode_end = journal.episode_ended_at or now
+    assigned = {unit.unit_id: unit.assigned_at for unit in journal.units}
+    for shift in shifts:
+        if shift.unit_id not in assigned:
+            continue
+        # The person was on the unit at some time between the unit's assignment and the episode's end.
+        shift_end = shift.ended_at or now
+        if shift.started_at <= episode_end and shift_end >= assigned[shift.unit_id]:
+            return Decision(True, "crew: signed on to a unit of the mission during the episode")
+    return Decision(False, "crew: not on a unit of this mission during the episode")
+
+
+def _ed_decision(*, actor: Actor, journal: JournalFacts, window: dt.timedelta, now: dt.datetime) -> Decision:
+    own = [
+        rel
+        for rel in journal.ed_relations
+        if actor.organisation_id and rel.hospital_id == actor.organisation_id
+    ]
+    if not own:
+        return Decision(False, "ED: patient not announced or handed over to this hospital")
+    latest = max(rel.at for rel in own)
+    if now > latest + window:
+        return Decision(False, "ED: access window after announcement/handover has closed")
+    return Decision(True, "ED: announced or handed over to this hospital")

@@ -1,0 +1,191 @@
+"""Journal access as every route performs it: load the facts, ask the policy, write the audit event.
+
+A route never reads a journal row without going through ``open_journal`` or ``visible_journals``; both
+record the audit events the request owes (one per request per patient, also for refusals) in the caller's
+transaction, which the caller commits before any patient data leaves the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from server.access.facts import journal_facts, person_shifts
+from server.access.policy import Action, Actor, Decision, Shift, Windows, decide
+from server.audit.service import AuditContext, ChainWriter, first_board_view, record
+from server.care.models import Journal, JournalAnnouncement, JournalHandover, MissionUnit
+from server.errors import AccessDenied, InvalidInput, NotFound
+from server.identity.models import CREW_ROLES, CrewShift, Role
+from server.orgs.models import Organisation, OrgKind
+
+
+@dataclass(frozen=True)
+class Auditing:
+    """How a request audits: the writer and context, or ``None`` for the benchmark's unaudited twin only."""
+
+    writer: ChainWriter
+    ctx: AuditContext
+    board_session_id: uuid.UUID | None = None  # board requests audit once per session per patient
+
+
+def patient_key(journal: Journal) -> str:
+    return journal.patient_cpr or f"journal:{journal.id}"
+
+
+def _audit(
+    *,
+    session: Session,
+    auditing: Auditing | None,
+    action: Action,
+    journal: Journal,
+    decision: Decision,
+    now: dt.datetime,
+) -> None:
+    if auditing is None:
+        return
+    if (
+        decision.allowed
+        and auditing.board_session_id is not None
+        and action is not Action.write
+        and not first_board_view(
+            session=session, web_session_id=auditing.board_session_id, patient_key=patient_key(journal)
+        )
+    ):
+        return
+    record(
+        session=session,
+        writer=auditing.writer,
+        ctx=auditing.ctx,
+        action=action.value,
+        outcome="allowed" if decision.allowed else "denied",
+        patient_cpr=journal.patient_cpr,
+        journal_id=journal.id,
+        now=now,
+    )
+
+
+def open_journal(
+    *,
+    session: Session,
+    actor: Actor,
+    action: Action,
+    journal_id: uuid.UUID,
+    windows: Windows,
+    auditing: Auditing | None,
+    now: dt.datetime,
+) -> Journal:
+    """The journal, if the policy allows ``action``; the decision is audited either way.
+
+    A refusal raises AccessDenied *after* its audit event was added: the caller commits, then answers 403.
+    """
+    journal = session.get(Journal, journal_id)
+    if journal is None:
+        raise NotFound(f"no journal {journal_id}")
+    facts = journal_facts(session=session, journal=journal)
+    shifts: tuple[Shift, ...] = ()
+    if actor.role in CREW_ROLES:
+        shifts = person_shifts(
+            session=session, person_id=actor.person_id, unit_ids=[u.unit_id for u in facts.units]
+        )
+    decision = decide(
+        actor=actor,
+        action=action,
+        journal=facts,
+        shifts=shifts,
+        windows=windows,
+        now=now,
+    )
+    _audit(session=session, auditing=auditing, action=action, journal=journal, decision=decision, now=now)
+    if not decision.allowed:
+        raise AccessDenied(decision.reason)
+    return journal
+
+
+def _candidates(*, session: Session, actor: Actor) -> list[Journal]:
+    """Journals the actor might see; the policy makes the final decision on each."""
+    if actor.role is Role.integrator:
+        return list(session.scalars(select(Journal).where(Journal.sandbox.is_(True))))
+    if actor.role in CREW_ROLES:
+        units = select(CrewShift.unit_id).where(CrewShift.person_id == actor.person_id)
+        missions = select(MissionUnit.mission_id).where(MissionUnit.unit_id.in_(units))
+        return list(session.scalars(select(Journal).where(Journal.mission_id.in_(missions))))
+    if actor.role is Role.ed_staff and actor.organisation_id is not None:
+        ed = aliased(Organisation)
+        own_eds = select(ed.id).where(ed.parent_id == actor.organisation_id)
+        announced = select(JournalAnnouncement.journal_id).where(
+            JournalAnnouncement.emergency_department_id.in_(own_eds)
+        )
+        handed = select(JournalHandover.journal_id).where(
+            JournalHandover.emergency_department_id.in_(own_eds)
+        )
+        return list(
+            session.scalars(select(Journal).where(Journal.id.in_(announced) | Journal.id.in_(handed)))
+        )
+    return []
+
+
+def visible_journals(
+    *, session: Session, actor: Actor, windows: Windows, auditing: Auditing | None, now: dt.datetime
+) -> list[Journal]:
+    """The journals the actor may see now, oldest first; one ``list`` audit event per listed patient."""
+    shifts = person_shifts(session=session, person_id=actor.person_id)
+    visible: list[Journal] = []
+    audited: set[str] = set()
+    for journal in sorted(_candidates(session=session, actor=actor), key=lambda j: (j.opened_at, j.id)):
+        decision = decide(
+            actor=actor,
+            action=Action.list,
+            journal=journal_facts(session=session, journal=journal),
+            shifts=shifts,
+            windows=windows,
+            now=now,
+        )
+        if not decision.allowed:
+            continue  # not listed, so nothing of this patient was looked at
+        visible.append(journal)
+        if patient_key(journal) not in audited:
+            audited.add(patient_key(journal))
+            _audit(
+                session=session,
+                auditing=auditing,
+                action=Action.list,
+                journal=journal,
+                decision=decision,
+                now=now,
+            )
+    return visible
+
+
+def record_handover(
+    *,
+    session: Session,
+    actor: Actor,
+    journal_id: uuid.UUID,
+    emergency_department_id: uuid.UUID,
+    windows: Windows,
+    auditing: Auditing,
+    now: dt.datetime,
+) -> JournalHandover:
+    """A crew records that the patient was handed over to an ED; write and audit share one transaction."""
+    ed = session.get(Organisation, emergency_department_id)
+    if ed is None or ed.kind is not OrgKind.emergency_department:
+        raise InvalidInput("emergency_department_id", "no emergency department with this id")
+    journal = open_journal(
+        session=session,
+        actor=actor,
+        action=Action.write,
+        journal_id=journal_id,
+        windows=windows,
+        auditing=auditing,
+        now=now,
+    )
+    handover = JournalHandover(
+        journal_id=journal.id, emergency_department_id=ed.id, handed_over_at=now, recorded_by=actor.person_id
+    )
+    session.add(handover)
+    session.flush()
+    return handover

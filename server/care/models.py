@@ -1,0 +1,84 @@
+"""Care relations: the facts about missions and journals that the access policy needs.
+
+These tables hold relations only, no clinical content. Until the sync issue lands they are written by
+the demo seed, the handover route and tests; the sync issue will fill (and rebuild) them from journal
+entries — mission assignment, destination / pre-alert and handover entries — as projections.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.db import Base, new_id, str_enum, utcnow
+
+
+class Mission(Base):
+    __tablename__ = "missions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    units: Mapped[list[MissionUnit]] = relationship(cascade="all, delete-orphan")
+
+
+class MissionUnit(Base):
+    __tablename__ = "mission_units"
+    __table_args__ = (UniqueConstraint("mission_id", "unit_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    mission_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("missions.id", ondelete="CASCADE"))
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    assigned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Journal(Base):
+    """One patient in one episode. ``patient_cpr`` is empty for an unidentified patient."""
+
+    __tablename__ = "journals"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    mission_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("missions.id"), index=True)
+    patient_cpr: Mapped[str | None] = mapped_column(String(10), index=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # End of the episode (disposition/handover); the crew's documentation window runs from here.
+    episode_ended_at: Mapped[dt.datetime | None]
+    # Sandbox journals are test data for integrators; they never mix with real patients' access rules.
+    sandbox: Mapped[bool] = mapped_column(default=False)
+
+    mission: Mapped[Mission] = relationship()
+    announcements: Mapped[list[JournalAnnouncement]] = relationship(cascade="all, delete-orphan")
+    handovers: Mapped[list[JournalHandover]] = relationship(cascade="all, delete-orphan")
+
+
+class AnnouncementKind(StrEnum):
+    destination = "destination"
+    pre_alert = "pre_alert"
+
+
+class JournalAnnouncement(Base):
+    """The journal's patient was announced to an emergency department (chosen destination or pre-alert)."""
+
+    __tablename__ = "journal_announcements"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    journal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"), index=True)
+    emergency_department_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    kind: Mapped[AnnouncementKind] = mapped_column(str_enum(AnnouncementKind))
+    announced_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class JournalHandover(Base):
+    """The patient was handed over to an emergency department."""
+
+    __tablename__ = "journal_handovers"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    journal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"), index=True)
+    emergency_department_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    handed_over_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))

@@ -1,0 +1,195 @@
+"""Development-only demo data for Region Syddanmark: organisations, people, a device and care relations.
+
+Identifiers: we found no published SOR ids or GLNs for these organisations in our reference material, so
+every identifier here is from PPJ's demo namespace (docs/demo-identifiers.md) and flagged
+``demo_identifiers``: SOR ids start with ``999``, GLNs with the GS1 restricted-circulation prefix ``02``
+(never assigned globally). Names are the real public organisations; numbers are not theirs.
+
+The demo patient is the published MedCom test person CPR 2509479989, which appears only in care-relation rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.care.models import AnnouncementKind, Journal, JournalAnnouncement, Mission, MissionUnit
+from server.identity.models import Person, Role
+from server.identity.passwords import HashedPassword
+from server.identity.service import create_person, enrol_device, set_password, sign_on
+from server.orgs.gp_lookup import assign_gp
+from server.orgs.models import EndpointKind, Organisation, OrgKind, UnitType
+from server.orgs.service import RECEIVER_KINDS, add_endpoint, create_organisation
+
+MEDCOM_TEST_CPR = "2509479989"  # MedCom test person used in the MedCom IG examples
+REGION_DEMO_SOR = "999000000000001"
+
+
+def demo_sor(number: int) -> str:
+    return f"999{number:012d}"
+
+
+def demo_gln(number: int) -> str:
+    body = f"0299900{number:05d}"
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)
+
+
+# (hospital, its emergency department)
+HOSPITALS = [
+    ("Odense Universitetshospital", "Fælles Akutmodtagelse, OUH Odense"),
+    ("Odense Universitetshospital, Svendborg Sygehus", "Fælles Akutmodtagelse, Svendborg"),
+    ("Sygehus Lillebælt, Kolding", "Fælles Akutmodtagelse, Kolding"),
+    ("Sydvestjysk Sygehus, Esbjerg", "Fælles Akutmodtagelse, Esbjerg"),
+    ("Sygehus Sønderjylland, Aabenraa", "Fælles Akutmodtagelse, Aabenraa"),
+]
+MUNICIPALITIES = ["Odense Kommune", "Esbjerg Kommune", "Kolding Kommune"]
+UNITS = [
+    ("SYD-AMB-101", "Ambulance Odense 101", UnitType.ambulance),
+    ("SYD-AMB-102", "Ambulance Odense 102", UnitType.ambulance),
+    ("SYD-AMB-301", "Ambulance Esbjerg 301", UnitType.ambulance),
+    ("SYD-LB-1", "Akutlægebil Odense", UnitType.physician_car),
+    ("SYD-HEMS-1", "Akutlægehelikopter (demo)", UnitType.helicopter),
+]
+# username, display name, role, authorisation id (demo), organisation ("region" or the hospital's name)
+PEOPLE = [
+    ("admin", "Demo Administrator", Role.administrator, None, "region"),
+    ("disp", "Demo Disponent AMK", Role.dispatcher, None, "region"),
+    ("assist", "Demo Ambulanceassistent", Role.ambulanceassistent, None, "region"),
+    ("behandler", "Demo Ambulancebehandler", Role.ambulancebehandler, None, "region"),
+    ("paramed", "Demo Paramediciner", Role.paramediciner, None, "region"),
+    ("laege", "Demo Akutlæge", Role.physician, "0D3M0", "region"),
+    ("fam-ouh", "Demo Sygeplejerske FAM OUH", Role.ed_staff, None, "Odense Universitetshospital"),
+    ("integrator", "Demo Integrator", Role.integrator, None, "region"),
+]
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    password: str  # one generated password for every demo user, printed once at start
+    usernames: list[str]
+    device_credential: str | None  # a fresh enrolled demo tablet per start
+
+
+def seed_demo(*, session: Session, now: dt.datetime) -> DemoSeed:
+    """Create the demo data if absent; give every demo user a freshly generated password. Caller commits."""
+    region = session.scalar(select(Organisation).where(Organisation.sor_id == REGION_DEMO_SOR))
+    if region is None:
+        region = _seed_organisations(session=session, now=now)
+    password = secrets.token_urlsafe(12)
+    hashed = HashedPassword.of(password)
+    names: list[str] = []
+    by_name = {org.name: org for org in session.scalars(select(Organisation))}
+    for username, display, role, authorisation_id, org_name in PEOPLE:
+        person = session.scalar(select(Person).where(Person.username == username))
+        if person is None:
+            organisation = region if org_name == "region" else by_name[org_name]
+            person = create_person(
+                session=session,
+                username=username,
+                display_name=display,
+                role=role,
+                password=hashed,
+                authorisation_id=authorisation_id,
+                organisation_id=organisation.id,
+            )
+        else:
+            set_password(person=person, password=hashed)
+            person.active = True
+        names.append(username)
+    device = enrol_device(
+        session=session, label=f"Demo-tablet {now:%Y-%m-%d %H:%M}", organisation_id=region.id
+    )
+    _seed_care(session=session, now=now, by_name=by_name)
+    return DemoSeed(password=password, usernames=names, device_credential=device.credential)
+
+
+def _seed_organisations(*, session: Session, now: dt.datetime) -> Organisation:
+    counter = iter(range(2, 1000))
+
+    def org(
+        kind: OrgKind,
+        name: str,
+        parent: Organisation | None,
+        call_sign: str | None = None,
+        unit_type: UnitType | None = None,
+    ) -> Organisation:
+        n = next(counter)
+        created = create_organisation(
+            session=session,
+            kind=kind,
+            name=name,
+            parent_id=parent.id if parent else None,
+            sor_id=demo_sor(n),
+            gln=demo_gln(n),
+            call_sign=call_sign,
+            unit_type=unit_type,
+            demo_identifiers=True,
+        )
+        if kind in RECEIVER_KINDS:
+            add_endpoint(
+                session=session, organisation_id=created.id, kind=EndpointKind.vans, address=demo_gln(n)
+            )
+        return created
+
+    region = create_organisation(
+        session=session,
+        kind=OrgKind.region,
+        name="Region Syddanmark",
+        sor_id=REGION_DEMO_SOR,
+        demo_identifiers=True,
+    )
+    for hospital_name, ed_name in HOSPITALS:
+        org(OrgKind.emergency_department, ed_name, org(OrgKind.hospital, hospital_name, region))
+    for name in MUNICIPALITIES:
+        org(OrgKind.municipality, name, None)
+    gp = org(OrgKind.gp_practice, "Demo Lægepraksis Odense C", region)
+    assign_gp(session=session, patient_cpr=MEDCOM_TEST_CPR, organisation=gp, source="demo", now=now)
+    for call_sign, name, unit_type in UNITS:
+        org(OrgKind.unit, name, region, call_sign=call_sign, unit_type=unit_type)
+    return region
+
+
+def _seed_care(*, session: Session, now: dt.datetime, by_name: dict[str, Organisation]) -> None:
+    """A running mission for SYD-AMB-101 with the test person announced to FAM OUH, and a sandbox journal.
+
+    The crew users 'behandler' and 'assist' are signed on to SYD-AMB-101 so their tablets see the journal.
+    """
+    if session.scalar(select(Journal.id).limit(1)) is not None:
+        return
+    unit = session.scalar(select(Organisation).where(Organisation.call_sign == "SYD-AMB-101"))
+    ed = by_name.get("Fælles Akutmodtagelse, OUH Odense") or session.scalar(
+        select(Organisation).where(Organisation.name == "Fælles Akutmodtagelse, OUH Odense")
+    )
+    assert unit is not None and ed is not None  # created by _seed_organisations above
+    mission = Mission(created_at=now - dt.timedelta(minutes=25))
+    session.add(mission)
+    session.flush()
+    session.add(MissionUnit(mission_id=mission.id, unit_id=unit.id, assigned_at=mission.created_at))
+    journal = Journal(
+        mission_id=mission.id, patient_cpr=MEDCOM_TEST_CPR, opened_at=now - dt.timedelta(minutes=12)
+    )
+    session.add(journal)
+    session.flush()
+    session.add(
+        JournalAnnouncement(
+            journal_id=journal.id,
+            emergency_department_id=ed.id,
+            kind=AnnouncementKind.pre_alert,
+            announced_at=now,
+        )
+    )
+    sandbox_mission = Mission(created_at=now)
+    session.add(sandbox_mission)
+    session.flush()
+    session.add(
+        Journal(mission_id=sandbox_mission.id, patient_cpr=MEDCOM_TEST_CPR, sandbox=True, opened_at=now)
+    )
+    for username in ("behandler", "assist"):
+        person = session.scalar(select(Person).where(Person.username == username))
+        assert person is not None
+        sign_on(session=session, person=person, unit_id=unit.id, device=None, now=now - dt.timedelta(hours=1))

@@ -1,0 +1,379 @@
+"""Accounts, devices, tokens, web sessions, log-in throttling and crew sign-on. Keyword-only services.
+
+Credentials are opaque random strings given to the client once; the database keeps only their SHA-256
+(each is ≥ 256 random bits, so a fast hash is safe and the per-request check stays cheap). Every request
+re-checks person, token and device in the database, so disabling a person, revoking a device or logging
+out takes effect at the next request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from server.errors import AuthenticationFailed, Conflict, InvalidInput, LoginThrottled, NotFound
+from server.identity.models import (
+    CREW_ROLES,
+    AccessToken,
+    CrewShift,
+    Device,
+    LoginFailure,
+    Person,
+    Role,
+    WebSession,
+)
+from server.identity.passwords import (
+    MIN_PASSWORD_LENGTH,
+    HashedPassword,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from server.orgs.models import Organisation, OrgKind
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+# Danish authorisation ids (autorisations-ID) are 5 alphanumeric characters, e.g. "0C4TX".
+AUTHORISATION_ID_PATTERN = re.compile(r"^[0-9A-Z]{5}$")
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# ---------------------------------------------------------------- people
+
+
+def create_person(
+    *,
+    session: Session,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str | HashedPassword,
+    authorisation_id: str | None = None,
+    organisation_id: uuid.UUID | None = None,
+) -> Person:
+    """Create an account; the caller commits. Raises InvalidInput naming the field, or Conflict."""
+    username = username.strip().lower()
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidInput("username", "2–80 characters: lower-case letters, digits, '.', '_' or '-'")
+    if not display_name.strip():
+        raise InvalidInput("display_name", "must not be empty")
+    password_hash = _hash(password)
+    if authorisation_id is not None and not AUTHORISATION_ID_PATTERN.fullmatch(authorisation_id):
+        raise InvalidInput("authorisation_id", "an autorisations-ID is 5 characters, digits or capitals")
+    if role is Role.physician and authorisation_id is None:
+        raise InvalidInput("authorisation_id", "required for physicians")
+    if role is Role.ed_staff:
+        hospital = session.get(Organisation, organisation_id) if organisation_id else None
+        if hospital is None or hospital.kind is not OrgKind.hospital:
+            raise InvalidInput("organisation_id", "ED staff must be bound to a hospital")
+    elif organisation_id is not None and session.get(Organisation, organisation_id) is None:
+        raise InvalidInput("organisation_id", "no such organisation")
+    if session.scalar(select(Person.id).where(Person.username == username)) is not None:
+        raise Conflict(f"username {username!r} is taken")
+    person = Person(
+        username=username,
+        display_name=display_name.strip(),
+        role=role,
+        password_hash=password_hash,
+        authorisation_id=authorisation_id,
+        organisation_id=organisation_id,
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def _hash(password: str | HashedPassword) -> str:
+    if isinstance(password, HashedPassword):
+        return password.value
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("password", f"at least {MIN_PASSWORD_LENGTH} characters")
+    return hash_password(password)
+
+
+def get_person(*, session: Session, username: str) -> Person:
+    person = session.scalar(select(Person).where(Person.username == username.strip().lower()))
+    if person is None:
+        raise NotFound(f"no user {username!r}")
+    return person
+
+
+def set_password(*, person: Person, password: str | HashedPassword) -> None:
+    person.password_hash = _hash(password)
+
+
+def set_active(*, session: Session, person: Person, active: bool, now: dt.datetime) -> None:
+    """Enable or disable an account; disabling also ends its tokens, web sessions and open shift."""
+    person.active = active
+    if not active:
+        session.execute(
+            update(AccessToken)
+            .where(AccessToken.person_id == person.id, AccessToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        session.execute(
+            update(WebSession)
+            .where(WebSession.person_id == person.id, WebSession.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+        sign_off(session=session, person=person, now=now)
+
+
+# ---------------------------------------------------------------- devices
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    device: Device
+    credential: str  # "<device id>.<secret>", shown once
+
+
+def enrol_device(
+    *,
+    session: Session,
+    label: str,
+    organisation_id: uuid.UUID | None = None,
+    enrolled_by: uuid.UUID | None = None,
+) -> Enrolment:
+    if not label.strip():
+        raise InvalidInput("label", "must not be empty")
+    secret = new_secret()
+    device = Device(
+        label=label.strip(),
+        secret_sha256=sha256_hex(secret),
+        organisation_id=organisation_id,
+        enrolled_by=enrolled_by,
+    )
+    session.add(device)
+    session.flush()
+    return Enrolment(device=device, credential=f"{device.id}.{secret}")
+
+
+def revoke_device(*, session: Session, device_id: uuid.UUID, now: dt.datetime) -> Device:
+    device = session.get(Device, device_id)
+    if device is None:
+        raise NotFound(f"no device {device_id}")
+    if device.revoked_at is None:
+        device.revoked_at = now
+    return device
+
+
+def authenticate_device(*, session: Session, credential: str) -> Device:
+    device_id_text, _, secret = credential.partition(".")
+    try:
+        device_id = uuid.UUID(device_id_text)
+    except ValueError:
+        raise AuthenticationFailed("malformed device credential") from None
+    device = session.get(Device, device_id)
+    if device is None or not hmac.compare_digest(device.secret_sha256, sha256_hex(secret)):
+        raise AuthenticationFailed("unknown device credential")
+    if device.revoked_at is not None:
+        raise AuthenticationFailed("device revoked")
+    return device
+
+
+# ---------------------------------------------------------------- log-in
+
+
+def check_login(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    client_ip: str,
+    device: Device | None,
+    max_failures: int,
+    throttle_window: dt.timedelta,
+    now: dt.datetime,
+) -> Person:
+    """The person whose password this is, or AuthenticationFailed; throttled per account + IP.
+
+    A failure is committed by the caller even though the log-in fails: the throttle must remember it.
+    """
+    username = username.strip().lower()
+    since = now - throttle_window
+    failures = session.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(
+            LoginFailure.username == username, LoginFailure.client_ip == client_ip, LoginFailure.at > since
+        )
+    )
+    if (failures or 0) >= max_failures:
+        oldest = session.scalar(
+            select(func.min(LoginFailure.at)).where(
+                LoginFailure.username == username,
+                LoginFailure.client_ip == client_ip,
+                LoginFailure.at > since,
+            )
+        )
+        retry = int(((oldest or now) + throttle_window - now).total_seconds()) + 1
+        raise LoginThrottled(retry_after_seconds=max(retry, 1))
+    person = session.scalar(select(Person).where(Person.username == username))
+    if person is None or not verify_password(person.password_hash, password):
+        session.add(LoginFailure(username=username, client_ip=client_ip, at=now))
+        raise AuthenticationFailed("wrong username or password")
+    if not person.active:
+        raise AuthenticationFailed("account disabled")
+    if person.role in CREW_ROLES and device is None:
+        raise AuthenticationFailed("crew log in through an enrolled device")
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.client_ip == client_ip)
+    )
+    if needs_rehash(person.password_hash):
+        person.password_hash = hash_password(password)
+    return person
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: dt.datetime
+
+
+def issue_access_token(
+    *, session: Session, person: Person, device: Device | None, ttl: dt.timedelta, now: dt.datetime
+) -> IssuedToken:
+    token = new_secret()
+    expires_at = now + ttl
+    session.add(
+        AccessToken(
+            token_sha256=sha256_hex(token),
+            person_id=person.id,
+            device_id=device.id if device else None,
+            issued_at=now,
+            expires_at=expires_at,
+        )
+    )
+    session.flush()
+    return IssuedToken(token=token, expires_at=expires_at)
+
+
+@dataclass(frozen=True)
+class TokenIdentity:
+    person: Person
+    device: Device | None
+    token_id: uuid.UUID
+
+
+def authenticate_token(
+    *, session: Session, token: str, device_credential: str | None, now: dt.datetime
+) -> TokenIdentity:
+    """The person (and device) behind a bearer token; device-bound tokens need that device's credential."""
+    row = session.scalar(select(AccessToken).where(AccessToken.token_sha256 == sha256_hex(token)))
+    if row is None:
+        raise AuthenticationFailed("unknown token")
+    if row.revoked_at is not None:
+        raise AuthenticationFailed("token revoked")
+    if row.expires_at <= now:
+        raise AuthenticationFailed("token expired")
+    person = session.get(Person, row.person_id)
+    if person is None or not person.active:
+        raise AuthenticationFailed("account disabled")
+    device: Device | None = None
+    if row.device_id is not None:
+        if device_credential is None:
+            raise AuthenticationFailed("device credential required")
+        device = authenticate_device(session=session, credential=device_credential)
+        if device.id != row.device_id:
+            raise AuthenticationFailed("token belongs to another device")
+    elif person.role in CREW_ROLES:
+        raise AuthenticationFailed("crew tokens must be bound to a device")
+    return TokenIdentity(person=person, device=device, token_id=row.id)
+
+
+def revoke_token(*, session: Session, token_id: uuid.UUID, now: dt.datetime) -> None:
+    session.execute(
+        update(AccessToken)
+        .where(AccessToken.id == token_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+# ---------------------------------------------------------------- web sessions
+
+
+@dataclass(frozen=True)
+class StartedSession:
+    token: str
+    web_session: WebSession
+
+
+def start_web_session(
+    *, session: Session, person: Person, ttl: dt.timedelta, now: dt.datetime
+) -> StartedSession:
+    token = new_secret()
+    web_session = WebSession(
+        token_sha256=sha256_hex(token),
+        csrf_token=secrets.token_urlsafe(32),
+        person_id=person.id,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(web_session)
+    session.flush()
+    return StartedSession(token=token, web_session=web_session)
+
+
+def authenticate_web_session(*, session: Session, token: str, now: dt.datetime) -> tuple[Person, WebSession]:
+    web_session = session.scalar(select(WebSession).where(WebSession.token_sha256 == sha256_hex(token)))
+    if web_session is None or web_session.ended_at is not None:
+        raise AuthenticationFailed("no session")
+    if web_session.expires_at <= now:
+        raise AuthenticationFailed("session expired")
+    person = session.get(Person, web_session.person_id)
+    if person is None or not person.active:
+        raise AuthenticationFailed("account disabled")
+    return person, web_session
+
+
+def end_web_session(*, session: Session, web_session_id: uuid.UUID, now: dt.datetime) -> None:
+    session.execute(
+        update(WebSession)
+        .where(WebSession.id == web_session_id, WebSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+
+
+# ---------------------------------------------------------------- crew sign-on
+
+
+def sign_on(
+    *, session: Session, person: Person, unit_id: uuid.UUID, device: Device | None, now: dt.datetime
+) -> CrewShift:
+    """Start a shift on ``unit_id``, ending the person's open shift if there is one."""
+    unit = session.get(Organisation, unit_id)
+    if unit is None or unit.kind is not OrgKind.unit or not unit.active:
+        raise InvalidInput("unit_id", "no active unit with this id")
+    sign_off(session=session, person=person, now=now)
+    shift = CrewShift(
+        person_id=person.id, unit_id=unit_id, device_id=device.id if device else None, started_at=now
+    )
+    session.add(shift)
+    session.flush()
+    return shift
+
+
+def sign_off(*, session: Session, person: Person, now: dt.datetime) -> None:
+    session.execute(
+        update(CrewShift)
+        .where(CrewShift.person_id == person.id, CrewShift.ended_at.is_(None))
+        .values(ended_at=now)
+    )

@@ -1,0 +1,30 @@
+"""Every ORM model, imported once so ``Base.metadata`` is complete (Alembic and tests rely on it)."""
+
+from __future__ import annotations
+
+from server.audit.models import AuditAnchor, AuditEvent, BoardViewMark
+from server.care.models import Journal, JournalAnnouncement, JournalHandover, Mission, MissionUnit
+from server.db import Base
+from server.identity.models import AccessToken, CrewShift, Device, LoginFailure, Person, WebSession
+from server.orgs.models import GpAssignment, MessageEndpoint, Organisation
+
+__all__ = [
+    "AccessToken",
+    "AuditAnchor",
+    "AuditEvent",
+    "Base",
+    "BoardViewMark",
+    "CrewShift",
+    "Device",
+    "GpAssignment",
+    "Journal",
+    "JournalAnnouncement",
+    "JournalHandover",
+    "LoginFailure",
+    "MessageEndpoint",
+    "Mission",
+    "MissionUnit",
+    "Organisation",
+    "Person",
+    "WebSession",
+]

@@ -1,0 +1,67 @@
+"""The FHIRPath functions fhirpathpy lacks, as invariants in the official profiles use them."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from medcom_examples import ACKNOWLEDGEMENT_2, FIRST_CC, load_example, resource_of
+
+from medcom.fhir_validator import Validator
+from medcom.fhirpath_support import FhirPathEngine, Hooks, narrative_problems
+
+
+def hooks() -> Hooks:
+    return Hooks(
+        resolve=lambda ref: {"resourceType": "Organization", "name": "x"} if ref else None,
+        conforms_to=lambda r, u: True,
+    )
+
+
+def evaluate(expression: str, data: Any) -> list[Any]:
+    return FhirPathEngine().evaluate(
+        expression, data, type_path=None, resource=data, root_resource=data, hooks=hooks()
+    )
+
+
+def test_has_value_is_true_for_a_primitive_and_false_for_a_complex_element() -> None:
+    assert evaluate("birthDate.hasValue()", {"resourceType": "Patient", "birthDate": "1947-09-25"}) == [True]
+    assert evaluate("name.hasValue()", {"resourceType": "Patient", "name": [{"family": "Elmer"}]}) == [False]
+
+
+def test_resolve_follows_a_reference_through_the_hooks() -> None:
+    patient = {"resourceType": "Patient", "managingOrganization": {"reference": "Organization/1"}}
+    assert evaluate("managingOrganization.resolve().name", patient) == ["x"]
+
+
+def test_conforms_to_fails_the_acknowledgement_invariant_when_the_header_breaks_its_profile(
+    validator: Validator,
+) -> None:
+    ack = copy.deepcopy(load_example(ACKNOWLEDGEMENT_2[0]))
+    del resource_of(ack, "MessageHeader")["response"]
+    messages = [i.message for i in validator.validate(ack).errors]
+    assert any("constraint medcom-acknowledgement-2 failed" in m for m in messages)
+
+
+def test_html_checks_reject_active_content_and_empty_narrative() -> None:
+    assert narrative_problems('<div xmlns="http://www.w3.org/1999/xhtml"><p>ok</p></div>') == []
+    assert any(
+        "<script>" in p
+        for p in narrative_problems('<div xmlns="http://www.w3.org/1999/xhtml"><script/>t</div>')
+    )
+    assert any(
+        "onclick" in p
+        for p in narrative_problems('<div xmlns="http://www.w3.org/1999/xhtml" onclick="x()">t</div>')
+    )
+    assert any(
+        "no content" in p for p in narrative_problems('<div xmlns="http://www.w3.org/1999/xhtml"> </div>')
+    )
+    assert any("root" in p for p in narrative_problems("<div><p>no namespace</p></div>"))
+
+
+def test_a_message_without_its_text_payload_violates_the_type_sliced_payload(validator: Validator) -> None:
+    message = copy.deepcopy(load_example(FIRST_CC))
+    communication = resource_of(message, "Communication")
+    communication["payload"] = [p for p in communication["payload"] if "contentString" not in p]
+    messages = [i.message for i in validator.validate(message).errors]
+    assert any("slice 'string'" in m and "minimum required = 1" in m for m in messages)

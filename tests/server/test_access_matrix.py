@@ -1,0 +1,198 @@
+"""The access-control matrix: every role × every endpoint × related / unrelated / expired / sandbox journal.
+
+The expected table lives here. Any allow that the table does not list fails, and so does any answer that
+is neither a clear allow nor a clear refusal (a 5xx, a 404 for an existing journal …). Later issues add
+their endpoints to ENDPOINTS and EXPECTED (and to NON_JOURNAL_EXPECTED for endpoints without a journal).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server import migrate
+from server.app import create_app
+from server.config import Settings
+from server.db import make_engine, make_session_factory
+from server.identity.models import CREW_ROLES, Role
+from tests.server.world import Caller, World, build_world
+
+RELATIONS = ("related", "unrelated", "expired", "sandbox")
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, World]]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'ppj.sqlite3'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine=engine)
+    world = build_world(make_session_factory(engine))
+    with TestClient(create_app(Settings(database_url=url), engine=engine)) as client:
+        yield client, world
+    engine.dispose()
+
+
+def _decided(status: int, allowed_when: int) -> bool:
+    if status == allowed_when:
+        return True
+    assert status == 403, f"expected {allowed_when} or a clear 403, got {status}"
+    return False
+
+
+def api_read(client: TestClient, caller: Caller, journal_id: uuid.UUID, world: World) -> bool:
+    return _decided(client.get(f"/api/journals/{journal_id}", headers=caller.api_headers()).status_code, 200)
+
+
+def api_list(client: TestClient, caller: Caller, journal_id: uuid.UUID, world: World) -> bool:
+    response = client.get("/api/journals", headers=caller.api_headers())
+    if not _decided(response.status_code, 200):
+        return False
+    return str(journal_id) in {item["id"] for item in response.json()}
+
+
+def api_handover(client: TestClient, caller: Caller, journal_id: uuid.UUID, world: World) -> bool:
+    response = client.post(
+        f"/api/journals/{journal_id}/handover",
+        json={"emergency_department_id": str(world.ed_own)},
+        headers=caller.api_headers(),
+    )
+    return _decided(response.status_code, 201)
+
+
+def board_read(client: TestClient, caller: Caller, journal_id: uuid.UUID, world: World) -> bool:
+    client.cookies.set("ppj_session", caller.cookie)
+    try:
+        response = client.get(f"/board/journals/{journal_id}", follow_redirects=False)
+    finally:
+        client.cookies.clear()
+    return _decided(response.status_code, 200)
+
+
+def board_list(client: TestClient, caller: Caller, journal_id: uuid.UUID, world: World) -> bool:
+    client.cookies.set("ppj_session", caller.cookie)
+    try:
+        response = client.get("/board", follow_redirects=False)
+    finally:
+        client.cookies.clear()
+    return _decided(response.status_code, 200) and f"/board/journals/{journal_id}" in response.text
+
+
+Endpoint = Callable[[TestClient, Caller, uuid.UUID, World], bool]
+ENDPOINTS: dict[str, Endpoint] = {
+    "GET /api/journals/{id}": api_read,
+    "GET /api/journals": api_list,
+    "POST /api/journals/{id}/handover": api_handover,
+    "GET /board/journals/{id}": board_read,
+    "GET /board": board_list,
+}
+
+NOTHING: frozenset[str] = frozenset()
+RELATED = frozenset({"related"})
+
+
+def _expected() -> dict[tuple[Role, str], frozenset[str]]:
+    table = {(role, endpoint): NOTHING for role in Role for endpoint in ENDPOINTS}
+    for role in CREW_ROLES:
+        for endpoint in ("GET /api/journals/{id}", "GET /api/journals", "POST /api/journals/{id}/handover"):
+            table[(role, endpoint)] = RELATED
+    for endpoint in ("GET /api/journals/{id}", "GET /api/journals", "GET /board/journals/{id}", "GET /board"):
+        table[(Role.ed_staff, endpoint)] = RELATED
+    for endpoint in ("GET /api/journals/{id}", "GET /api/journals"):
+        table[(Role.integrator, endpoint)] = frozenset({"sandbox"})
+    return table
+
+
+EXPECTED = _expected()
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_every_role_gets_exactly_the_journal_access_the_table_allows(
+    matrix: tuple[TestClient, World], role: Role, endpoint: str
+) -> None:
+    client, world = matrix
+    caller = world.callers[role]
+    allowed = {
+        relation
+        for relation in RELATIONS
+        if ENDPOINTS[endpoint](client, caller, world.journals[relation], world)
+    }
+    assert allowed == EXPECTED[(role, endpoint)]
+
+
+# Endpoints without a journal: which roles may use them at all.
+ADMINS = frozenset({Role.administrator})
+NON_JOURNAL_EXPECTED: dict[str, frozenset[Role]] = {
+    "GET /admin": ADMINS,
+    "POST /admin/devices": ADMINS,
+    "POST /api/shifts": frozenset(CREW_ROLES),
+    "GET /api/me": frozenset(Role),
+}
+
+
+def _non_journal(client: TestClient, caller: Caller, endpoint: str, world: World) -> int:
+    if endpoint == "GET /api/me":
+        return client.get("/api/me", headers=caller.api_headers()).status_code
+    if endpoint == "POST /api/shifts":
+        return client.post(
+            "/api/shifts", json={"unit_id": str(world.unit_own)}, headers=caller.api_headers()
+        ).status_code
+    client.cookies.set("ppj_session", caller.cookie)
+    try:
+        if endpoint == "GET /admin":
+            return client.get("/admin", follow_redirects=False).status_code
+        return client.post(
+            "/admin/devices", data={"label": "Ny tablet", "csrf_token": caller.csrf}
+        ).status_code
+    finally:
+        client.cookies.clear()
+
+
+@pytest.mark.parametrize("endpoint", list(NON_JOURNAL_EXPECTED))
+def test_every_role_reaches_exactly_the_non_journal_endpoints_the_table_allows(
+    matrix: tuple[TestClient, World], endpoint: str
+) -> None:
+    client, world = matrix
+    allowed = set()
+    for role in Role:
+        status = _non_journal(client, world.callers[role], endpoint, world)
+        assert status in (200, 201, 403), f"{role.value} {endpoint}: unclear answer {status}"
+        if status != 403:
+            allowed.add(role)
+    assert allowed == NON_JOURNAL_EXPECTED[endpoint]
+
+
+# Routes that carry no patient data and need no role: meta, static files, log-in/log-out, own account.
+UNCLASSIFIED_OK = {
+    "GET /health", "GET /openapi.json", "GET /docs", "GET /docs/oauth2-redirect", "GET /static",
+    "GET /", "GET /login", "POST /login", "POST /logout",
+    "POST /api/auth/login", "POST /api/auth/logout", "POST /api/shifts/end",
+    # The other admin forms share GET /admin's and POST /admin/devices' rule (``_require_admin``).
+    "POST /admin/users", "POST /admin/users/{person_id}/active", "POST /admin/devices/{device_id}/revoke",
+    "POST /admin/organisations", "POST /admin/organisations/{organisation_id}",
+}  # fmt: skip
+
+
+def _routes(routes: list[Any]) -> Iterator[str]:
+    for route in routes:
+        if hasattr(route, "original_router"):  # FastAPI's included router
+            yield from _routes(route.original_router.routes)
+            continue
+        for method in sorted(getattr(route, "methods", None) or {"GET"}):
+            if method != "HEAD":
+                yield f"{method} {route.path}"
+
+
+def test_every_route_of_the_app_is_in_the_matrix_or_known_to_carry_no_patient_data(
+    matrix: tuple[TestClient, World],
+) -> None:
+    """A new route must be classified here: journal routes into ENDPOINTS, others into a table."""
+    client, _ = matrix
+    journal_routes = {name.replace("{id}", "{journal_id}") for name in ENDPOINTS}
+    classified = journal_routes | set(NON_JOURNAL_EXPECTED) | UNCLASSIFIED_OK
+    routes = set(_routes(client.app.routes))  # type: ignore[attr-defined]
+    assert journal_routes <= routes and set(NON_JOURNAL_EXPECTED) <= routes
+    assert routes - classified == set(), "routes missing from the access matrix"

@@ -1,0 +1,169 @@
+"""Accounts, devices and the organisation registry as services, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from ppj.cli import app as cli
+from server.db import utcnow
+from server.demo import MEDCOM_TEST_CPR, demo_gln, seed_demo
+from server.errors import Conflict, InvalidInput
+from server.identity.models import Device, Person, Role
+from server.identity.passwords import verify_password
+from server.identity.service import authenticate_device, create_person, enrol_device
+from server.orgs.gp_lookup import RegistryGpLookup
+from server.orgs.models import Organisation, OrgKind, UnitType
+from server.orgs.service import create_organisation, gln_check_digit_ok
+
+GOOD_PASSWORD = "a long enough password"
+
+
+def test_a_person_is_stored_with_an_argon2_hash_never_the_password(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        person = create_person(
+            session=session,
+            username="Anna.B",
+            display_name="Anna B",
+            role=Role.dispatcher,
+            password=GOOD_PASSWORD,
+        )
+        session.commit()
+        assert person.username == "anna.b"
+        assert person.password_hash.startswith("$argon2id$") and GOOD_PASSWORD not in person.password_hash
+        assert verify_password(person.password_hash, GOOD_PASSWORD)
+        assert not verify_password(person.password_hash, "another password")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"username": "x"}, "username"),
+        ({"username": "has space"}, "username"),
+        ({"password": "short"}, "password"),
+        ({"role": Role.physician}, "authorisation_id"),
+        ({"role": Role.physician, "authorisation_id": "12"}, "authorisation_id"),
+        ({"role": Role.ed_staff}, "organisation_id"),
+        ({"display_name": " "}, "display_name"),
+    ],
+)
+def test_bad_account_input_names_the_field_and_stores_nothing(
+    sessions: sessionmaker[Session], changes: dict[str, object], field: str
+) -> None:
+    values: dict[str, object] = {
+        "username": "someone",
+        "display_name": "Some One",
+        "role": Role.ambulancebehandler,
+        "password": GOOD_PASSWORD,
+    }
+    values.update(changes)
+    with sessions() as session:
+        with pytest.raises(InvalidInput) as caught:
+            create_person(session=session, **values)  # type: ignore[arg-type]
+        assert caught.value.field == field
+        session.rollback()
+        assert session.scalars(select(Person)).all() == []
+
+
+def test_usernames_are_unique_case_insensitively(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        create_person(
+            session=session, username="anna", display_name="A", role=Role.dispatcher, password=GOOD_PASSWORD
+        )
+        with pytest.raises(Conflict):
+            create_person(
+                session=session,
+                username="ANNA",
+                display_name="B",
+                role=Role.dispatcher,
+                password=GOOD_PASSWORD,
+            )
+
+
+def test_ed_staff_must_be_bound_to_a_hospital(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        region = create_organisation(session=session, kind=OrgKind.region, name="Region")
+        hospital = create_organisation(
+            session=session, kind=OrgKind.hospital, name="OUH", parent_id=region.id
+        )
+        with pytest.raises(InvalidInput):
+            create_person(session=session, username="ed1", display_name="E", role=Role.ed_staff,
+                          password=GOOD_PASSWORD, organisation_id=region.id)  # fmt: skip
+        person = create_person(session=session, username="ed2", display_name="E", role=Role.ed_staff,
+                               password=GOOD_PASSWORD, organisation_id=hospital.id)  # fmt: skip
+        assert person.organisation_id == hospital.id
+
+
+def test_a_device_secret_is_stored_only_as_its_hash_and_checks_out(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        enrolment = enrol_device(session=session, label="Tablet 1")
+        session.commit()
+        secret = enrolment.credential.split(".", 1)[1]
+        stored = session.scalars(select(Device)).one()
+        assert secret not in stored.secret_sha256 and len(stored.secret_sha256) == 64
+        assert authenticate_device(session=session, credential=enrolment.credential).id == stored.id
+
+
+def test_gln_check_digits_follow_gs1_mod_10() -> None:
+    assert gln_check_digit_ok("5790001348120")  # MedCom Acknowledgement 2.0.3 example
+    assert not gln_check_digit_ok("5790001348121")
+    assert all(gln_check_digit_ok(demo_gln(n)) for n in range(50))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"kind": OrgKind.region, "name": "R", "sor_id": "1234"}, "sor_id"),
+        ({"kind": OrgKind.region, "name": "R", "gln": "5790001348121"}, "gln"),
+        ({"kind": OrgKind.hospital, "name": "H"}, "parent_id"),
+        ({"kind": OrgKind.region, "name": "R", "call_sign": "AMB-1"}, "call_sign"),
+    ],
+)
+def test_bad_organisation_input_names_the_field(
+    sessions: sessionmaker[Session], kwargs: dict[str, object], field: str
+) -> None:
+    with sessions() as session, pytest.raises(InvalidInput) as caught:
+        create_organisation(session=session, **kwargs)  # type: ignore[arg-type]
+    assert caught.value.field == field
+
+
+def test_units_need_a_call_sign_and_a_type(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        region = create_organisation(session=session, kind=OrgKind.region, name="R")
+        with pytest.raises(InvalidInput) as caught:
+            create_organisation(
+                session=session, kind=OrgKind.unit, name="U", parent_id=region.id, call_sign="AMB-1"
+            )
+        assert caught.value.field == "unit_type"
+        unit = create_organisation(session=session, kind=OrgKind.unit, name="U", parent_id=region.id,
+                                   call_sign="AMB-1", unit_type=UnitType.helicopter)  # fmt: skip
+        assert unit.unit_type is UnitType.helicopter
+
+
+def test_the_demo_seed_is_region_syddanmark_with_flagged_demo_identifiers_and_a_fresh_password(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:
+        first = seed_demo(session=session, now=utcnow())
+        session.commit()
+        second = seed_demo(session=session, now=utcnow())
+        session.commit()
+        assert first.password != second.password and len(first.password) >= 16
+        organisations = session.scalars(select(Organisation)).all()
+        assert {o.name for o in organisations if o.kind is OrgKind.region} == {"Region Syddanmark"}
+        assert all(o.demo_identifiers and (o.sor_id or "").startswith("999") for o in organisations)
+        assert len([o for o in organisations if o.kind is OrgKind.emergency_department]) == 5
+        admin = session.scalars(select(Person).where(Person.username == "admin")).one()
+        assert verify_password(admin.password_hash, second.password)
+        assert not verify_password(admin.password_hash, first.password)
+        gp = RegistryGpLookup(session).gp_for(patient_cpr=MEDCOM_TEST_CPR)
+        assert gp is not None and gp.kind is OrgKind.gp_practice
+        assert RegistryGpLookup(session).gp_for(patient_cpr="0101010000") is None
+
+
+def test_serve_refuses_demo_data_outside_development(tmp_path: object) -> None:
+    env = {"PPJ_ENVIRONMENT": "production", "PPJ_SECRET_KEY": "x" * 40}
+    result = CliRunner().invoke(cli, ["serve", "--demo"], env=env)
+    assert result.exit_code != 0 and "development only" in result.output
