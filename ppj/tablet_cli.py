@@ -13,7 +13,10 @@ PROCESS_STARTED = time.time()
 
 def tablet(
     server: str | None = typer.Option(None, "--server", help="Sync server URL (https://…)."),
-    demo: bool = typer.Option(False, "--demo", help="Demo crew member (user demo, password ppj-demo)."),
+    demo: bool = typer.Option(
+        False, "--demo", help="Demo crew (users demo, demo2; passwords generated and printed at start)."
+    ),
+    unit: str = typer.Option("DEMO-1", "--unit", help="Call sign of this tablet's unit."),
     lang: str = typer.Option("da", "--lang", help="Language: da (default) or en."),
     high_contrast: bool = typer.Option(False, "--high-contrast", help="High-contrast theme for sunlight."),
     size: str = typer.Option("1280x800", "--size", help="Window size, landscape, at least 1280x800."),
@@ -21,7 +24,12 @@ def tablet(
     """Start the tablet app."""
     try:
         options = TabletOptions(
-            server_url=server, demo=demo, language=lang, high_contrast=high_contrast, size=parse_size(size)
+            server_url=server,
+            demo=demo,
+            language=lang,
+            high_contrast=high_contrast,
+            size=parse_size(size),
+            unit=unit,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None

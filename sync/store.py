@@ -340,6 +340,14 @@ class LocalStore:
             ).fetchall()
         return [self._envelope(r) for r in rows]
 
+    def journal_ids(self) -> list[UUID]:
+        """Every journal this store holds entries of, most recently stamped first (the tablet's list)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT journal_id FROM entries GROUP BY journal_id ORDER BY max(hlc) DESC"
+            ).fetchall()
+        return [UUID(r[0]) for r in rows]
+
     def entry_ids(self) -> set[UUID]:
         with self._lock:
             return {UUID(r[0]) for r in self._conn.execute("SELECT entry_id FROM entries")}

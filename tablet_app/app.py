@@ -4,7 +4,15 @@ Start it with ``ppj tablet`` (``ppj/tablet_cli.py``), which calls ``run(options)
 environment at import time, so ``run`` prepares it (``prepare_kivy_environment``) before importing Kivy:
 ``KIVY_HOME`` inside the app data (never ``~/.kivy``), no Kivy command-line parsing, the window size.
 
-Screens: log-in → vitals pad; the lock button (or auto-lock) → lock screen → back where the person was.
+Screens: log-in → the unit's journals (sync state, crew, new patient) → a patient's journal (identity,
+timeline, NEWS2, author switch) → vitals pad / handover and signing; "sign on crew member" goes back to
+the log-in screen and adds the next person. The lock button (or auto-lock) → lock screen → back where
+the person was. Every save goes to the encrypted local store first; with ``--server`` a sync worker
+thread pushes and pulls in the background.
+
+``--demo`` without ``--server``: ``DemoLogin`` stands in for the server with two demo crew members whose
+passwords are generated per run and printed as ``PPJ-DEMO-LOGIN user=… password=…`` (no fixed default
+credentials); the demo keeps its own store, replaced at every demo start (it only ever holds demo data).
 With ``PPJ_TABLET_CONTROL=<socket path>`` the app also serves the UI test driver
 (``tablet_app.testing.control``); with ``PPJ_TABLET_REPORT_FIRST_FRAME=1`` it prints
 ``PPJ-TABLET-FIRST-FRAME <seconds since process start>`` after its first frame (``ppj bench tablet``).
@@ -18,10 +26,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from journal.ids import new_uuid7
 from tablet_app.facades.storage import StoragePathsFacade, desktop_storage_paths
-from tablet_app.options import FIRST_FRAME_MARKER, TabletOptions
+from tablet_app.options import DEMO_LOGIN_MARKER, FIRST_FRAME_MARKER, TabletOptions
+from tablet_app.session import LaterScreens, SessionWiring
 
 CONTROL_VARIABLE = "PPJ_TABLET_CONTROL"
+DEVICE_CREDENTIAL_VARIABLE = "PPJ_TABLET_DEVICE_CREDENTIAL"
 REPORT_FIRST_FRAME_VARIABLE = "PPJ_TABLET_REPORT_FIRST_FRAME"
 AUTO_LOCK_TICK_S = 1.0
 
@@ -60,15 +71,28 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
     from kivy.uix.screenmanager import NoTransition, ScreenManager
 
     from tablet_app import i18n
-    from tablet_app.auth import DEMO_PERSON, DEMO_VERIFIER, CachingAuthenticator, VerifierCache
+    from tablet_app.auth import (
+        DemoLogin,
+        OnlineLogin,
+        PeopleDirectory,
+        StoreAuthenticator,
+        StoreKeyring,
+        device_secret,
+    )
     from tablet_app.background import ThreadRunner
     from tablet_app.facades.clock import DesktopClock
     from tablet_app.facades.haptics import DesktopHaptics
     from tablet_app.facades.keep_awake import UnavailableKeepAwake, XdgScreensaverKeepAwake
-    from tablet_app.screens import LockScreen, LoginScreen, VitalsPadScreen
+    from tablet_app.screens import (
+        HandoverScreen,
+        JournalScreen,
+        JournalsScreen,
+        LockScreen,
+        LoginScreen,
+        VitalsPadScreen,
+    )
     from tablet_app.theme import theme_for
     from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel
-    from tablet_app.viewmodels.drafts import PlainFileDraftStore
     from tablet_app.viewmodels.lock import LockState, LockViewModel
     from tablet_app.viewmodels.login import LoginViewModel, Session
     from tablet_app.viewmodels.vital_fields import VITAL_FIELDS
@@ -100,16 +124,41 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                 else UnavailableKeepAwake()
             )
             self.runner = ThreadRunner(post=lambda callback: Clock.schedule_once(lambda _dt: callback(), 0))
-            self.drafts = PlainFileDraftStore(storage.app_data_dir() / "drafts")
-            cache = VerifierCache(storage.app_data_dir() / "verifiers.json")
-            if options.demo and not cache.knows(DEMO_PERSON.username):
-                cache.remember(DEMO_PERSON, "", verifier=DEMO_VERIFIER)
-            # Wave 2 supplies the server's identity API as ``online``; until then every log-in is offline.
-            self.authenticator = CachingAuthenticator(online=None, cache=cache)
+            self.session_wiring: SessionWiring | None = None
+            data = storage.app_data_dir()
+            online: OnlineLogin | None = None
+            self.http: Any = None
+            if options.server_url is not None:
+                import httpx2
+
+                from tablet_app.server_login import DEVICE_HEADER, ServerLogin
+
+                credential = os.environ.get(DEVICE_CREDENTIAL_VARIABLE)
+                self.http = httpx2.Client(
+                    base_url=options.server_url,
+                    headers={DEVICE_HEADER: credential} if credential else {},
+                    timeout=10.0,
+                )
+                online = ServerLogin(http=self.http, device_credential=credential)
+            elif options.demo:
+                demo = DemoLogin()
+                for username, password in demo.passwords.items():
+                    print(f"{DEMO_LOGIN_MARKER} user={username} password={password}", flush=True)  # noqa: T201
+                online = demo
+            store_path = data / ("demo-store.sqlite" if options.demo else "store.sqlite")
+            if options.demo and options.server_url is None:
+                for leftover in data.glob("demo-store.sqlite*"):
+                    leftover.unlink()  # demo data only; the new run's passwords could not open it
+            self.keyring = StoreKeyring(
+                path=store_path, device_secret=device_secret(data / "device-secret"), device_id=new_uuid7()
+            )
+            self.authenticator = StoreAuthenticator(
+                online=online, keyring=self.keyring, people=PeopleDirectory(data / "people.json")
+            )
             self.session: Session | None = None
             self.lock_vm: LockViewModel | None = None
             self.arrest: ArrestTimerViewModel | None = None
-            self._screen_before_lock = "vitals_pad"
+            self._screen_before_lock = "journals"
             self._first_frame_reported = False
             i18n.language.subscribe(self._language_changed)
             i18n.set_language(options.language)
@@ -125,7 +174,7 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             self.manager = ScreenManager(transition=NoTransition())
             self.login_screen = LoginScreen(name="login")
             self.manager.add_widget(self.login_screen)
-            self._later_screens: tuple[VitalsPadScreen, LockScreen] | None = None
+            self._later_screens: LaterScreens | None = None
             self.login_screen.attach(
                 LoginViewModel(
                     authenticator=self.authenticator,
@@ -155,13 +204,19 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             # The log-in screen shows first; the others are built while the person types.
             Clock.schedule_once(lambda _dt: self.later_screens(), 0)
 
-        def later_screens(self) -> tuple[VitalsPadScreen, LockScreen]:
+        def later_screens(self) -> LaterScreens:
             """The screens after log-in, built once on first need (kept off the cold-start path)."""
             if self._later_screens is None:
-                vitals, lock = VitalsPadScreen(name="vitals_pad"), LockScreen(name="lock")
-                self.manager.add_widget(vitals)
-                self.manager.add_widget(lock)
-                self._later_screens = (vitals, lock)
+                screens = LaterScreens(
+                    vitals=VitalsPadScreen(name="vitals_pad"),
+                    lock=LockScreen(name="lock"),
+                    journals=JournalsScreen(name="journals"),
+                    journal=JournalScreen(name="journal"),
+                    handover=HandoverScreen(name="handover"),
+                )
+                for screen in vars(screens).values():
+                    self.manager.add_widget(screen)
+                self._later_screens = screens
             return self._later_screens
 
         def _flash(self, duration_ms: int) -> None:
@@ -198,25 +253,68 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             i18n.set_language(languages[(languages.index(i18n.language.current) + 1) % len(languages)])
 
         def _logged_in(self, session: Session) -> None:
-            self.session = session
-            self.lock_vm = LockViewModel(clock=self.clock, verifier=session.pin)
-            self.lock_vm.subscribe(self._lock_changed)
-            if self.arrest is None:
-                self.arrest = ArrestTimerViewModel(
-                    clock=self.clock, keep_awake=self.keep_awake, haptics=self.haptics, lock=self.lock_vm
+            screens = self.later_screens()
+            if self.session_wiring is None:
+                store = self.keyring.store
+                assert store is not None  # a successful log-in opened the store
+                self.session = session
+                self.lock_vm = LockViewModel(clock=self.clock, verifier=session.pin)
+                self.lock_vm.subscribe(self._lock_changed)
+                if self.arrest is None:
+                    self.arrest = ArrestTimerViewModel(
+                        clock=self.clock, keep_awake=self.keep_awake, haptics=self.haptics, lock=self.lock_vm
+                    )
+                else:  # a full re-log-in during a running arrest must not stop its timer
+                    self.arrest.attach_lock(self.lock_vm)
+                screens.lock.attach(self.lock_vm, person_name=session.person.display_name)
+                self.session_wiring = SessionWiring.start(
+                    store=store,
+                    clock=self.clock,
+                    unit=options.unit,
+                    http=self.http,
+                    post=lambda callback: Clock.schedule_once(lambda _dt: callback(), 0),
                 )
-            else:  # a full re-log-in during a running arrest must not stop its timer
-                self.arrest.attach_lock(self.lock_vm)
-            vitals_screen, lock_screen = self.later_screens()
-            lock_screen.attach(self.lock_vm, person_name=session.person.display_name)
-            vitals_screen.attach(
+                wiring = self.session_wiring
+                screens.journals.attach(
+                    wiring.journals, crew=wiring.crew, offline_login=session.offline_login
+                )
+            self.session_wiring.crew.sign_on(session)
+            self.show("journals")
+
+        def new_journal(self) -> None:
+            assert self.session_wiring is not None
+            self._show_journal(self.session_wiring.new_journal())
+
+        def open_journal(self, journal_id: Any) -> None:
+            assert self.session_wiring is not None
+            self._show_journal(self.session_wiring.journal(journal_id))
+
+        def _show_journal(self, journal: Any) -> None:
+            wiring = self.session_wiring
+            assert wiring is not None and self.arrest is not None
+            screens = self.later_screens()
+            screens.journal.attach(journal, crew=wiring.crew)
+            screens.handover.attach(journal)
+            screens.vitals.attach(
                 VitalsPadViewModel(
-                    fields=VITAL_FIELDS, drafts=self.drafts, clock=self.clock, haptics=self.haptics
+                    fields=VITAL_FIELDS,
+                    drafts=wiring.drafts,
+                    clock=self.clock,
+                    haptics=self.haptics,
+                    draft_scope=f"vitals:{journal.journal_id}",
+                    on_value=journal.add_vital,
                 ),
-                offline_login=session.offline_login,
+                offline_login=self.session is not None and self.session.offline_login,
                 arrest=self.arrest,
+                journal=journal,
             )
-            self.manager.current = "vitals_pad"
+            self.show("journal")
+
+        def show(self, name: str) -> None:
+            screen = self.manager.get_screen(name)
+            if getattr(screen, "vm", None) is not None:
+                screen.refresh()
+            self.manager.current = name
 
         def lock_now(self) -> None:
             if self.lock_vm is not None:
@@ -237,6 +335,9 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             if control_socket:
                 Path(control_socket).unlink(missing_ok=True)
             self.runner.shutdown()
+            if self.session_wiring is not None:
+                self.session_wiring.stop()
+            self.keyring.close()
             if self.arrest is not None:
                 self.arrest.stop()
 

@@ -9,6 +9,7 @@ from tablet_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 MIN_SIZE = (1280, 800)
 FIRST_FRAME_MARKER = "PPJ-TABLET-FIRST-FRAME"
+DEMO_LOGIN_MARKER = "PPJ-DEMO-LOGIN"  # followed by user=… password=… (``ppj tablet --demo``)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -31,9 +32,12 @@ class TabletOptions:
     language: str = DEFAULT_LANGUAGE
     high_contrast: bool = False
     size: tuple[int, int] = MIN_SIZE
+    unit: str = "DEMO-1"
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {self.language!r}")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,49}", self.unit):
+            raise ValueError(f"unit must be a call sign of 1–50 letters, digits, ' ._-', not {self.unit!r}")
         if self.server_url is not None and not re.match(r"^https?://[^\s/]+", self.server_url):
             raise ValueError(f"server URL must start with http:// or https://, not {self.server_url!r}")

@@ -8,6 +8,7 @@ JSON object with ``cmd``; each answer is one JSON line ``{"ok": true, ...}`` or
 * ``{"cmd": "tap", "id": ID}``                a simulated touch (down, then up) at the widget's centre,
                                               dispatched through Kivy's input pipeline like a finger
 * ``{"cmd": "type", "id": ID, "text": T}``    focus a text input by tapping it, then insert ``T``
+  (``"replace": true``: select what is there and type over it, as a person would)
 * ``{"cmd": "text", "id": ID}``               -> ``{"text": "..."}`` (what the widget shows)
 * ``{"cmd": "texts"}``                        -> ``{"texts": {ID: text, ...}}`` for the current screen
 * ``{"cmd": "screenshot", "path": P}``        write the window to the PNG file ``P``
@@ -131,6 +132,9 @@ class ControlServer:
         if cmd == "type":
             widget = find_widget(screen, str(request["id"]))
             self._tap(widget)
+            if request.get("replace"):
+                widget.select_all()
+                widget.delete_selection()
             widget.insert_text(str(request["text"]))
             return {}
         if cmd == "text":

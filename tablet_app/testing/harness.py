@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tablet_app.options import FIRST_FRAME_MARKER
+from tablet_app.options import DEMO_LOGIN_MARKER, FIRST_FRAME_MARKER
 
 
 class HarnessError(RuntimeError):
@@ -118,6 +118,7 @@ class RunningTablet:
             stderr=self._stderr,  # a file, never a pipe nobody reads (that could block the app)
             text=True,
         )
+        self.demo_passwords: dict[str, str] = {}  # from the app's PPJ-DEMO-LOGIN lines (``--demo``)
         self.first_frame_after_s = self._wait_for_first_frame(start_timeout)
         self._conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._conn.connect(str(self.socket_path))
@@ -132,6 +133,9 @@ class RunningTablet:
                 line = self.process.stdout.readline()
                 if line.startswith(FIRST_FRAME_MARKER):
                     return time.monotonic() - self.started
+                if line.startswith(DEMO_LOGIN_MARKER):
+                    fields = dict(part.split("=", 1) for part in line.split()[1:])
+                    self.demo_passwords[fields["user"]] = fields["password"]
                 if not line and self.process.poll() is not None:
                     break
         self.close()

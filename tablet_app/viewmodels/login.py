@@ -2,7 +2,8 @@
 
 Fields: user name, password and the quick-unlock PIN the person chooses for this session (4–6 digits,
 not one digit repeated). Each field's error names the field. A log-in made against the cached verifier
-because the server did not answer sets ``offline_login``: the app shows a banner until a later online
+(the store's key wrap, ``tablet_app.auth``) because the server did not answer sets
+``offline_login``: the app shows a banner until a later online
 check (wave 2, sync) clears it. Nothing typed is cleared by a failed log-in.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from tablet_app.auth import CachingAuthenticator, LoginOutcome, LoginOutcomeKind, Person, SessionPin
+from tablet_app.auth import LoginOutcome, LoginOutcomeKind, Person, SessionPin, StoreAuthenticator
 from tablet_app.background import BackgroundRunner
 from tablet_app.facades.clock import ClockFacade
 from tablet_app.i18n import Message, message
@@ -48,7 +49,7 @@ class LoginViewModel(Observable):
     def __init__(
         self,
         *,
-        authenticator: CachingAuthenticator,
+        authenticator: StoreAuthenticator,
         runner: BackgroundRunner,
         clock: ClockFacade,
         on_logged_in: Callable[[Session], None],
@@ -121,13 +122,18 @@ class LoginViewModel(Observable):
                 started_at=self._clock.now(),
                 pin=pin,
             )
-            self.password = ""  # the session exists now; a password kept in memory helps no one
+            # The session exists now; a password kept in memory helps no one, and the form is empty for
+            # the next crew member who signs on.
+            self.username = ""
+            self.password = ""
             self.pin = ""
             self._changed()
             self._on_logged_in(self.session)
             return
         if outcome.kind is LoginOutcomeKind.NO_OFFLINE_VERIFIER:
             self.form_error = message("login.error.offline_unknown_user")
+        elif outcome.kind is LoginOutcomeKind.NOT_ENROLLED_HERE:
+            self.form_error = message("login.error.not_enrolled_here")
         else:
             self.form_error = message("login.error.refused")
         self._changed()

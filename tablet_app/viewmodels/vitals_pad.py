@@ -7,6 +7,7 @@ screen's own: wave 2 appends each accepted value as a vital-signs entry to the l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,12 +34,14 @@ class VitalsPadViewModel(Observable):
         clock: ClockFacade,
         haptics: HapticsFacade,
         draft_scope: str = "vitals-pad",
+        on_value: Callable[[NumericResult], None] = lambda _result: None,
     ) -> None:
         super().__init__()
         if not fields:
             raise ValueError("the vitals pad needs at least one field")
         self._clock = clock
         self._haptics = haptics
+        self._on_value = on_value
         self.entries = {
             spec.field_id: NumericEntryViewModel(
                 spec=spec, drafts=drafts, draft_scope=draft_scope, on_accept=self._registered
@@ -64,4 +67,5 @@ class VitalsPadViewModel(Observable):
     def _registered(self, result: NumericResult) -> None:
         spec = self.entries[result.field_id].spec
         self.registered.append(RegisteredValue(result, spec, self._clock.now()))
+        self._on_value(result)
         self._haptics.vibrate()

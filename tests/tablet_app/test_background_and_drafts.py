@@ -1,15 +1,17 @@
-"""The thread runner delivers results through the UI poster; the plain-file draft store survives a restart."""
+"""The thread runner delivers results through the UI poster; drafts live sealed in the encrypted store."""
 
 from __future__ import annotations
 
 import queue
-import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from sync.store import StoreDrafts
 from tablet_app.background import ThreadRunner
-from tablet_app.viewmodels.drafts import PlainFileDraftStore
+from tablet_app.viewmodels.numeric_entry import NumericEntryViewModel
+from tablet_app.viewmodels.vital_fields import VITAL_FIELDS_BY_ID
+from tests.tablet_app.documenting import keyring, tablet
 
 
 def test_work_runs_off_the_calling_thread_and_callbacks_arrive_through_the_poster() -> None:
@@ -33,13 +35,30 @@ def test_work_runs_off_the_calling_thread_and_callbacks_arrive_through_the_poste
     assert [str(e) for e in errors] == ["server said no"]
 
 
-def test_plain_file_drafts_survive_a_new_store_instance_and_are_private(tmp_path: Path) -> None:
-    first = PlainFileDraftStore(tmp_path / "drafts")
-    first.put("numeric:vitals-pad:heart_rate", '{"entry": "88"}')
-    second = PlainFileDraftStore(tmp_path / "drafts")
-    assert second.get("numeric:vitals-pad:heart_rate") == '{"entry": "88"}'
-    (file,) = (tmp_path / "drafts").iterdir()
-    assert stat.S_IMODE(file.stat().st_mode) == 0o600
-    second.delete("numeric:vitals-pad:heart_rate")
-    second.delete("numeric:vitals-pad:heart_rate")
-    assert first.get("numeric:vitals-pad:heart_rate") is None
+def test_a_pad_draft_survives_a_restart_sealed_in_the_store_and_the_file_never_holds_it(
+    tmp_path: Path,
+) -> None:
+    t = tablet(tmp_path)
+    assert t.keyring.store is not None
+    pad = NumericEntryViewModel(
+        spec=VITAL_FIELDS_BY_ID["heart_rate"],
+        drafts=StoreDrafts(t.keyring.store),
+        draft_scope="journal-x",
+        on_accept=lambda _result: None,
+    )
+    for key in "147":
+        pad.press(key)
+    t.keyring.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("store.sqlite"))
+    assert b'"147"' not in raw and b"147" not in raw  # hazard H-TAB-5: no draft in clear on disk
+
+    reopened = keyring(tmp_path)
+    reopened.open_offline(username="demo", password=t.password)
+    assert reopened.store is not None
+    again = NumericEntryViewModel(
+        spec=VITAL_FIELDS_BY_ID["heart_rate"],
+        drafts=StoreDrafts(reopened.store),
+        draft_scope="journal-x",
+        on_accept=lambda _result: None,
+    )
+    assert again.entry == "147"

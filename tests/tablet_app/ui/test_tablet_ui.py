@@ -1,5 +1,7 @@
-"""The real app under Xvfb, driven by simulated touches: log-in in Danish, language switch, the vitals
-pad refusing a meaningless value and asking about an implausible one, the lock screen."""
+"""The real app under Xvfb, driven by simulated touches: log-in in Danish (generated demo password),
+language switch, a second crew member signing on, a new patient identified by CPR, timeline taps, three
+vital sets on the pad (refusing a meaningless value, asking about an implausible one), NEWS2, switching
+author, handover and signing; the lock screen."""
 
 from __future__ import annotations
 
@@ -18,77 +20,131 @@ def tap_keys(tablet: RunningTablet, keys: str, prefix: str = "pad_") -> None:
         tablet.tap(prefix + ("decimal" if key == "," else key))
 
 
-def test_log_in_then_enter_vitals_on_the_pad_then_lock_and_unlock(
+def vital_set(tablet: RunningTablet, values: dict[str, str]) -> None:
+    for field_id, typed in values.items():
+        tablet.tap(f"field_{field_id}")
+        tap_keys(tablet, typed)
+        tablet.tap("pad_ok")
+    tablet.tap("vitals_save_set")
+
+
+def log_in(tablet: RunningTablet, username: str, pin: str) -> None:
+    tablet.command("type", id="login_username", text=username)
+    tablet.command("type", id="login_password", text=tablet.demo_passwords[username])
+    tablet.command("type", id="login_pin", text=pin)
+    tablet.tap("login_submit")
+    tablet.wait_for_screen("journals")
+
+
+def test_a_crew_documents_a_patient_from_log_in_to_signature(
     demo_tablet: RunningTablet, screenshots: Path
 ) -> None:
     tablet = demo_tablet
+    assert set(tablet.demo_passwords) == {"demo", "demo2"}  # generated for this run, never fixed
     assert tablet.screen() == "login"
     assert tablet.text("login_title") == "Log ind på PPJ"
-    assert tablet.text("login_submit") == "Log ind"
     tablet.screenshot(screenshots / "01-login-da.png")
 
     with pytest.raises(HarnessError, match="no widget 'pad_ok' on screen 'login'"):
         tablet.tap("pad_ok")
     tablet.tap("login_submit")  # empty form: each field says what is missing
     assert tablet.text("login_username_error") == "Skriv dit brugernavn."
-    assert tablet.text("login_pin_error") == "Vælg en PIN til hurtig oplåsning."
-
     tablet.tap("login_language")
-    assert tablet.text("login_title") == "Log in to PPJ"
     assert tablet.text("login_username_error") == "Enter your user name."
     tablet.screenshot(screenshots / "02-login-en-errors.png")
     tablet.tap("login_language")
-    assert tablet.text("login_title") == "Log ind på PPJ"
 
-    tablet.command("type", id="login_username", text="demo")
-    tablet.command("type", id="login_password", text="ppj-demo")
-    tablet.command("type", id="login_pin", text="2580")
-    tablet.tap("login_submit")
+    log_in(tablet, "demo", "2580")
+    tablet.tap("journals_sign_on")  # the second crew member signs on with their own password and PIN
+    log_in(tablet, "demo2", "1357")
+    assert tablet.text("journals_crew") == "Besætning: Demo Ambulancebehandler, Demo Paramediciner"
+    assert tablet.text("journals_sync").startswith("0 registreringer venter")
+
+    tablet.tap("journals_new")
+    tablet.wait_for_screen("journal")
+    assert tablet.text("journal_identity") == "Patient ikke identificeret"
+    assert tablet.text("mark_patient_contact").startswith("Patientkontakt\n")
+    tablet.command("type", id="journal_cpr", text="3102471234")
+    tablet.tap("journal_identify")
+    assert tablet.text("journal_cpr_error").startswith("CPR-nummeret er ikke gyldigt")
+    tablet.command(
+        "type", id="journal_cpr", text="2509479989", replace=True
+    )  # MedCom's published test person
+    tablet.tap("journal_identify")
+    assert tablet.text("journal_identity") == "CPR 250947-9989"
+    tablet.tap("mark_on_scene")
+    assert re.fullmatch(r"Ankomst skadested\n\d\d:\d\d", tablet.text("mark_on_scene"))
+    tablet.tap("acvpu_A")
+
+    tablet.tap("journal_vitals")
     tablet.wait_for_screen("vitals_pad")
-    assert tablet.text("vitals_offline_banner").startswith("Offline log-ind")
-
     tablet.tap("field_spo2")
-    assert tablet.text("pad_label") == "SpO2"
     tap_keys(tablet, "101")  # the last key would make it 101 %: refused on the spot, entry kept
     assert tablet.text("pad_display") == "10"
     assert tablet.text("pad_message") == "SpO2 kan ikke være over 100 %."
-    tablet.screenshot(screenshots / "03-pad-refused.png")
-
+    tablet.tap("pad_clear")
+    tablet.tap("vitals_oxygen")
+    assert tablet.text("vitals_oxygen") == "På atmosfærisk luft"
+    vital_set(
+        tablet,
+        {
+            "heart_rate": "88",
+            "respiratory_rate": "16",
+            "spo2": "97",
+            "bp_systolic": "128",
+            "temperature": "37,0",
+        },
+    )
+    assert tablet.text("vitals_set_status") == "Dette sæt: 0 værdier · 1 sæt gemt"
+    vital_set(tablet, {"heart_rate": "112", "respiratory_rate": "22", "spo2": "94"})
     tablet.tap("field_heart_rate")
     tap_keys(tablet, "260")
     tablet.tap("pad_ok")
     assert tablet.text("pad_message") == "Puls 260 /min er usædvanlig. Er værdien rigtig?"
-    assert tablet.text("vitals_registered") == "Intet registreret endnu."
     tablet.screenshot(screenshots / "04-pad-confirm.png")
     tablet.tap("pad_confirm")
-    assert tablet.text("pad_message") == "Puls: 260 /min registreret."
     assert "Puls: 260 /min (bekræftet usædvanlig)" in tablet.text("vitals_registered")
-
-    tablet.tap("field_temperature")
-    tap_keys(tablet, "37,5")
-    assert tablet.text("pad_display") == "37,5"
-    tablet.tap("pad_ok")
-    assert "Temperatur: 37,5 °C" in tablet.text("vitals_registered")
+    tablet.tap("vitals_save_set")
+    assert tablet.text("vitals_set_status") == "Dette sæt: 0 værdier · 3 sæt gemt"
     tablet.screenshot(screenshots / "05-pad-registered.png")
+    tablet.tap("vitals_back")
 
-    assert tablet.text("arrest_toggle") == "Start hjertestop-ur"
-    tablet.tap("arrest_toggle")
-    assert re.fullmatch(r"00:0\d", tablet.text("arrest_elapsed"))
-    assert tablet.text("arrest_cycle").startswith("Cyklus 1 · næste rytmetjek om 0")
-    tablet.screenshot(screenshots / "05b-arrest-timer.png")
-    tablet.tap("arrest_toggle")
-    assert tablet.text("arrest_toggle") == "Start hjertestop-ur" and tablet.text("arrest_elapsed") == ""
+    assert tablet.text("journal_trend").startswith("Puls: 88 · 112 · 260")
+    assert tablet.text("journal_news2").startswith("NEWS2")
+    assert tablet.text("journal_author") == "Skriver: Demo Ambulancebehandler"
+    tablet.command("type", id="journal_author_pin", text="2580")
+    tablet.tap("author_demo2")  # the other member's PIN does not switch
+    assert tablet.text("journal_author_error") == "Forkert PIN for Demo Paramediciner."
+    tablet.command("type", id="journal_author_pin", text="1357")
+    tablet.tap("author_demo2")
+    assert tablet.text("journal_author") == "Skriver: Demo Paramediciner"
+    tablet.tap("mark_leaving_scene")
+    assert "Afgang skadested" in tablet.text("mark_leaving_scene")
+    assert "Demo Paramediciner" in tablet.text("journal_timeline")
+    tablet.screenshot(screenshots / "06-journal.png")
 
-    tablet.tap("vitals_lock")
+    tablet.tap("journal_handover")
+    assert tablet.screen() == "handover"
+    assert "250947-9989" in tablet.text("handover_text")
+    assert "disposition" in tablet.text("handover_missing")
+    tablet.tap("handover_sign")
+    assert tablet.text("handover_saved") == "Journalen er underskrevet."
+    tablet.screenshot(screenshots / "07-handover.png")
+    tablet.tap("handover_back")
+    tablet.tap("journal_back")
+    assert tablet.text("journal_0").startswith("CPR 250947-9989 · patientkontakt")
+    assert re.match(r"\d+ registreringer venter", tablet.text("journals_sync"))
+    tablet.screenshot(screenshots / "03-journals.png")
+
+    tablet.tap("journals_lock")
     assert tablet.screen() == "lock"
     tap_keys(tablet, "1234", prefix="lock_")
     tablet.tap("lock_submit")
     assert tablet.text("lock_message") == "Forkert PIN. 4 forsøg tilbage."
-    tablet.screenshot(screenshots / "06-lock-wrong-pin.png")
     tap_keys(tablet, "2580", prefix="lock_")
     tablet.tap("lock_submit")
-    assert tablet.screen() == "vitals_pad"
-    assert "Temperatur: 37,5 °C" in tablet.text("vitals_registered")  # locking is not logging out
+    assert tablet.screen() == "journals"  # locking is not logging out
+    assert tablet.text("journal_0").startswith("CPR 250947-9989")
 
 
 def test_the_command_line_chooses_english_and_the_high_contrast_theme(
@@ -103,6 +159,6 @@ def test_the_command_line_chooses_english_and_the_high_contrast_theme(
     try:
         assert tablet.text("login_title") == "Log in to PPJ"
         assert tablet.text("login_language") == "Dansk"
-        tablet.screenshot(screenshots / "07-login-en-high-contrast.png")
+        tablet.screenshot(screenshots / "08-login-en-high-contrast.png")
     finally:
         tablet.close()

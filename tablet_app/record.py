@@ -1,0 +1,146 @@
+"""The tablet's record: journal entries written by the crew, kept in the encrypted local store first.
+
+This is the only place where the tablet turns ``journal`` entries into what ``sync`` stores and back:
+
+* ``envelope_of(entry)`` — the entry's canonical content (``journal.entry.Entry.content_dict``: sorted
+  keys, no spaces, UTF-8, no ASCII escaping; everything but ``hlc``) as a ``sync`` envelope. Its hash is
+  ``Entry.content_hash()`` by construction (a test holds the two together).
+* ``entry_of(envelope)`` — parse and validate a stored entry, with the store's (possibly server-given) stamp.
+* ``LocalRecord`` — writes through a ``journal.writer.JournalWriter`` per author (so corrections,
+  resolutions and signatures point at the right entries), stamps with the store's HLC (the writer's clock
+  absorbs the store's last stamp before each entry, so stamps from this device keep increasing across
+  restarts and after pulls), captures each entry in ONE local transaction (entry + upload queue row) and
+  then wakes the sync worker; sync never runs on the caller's thread.
+
+Invariant: a save either returns with the entry durable in the store, or raises and stores nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from journal.entry import Author, Entry, entry_from_json
+from journal.fold import fold
+from journal.hlc import Hlc, HybridClock
+from journal.state import JournalState
+from journal.writer import JournalWriter
+from sync.journal_adapter import EntryEnvelope
+from sync.store import LocalStore
+from tablet_app.facades.clock import ClockFacade
+
+
+def canonical_content(entry: Entry) -> bytes:
+    """The entry's content bytes as sync stores and sends them (the bytes ``content_hash`` is over)."""
+    return json.dumps(entry.content_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def envelope_of(entry: Entry) -> EntryEnvelope:
+    return EntryEnvelope.of(
+        entry_id=entry.entry_id,
+        journal_id=entry.journal_id,
+        hlc=entry.hlc.encode(),
+        content=canonical_content(entry),
+    )
+
+
+def entry_of(envelope: EntryEnvelope) -> Entry:
+    """The journal entry in ``envelope``, stamped with the envelope's (store's) HLC."""
+    data = json.loads(envelope.content)
+    data["hlc"] = envelope.hlc
+    return entry_from_json(json.dumps(data))
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What the crew sees of sync: entries not yet on the server, and when sync last succeeded."""
+
+    pending: int
+    last_sync: datetime | None
+
+
+class LocalRecord:
+    """Journals on this tablet: write entries into the local store, read them back folded."""
+
+    def __init__(
+        self,
+        *,
+        store: LocalStore,
+        clock: ClockFacade,
+        unit: str | None,
+        on_saved: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self.unit = unit
+        self.on_saved = on_saved
+        self._hlc = HybridClock(store.writer_id, physical_ms=self._physical_ms)
+        self.last_sync: datetime | None = None
+        self._cache: dict[UUID, tuple[int, JournalState]] = {}
+
+    @property
+    def device_id(self) -> str:
+        return self._store.writer_id
+
+    def _physical_ms(self) -> int:
+        return int(self._clock.now().timestamp() * 1000)
+
+    def writer(self, *, journal_id: UUID, author: Author) -> JournalWriter:
+        """A writer for ``author`` in ``journal_id``; all writers share this device's one HLC."""
+        return JournalWriter(
+            journal_id=journal_id,
+            author=author,
+            device_id=self._store.writer_id,
+            unit=self.unit,
+            clock=self._hlc,
+        )
+
+    def prepare(self) -> None:
+        """Bring this device's HLC past every stamp the store holds; call before each new entry."""
+        last = self._store.last_stamp()
+        if last is not None:
+            seen = Hlc(last.physical_ms, last.logical, last.writer)
+            if seen > self._hlc.last:
+                self._hlc.receive(seen)
+
+    def clock_offset_ms(self) -> int | None:
+        """The device clock minus server time as last estimated (the entry field's sign; None before
+        any estimate). The facade's ``offset`` is what it adds to the device clock, hence the minus."""
+        if self._clock.offset_measured_at is None:
+            return None
+        return -round(self._clock.offset.total_seconds() * 1000)
+
+    def save(self, entry: Entry) -> None:
+        """Store ``entry`` and queue it for upload in one local transaction, then wake sync."""
+        self._store.capture(envelope=envelope_of(entry))
+        self._cache.pop(entry.journal_id, None)
+        self.on_saved()
+
+    def entries(self, journal_id: UUID) -> list[Entry]:
+        return [entry_of(e) for e in self._store.journal_entries(journal_id)]
+
+    def state(self, journal_id: UUID) -> JournalState:
+        """The journal folded from every entry the store holds (captured here or pulled)."""
+        envelopes = self._store.journal_entries(journal_id)
+        cached = self._cache.get(journal_id)
+        if cached is not None and cached[0] == len(envelopes):
+            return cached[1]
+        state = fold(entry_of(e) for e in envelopes)
+        self._cache[journal_id] = (len(envelopes), state)
+        return state
+
+    def journal_ids(self) -> list[UUID]:
+        return self._store.journal_ids()
+
+    def sync_state(self) -> SyncState:
+        return SyncState(pending=self._store.pending_count(), last_sync=self.last_sync)
+
+    def synced(self, at: datetime) -> None:
+        """A sync cycle finished (reported by the worker); pulled entries may have changed journals."""
+        self.last_sync = at
+        self._cache.clear()

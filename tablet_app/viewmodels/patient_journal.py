@@ -1,0 +1,290 @@
+"""One patient's journal on the tablet: identity, timeline taps, vital sets, live NEWS2, signing.
+
+Every action writes one journal entry through ``LocalRecord`` (the encrypted local store first, one
+local transaction; sync runs in the background) as the crew member who is the active author now
+(``CrewViewModel``). What the screen shows is always the fold of the stored entries, never a copy the
+screen keeps, so what is shown is what is stored.
+
+* Open: ``JournalViewModel.open_new`` writes "patient contact" (now), the crew on the unit and the score
+  table versions in force (scores are derived with the journal's recorded versions for ever after).
+* Identity: a CPR (``journal.cpr`` validation; a bad one is refused with the reason) or an unknown
+  patient (``LocalIdentifier``). Identifying a patient who has an identity already is a *correction*
+  of that entry: the original stays readable, struck through, with who/when/why.
+* Timeline: one tap records "now" from the offset-corrected clock; a mark already set is updated
+  (``based_on`` the value the author saw) — tapping again never silently adds a second value.
+  ``set_time`` records an edited time, flagged as estimated.
+* Vital sets: readings collected from the pad are saved as one ``VitalSigns`` entry (UCUM units; "not
+  measurable" as such; a value confirmed as implausible carries the note ``CONFIRMED_IMPLAUSIBLE``).
+* NEWS2: derived live from the latest set and consciousness with the journal's recorded NEWS2 table
+  (``tablet_app.viewmodels.scores``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from journal.completeness import completeness
+from journal.cpr import parse_cpr
+from journal.entry import Entry
+from journal.errors import InvalidCprError
+from journal.handover import isbar
+from journal.ids import new_uuid7
+from journal.kinds.common import PersonRef, Reading
+from journal.kinds.mission import CrewSignOn, ScoreTableVersions, Timestamp, TimestampEvent
+from journal.kinds.observations import VITAL_UNITS, Consciousness, VitalSigns
+from journal.kinds.patient import CprIdentifier, LocalIdentifier, PatientIdentity
+from journal.payload import Payload
+from journal.scores import CURRENT_TABLE_VERSIONS
+from journal.state import JournalState
+from journal.writer import JournalWriter
+from tablet_app.facades.clock import ClockFacade
+from tablet_app.i18n import Message, message
+from tablet_app.observable import Observable
+from tablet_app.record import LocalRecord
+from tablet_app.viewmodels.crew import CrewViewModel
+from tablet_app.viewmodels.numeric_entry import NumericResult
+from tablet_app.viewmodels.scores import News2View, news2_view
+
+CONFIRMED_IMPLAUSIBLE = "confirmed implausible by the author at entry"
+"""``Reading.note`` of a value the author confirmed after the pad asked (hazard H-TAB-2)."""
+
+TIMELINE_BUTTONS: dict[TimestampEvent, Message] = {
+    "alarm": message("mark.alarm"),
+    "departure": message("mark.departure"),
+    "on_scene": message("mark.on_scene"),
+    "patient_contact": message("mark.patient_contact"),
+    "leaving_scene": message("mark.leaving_scene"),
+    "at_hospital": message("mark.at_hospital"),
+    "handover_hospital": message("mark.handover_hospital"),
+}
+"""The one-tap timeline buttons, in the order of an episode, with their labels."""
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    time: datetime
+    text: str
+    estimated: bool
+    author: str
+
+
+class JournalViewModel(Observable):
+    def __init__(
+        self, *, record: LocalRecord, journal_id: UUID, crew: CrewViewModel, clock: ClockFacade
+    ) -> None:
+        super().__init__()
+        self._record = record
+        self.journal_id = journal_id
+        self._crew = crew
+        self._clock = clock
+        self.cpr_error: Message | None = None
+        self.last_saved: Message | None = None
+        self.pending_vitals: dict[str, NumericResult] = {}
+        self.pending_on_oxygen: bool | None = None
+        crew.subscribe(self._changed)
+
+    # ------------------------------------------------------------------------------------ opening
+
+    @classmethod
+    def open_new(cls, *, record: LocalRecord, crew: CrewViewModel, clock: ClockFacade) -> JournalViewModel:
+        """A new journal at patient contact: the mark, the crew on the unit, the score tables in force."""
+        vm = cls(record=record, journal_id=new_uuid7(), crew=crew, clock=clock)
+        now = clock.now()
+        members = tuple(
+            PersonRef(name=p.display_name, role=p.role.value, person_id=p.author().person_id)
+            for p in crew.members
+        )
+        vm._save(CrewSignOn(unit=record.unit or "?", members=members), at=now)
+        vm._save(ScoreTableVersions(versions={str(k): v for k, v in CURRENT_TABLE_VERSIONS.items()}), at=now)
+        vm._save(Timestamp(event="patient_contact"), at=now)
+        return vm
+
+    # ------------------------------------------------------------------------------------- reading
+
+    @property
+    def state(self) -> JournalState:
+        return self._record.state(self.journal_id)
+
+    def identity(self) -> PatientIdentity | None:
+        value = self.state.value("patient_identity")
+        return value if isinstance(value, PatientIdentity) else None
+
+    def identity_text(self) -> Message:
+        ident = self.identity()
+        if ident is None:
+            return message("journal.identity.none")
+        if isinstance(ident.identifier, CprIdentifier):
+            return message("journal.identity.cpr", cpr=ident.identifier.text())
+        return message("journal.identity.unknown")
+
+    def mark_time(self, event: TimestampEvent) -> datetime | None:
+        fact = self.state.fact(*Timestamp(event=event).fact_key(unit=self._record.unit))
+        return None if fact is None or fact.retracted else fact.time
+
+    def timeline(self) -> list[TimelineLine]:
+        lines = []
+        for item in self.state.timeline:
+            entry = item.revision.entry
+            lines.append(
+                TimelineLine(item.time, _summary(item.revision.value), item.estimated, entry.author.name)
+            )
+        return lines
+
+    def vital_sets(self) -> list[tuple[datetime, VitalSigns]]:
+        """Current vital sets in clinical order (the trend)."""
+        sets: list[tuple[datetime, VitalSigns]] = []
+        for revision, _fact in self.state.current_entries("vital_signs"):
+            if isinstance(revision.value, VitalSigns):
+                sets.append((revision.time, revision.value))
+        return sorted(sets, key=lambda pair: pair[0])
+
+    def trend(self, field_id: str) -> list[float | None]:
+        """One vital's values over the sets (None where the set has none or it was not measurable)."""
+        out: list[float | None] = []
+        for _at, vs in self.vital_sets():
+            reading = getattr(vs, field_id)
+            out.append(reading.measured if isinstance(reading, Reading) else None)
+        return out
+
+    def news2(self) -> News2View:
+        latest = self.vital_sets()
+        acvpu = None
+        for revision, _fact in self.state.current_entries("consciousness"):
+            if isinstance(revision.value, Consciousness) and revision.value.acvpu is not None:
+                acvpu = revision.value.acvpu
+        ident = self.identity()
+        age = ident.age_on(self._clock.now().date()) if ident is not None else None
+        return news2_view(
+            vitals=latest[-1][1] if latest else None,
+            acvpu=acvpu,
+            age_years=age,
+            table_versions=self.state.score_table_versions,
+        )
+
+    def missing_for_signing(self) -> list[str]:
+        """The completeness checklist shown at signing (never at capture)."""
+        return [item.message for item in completeness(self.state)]
+
+    def handover_text(self) -> str:
+        return isbar(self.state, derived_scores_text=self.news2().display, tz=self._clock.now().tzinfo or UTC)
+
+    # ------------------------------------------------------------------------------------ writing
+
+    def identify_by_cpr(self, text: str) -> bool:
+        """Record the patient's CPR; False (and ``cpr_error``) when it is not a valid CPR."""
+        try:
+            identifier = CprIdentifier(value=parse_cpr(text).digits)
+        except InvalidCprError as exc:
+            self.cpr_error = message("journal.cpr_invalid", reason=str(exc))
+            self._changed()
+            return False
+        self.cpr_error = None
+        self._set_identity(PatientIdentity(identifier=identifier), reason="patient identified by CPR")
+        return True
+
+    def unknown_patient(self) -> None:
+        self._set_identity(
+            PatientIdentity(identifier=LocalIdentifier.for_journal(self.journal_id), identity_uncertain=True),
+            reason="identity unknown",
+        )
+
+    def _set_identity(self, identity: PatientIdentity, *, reason: str) -> None:
+        fact = self.state.fact("patient_identity")
+        writer = self._writer()
+        if fact is not None and len(fact.current) == 1:
+            # A later identification corrects the earlier identity: the original stays, struck through.
+            entry = writer.correct(fact.current[0].entry, identity, reason=reason)
+        else:
+            entry = writer.update(fact, identity, at=self._clock.now())
+        self._store(entry, message("journal.saved.identity"))
+
+    def tap(self, event: TimestampEvent) -> None:
+        """Record ``event`` at now (corrected clock); updates the mark if it was set already."""
+        self.set_time(event, self._clock.now(), estimated=False)
+
+    def set_time(self, event: TimestampEvent, at: datetime, *, estimated: bool = True) -> None:
+        if at.tzinfo is None:
+            raise ValueError("at: a timeline time must be timezone-aware")
+        mark = Timestamp(event=event)
+        fact = self.state.fact(*mark.fact_key(unit=self._record.unit))
+        entry = self._writer().write(
+            mark,
+            at=at,
+            estimated=estimated,
+            based_on=fact.current_ids if fact is not None else (),
+            clock_offset_ms=self._record.clock_offset_ms(),
+        )
+        self._store(entry, message("journal.saved.mark"))
+
+    def add_vital(self, result: NumericResult) -> None:
+        """A value accepted on the pad joins the set being taken (replacing that field's earlier one)."""
+        if result.field_id not in VITAL_UNITS:
+            raise ValueError(f"field_id: {result.field_id!r} is not a vital sign")
+        self.pending_vitals[result.field_id] = result
+        self._changed()
+
+    def set_on_oxygen(self, on_oxygen: bool | None) -> None:
+        """Whether the set being taken is on supplemental oxygen (False: on air; None: not said)."""
+        self.pending_on_oxygen = on_oxygen
+        self._changed()
+
+    def save_vital_set(self) -> bool:
+        """Save the collected values as one vital-signs entry at now; False when nothing was collected."""
+        if not self.pending_vitals:
+            return False
+        readings: dict[str, object] = {
+            field_id: _reading(field_id, result) for field_id, result in self.pending_vitals.items()
+        }
+        if self.pending_on_oxygen is not None:
+            readings["on_oxygen"] = self.pending_on_oxygen
+        # The pad refused meaningless values already; a set the journal still refuses raises here and
+        # nothing is stored (the collected values stay for correction).
+        self._save(VitalSigns.model_validate(readings), at=self._clock.now())
+        self.pending_vitals = {}
+        self.pending_on_oxygen = None
+        self.last_saved = message("journal.saved.vitals")
+        self._changed()
+        return True
+
+    def record_acvpu(self, level: str) -> None:
+        self._save(Consciousness.model_validate({"acvpu": level}), at=self._clock.now())
+
+    def sign(self) -> None:
+        """The active author signs their own entries up to now."""
+        self._store(self._writer().sign(at=self._clock.now()), message("journal.saved.signature"))
+
+    # ------------------------------------------------------------------------------------ helpers
+
+    def _writer(self) -> JournalWriter:
+        """The active author's writer, its clock past every stamp in the store (one entry per call)."""
+        self._record.prepare()
+        return self._record.writer(journal_id=self.journal_id, author=self._crew.active_author())
+
+    def _save(self, payload: Payload, *, at: datetime) -> None:
+        entry = self._writer().write(payload, at=at, clock_offset_ms=self._record.clock_offset_ms())
+        self._store(entry, None)
+
+    def _store(self, entry: Entry, saved: Message | None) -> None:
+        self._record.save(entry)
+        if saved is not None:
+            self.last_saved = saved
+        self._changed()
+
+
+def _reading(field_id: str, result: NumericResult) -> Reading:
+    unit = VITAL_UNITS[field_id]
+    if result.not_measurable:
+        return Reading(unit=unit, status="not_measurable")
+    assert result.value is not None  # the pad hands over a value unless "not measurable"
+    return Reading(
+        value=float(result.value),
+        unit=unit,
+        note=CONFIRMED_IMPLAUSIBLE if result.confirmed_implausible else None,
+    )
+
+
+def _summary(value: object) -> str:
+    summary = getattr(value, "summary", None)
+    return str(summary()) if callable(summary) else str(getattr(value, "TITLE", "retracted"))
