@@ -89,12 +89,14 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
         JournalsScreen,
         LockScreen,
         LoginScreen,
+        MedicationScreen,
         VitalsPadScreen,
     )
     from tablet_app.theme import theme_for
     from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel
     from tablet_app.viewmodels.lock import LockState, LockViewModel
     from tablet_app.viewmodels.login import LoginViewModel, Session
+    from tablet_app.viewmodels.medication import MedicationViewModel
     from tablet_app.viewmodels.vital_fields import VITAL_FIELDS
     from tablet_app.viewmodels.vitals_pad import VitalsPadViewModel
     from tablet_app.widgets import numeric_pad
@@ -213,6 +215,7 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                     journals=JournalsScreen(name="journals"),
                     journal=JournalScreen(name="journal"),
                     handover=HandoverScreen(name="handover"),
+                    medication=MedicationScreen(name="medication"),
                 )
                 for screen in vars(screens).values():
                     self.manager.add_widget(screen)
@@ -295,6 +298,11 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             screens = self.later_screens()
             screens.journal.attach(journal, crew=wiring.crew)
             screens.handover.attach(journal)
+            screens.medication.attach(
+                MedicationViewModel(
+                    save=journal.save_medication, now=self.clock.now, author=wiring.crew.active_author
+                )
+            )
             screens.vitals.attach(
                 VitalsPadViewModel(
                     fields=VITAL_FIELDS,

@@ -21,6 +21,7 @@ from tablet_app.viewmodels.crew import CrewViewModel
 from tablet_app.viewmodels.journal_list import JournalListViewModel
 from tablet_app.viewmodels.lock import LockViewModel
 from tablet_app.viewmodels.login import LoginViewModel
+from tablet_app.viewmodels.medication import BASES, DOSE_UNITS, FAVOURITES, ROUTES, MedicationViewModel
 from tablet_app.viewmodels.patient_journal import TIMELINE_BUTTONS, JournalViewModel
 from tablet_app.viewmodels.vital_fields import VITAL_FIELDS_BY_ID
 from tablet_app.viewmodels.vitals_pad import VitalsPadViewModel
@@ -341,3 +342,64 @@ class HandoverScreen(Screen):  # type: ignore[misc]
             "\n".join(f"• {m}" for m in missing) if missing else _("handover.complete")
         )
         self.ids.handover_saved.text = vm.last_saved.render() if vm.last_saved else ""
+
+
+class MedicationScreen(Screen):  # type: ignore[misc]
+    """Favourites, dose, unit, route and legal basis; saved into the open journal."""
+
+    vm = ObjectProperty(None)
+
+    def attach(self, vm: MedicationViewModel) -> None:
+        self.vm = vm
+        vm.subscribe(self.refresh)
+        for box_id, prefix, values, on_tap in (
+            ("med_favourites", "med", [f.atc for f in FAVOURITES], vm.choose),
+            ("med_units", "med_unit", list(DOSE_UNITS), lambda v: vm.set("unit", v)),
+            ("med_routes", "med_route", list(ROUTES), lambda v: vm.set("route", v)),
+            ("med_bases", "basis", list(BASES), lambda v: vm.set("basis", v)),
+        ):
+            box = self.ids[box_id]
+            box.clear_widgets()
+            for value in values:
+                button = Factory.BigButton()
+                button.control_id = f"{prefix}_{value}"
+                button.value = value
+                button.bind(on_release=lambda _b, v=value, tap=on_tap: tap(v))
+                box.add_widget(button)
+        self.refresh()
+
+    def submit(self) -> None:
+        vm: MedicationViewModel = self.vm
+        for name in ("dose", "protocol_id", "protocol_version", "physician"):
+            vm.set(name, self.ids[f"med_{name}"].text)
+        if vm.submit():
+            for name in ("dose", "protocol_id", "protocol_version", "physician"):
+                self.ids[f"med_{name}"].text = ""
+
+    def refresh(self) -> None:
+        vm: MedicationViewModel | None = self.vm
+        if vm is None:
+            return
+        palette = App.get_running_app().theme.palette
+        names = {f.atc: f.name for f in FAVOURITES}
+        basis_labels = {
+            "standing_protocol": _("basis.standing_protocol"),
+            "concrete_delegation": _("basis.concrete_delegation"),
+            "physician_own_authorisation": _("basis.physician_own_authorisation"),
+            "given_before_arrival": _("basis.given_before_arrival"),
+            "patient_own_medication": _("basis.patient_own_medication"),
+        }
+        chosen = {
+            "med_favourites": vm.favourite.atc if vm.favourite else None,
+            "med_units": vm.unit,
+            "med_routes": vm.route,
+            "med_bases": vm.basis,
+        }
+        for box_id, selected in chosen.items():
+            for button in self.ids[box_id].children:
+                value = button.value
+                button.text = names.get(value) or basis_labels.get(value) or value
+                swatch = palette.primary if value == selected else palette.surface
+                button.background_color, button.color = swatch.background, swatch.text
+        self.ids.med_error.text = "\n".join(m.render() for m in vm.errors.values())
+        self.ids.med_saved.text = _("med.saved", summary=vm.saved.summary()) if vm.saved else ""

@@ -37,6 +37,7 @@ class LaterScreens:
     journals: Any
     journal: Any
     handover: Any
+    medication: Any
 
 
 @dataclass

@@ -35,6 +35,7 @@ from journal.kinds.common import PersonRef, Reading
 from journal.kinds.mission import CrewSignOn, ScoreTableVersions, Timestamp, TimestampEvent
 from journal.kinds.observations import VITAL_UNITS, Consciousness, VitalSigns
 from journal.kinds.patient import CprIdentifier, LocalIdentifier, PatientIdentity
+from journal.kinds.treatment import Medication
 from journal.payload import Payload
 from journal.scores import CURRENT_TABLE_VERSIONS
 from journal.state import JournalState
@@ -247,6 +248,12 @@ class JournalViewModel(Observable):
         self.last_saved = message("journal.saved.vitals")
         self._changed()
         return True
+
+    def save_medication(self, medication: Medication) -> None:
+        """A medication given now (``MedicationViewModel`` builds it)."""
+        self._save(medication, at=self._clock.now())
+        self.last_saved = message("med.saved", summary=medication.summary())
+        self._changed()
 
     def record_acvpu(self, level: str) -> None:
         self._save(Consciousness.model_validate({"acvpu": level}), at=self._clock.now())

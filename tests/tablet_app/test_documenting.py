@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,10 +10,12 @@ from journal.entry import Entry
 from journal.kinds.observations import VitalSigns
 from journal.kinds.patient import CprIdentifier, LocalIdentifier
 from journal.kinds.record import Correction
+from journal.kinds.treatment import ConcreteDelegation, Medication, StandingProtocol
 from tablet_app.record import canonical_content, entry_of, envelope_of
+from tablet_app.viewmodels.medication import MedicationViewModel
 from tablet_app.viewmodels.numeric_entry import NumericResult
 from tablet_app.viewmodels.patient_journal import CONFIRMED_IMPLAUSIBLE, JournalViewModel
-from tests.tablet_app.documenting import TEST_CPR, tablet
+from tests.tablet_app.documenting import ANNE, TEST_CPR, tablet
 
 
 def value(field_id: str, v: str, *, confirmed: bool = False) -> NumericResult:
@@ -160,3 +162,50 @@ def test_signing_lists_what_is_missing_and_records_the_authors_signature(tmp_pat
     vm.sign()
     assert "p-anne" in vm.state.signing.signed_up_to
     assert "I:" in vm.handover_text() or "ISBAR" in vm.handover_text().upper()
+
+
+def test_a_medication_needs_drug_dose_route_and_legal_basis_and_is_stored_with_them(tmp_path: Path) -> None:
+    t = tablet(tmp_path)
+    vm = JournalViewModel.open_new(record=t.record, crew=t.crew, clock=t.clock)
+    med = MedicationViewModel(save=vm.save_medication, now=t.clock.now, author=t.crew.active_author)
+    assert not med.submit()
+    assert set(med.errors) == {"drug", "dose", "route", "basis"}
+    med.choose("N02BE01")
+    med.set("dose", "1000")
+    med.set("route", "iv")
+    med.set("basis", "standing_protocol")
+    assert not med.submit() and set(med.errors) == {"protocol_id"}  # which protocol, in which version
+    med.set("protocol_id", "RN-PARA-07")
+    med.set("protocol_version", "3")
+    assert med.submit()
+    med.choose("N02AA01")
+    med.set("dose", "0,5")
+    med.set("route", "im")
+    med.set("basis", "physician_own_authorisation")
+    assert not med.submit() and med.errors["basis"].msg_id == "med.error.not_physician"
+    med.set("basis", "concrete_delegation")
+    med.set("physician", "Akutlæge Hansen")
+    assert med.submit()
+    given = [e.payload for e in t.record.entries(vm.journal_id) if isinstance(e.payload, Medication)]
+    assert [(m.atc, m.dose.value, m.dose.unit, m.route) for m in given] == [
+        ("N02BE01", 1000.0, "mg", "iv"),
+        ("N02AA01", 0.5, "mg", "im"),
+    ]
+    bases = {m.atc: m.legal_basis for m in given}
+    assert isinstance(bases["N02BE01"], StandingProtocol) and bases["N02BE01"].protocol_id == "RN-PARA-07"
+    assert isinstance(bases["N02AA01"], ConcreteDelegation)
+    assert bases["N02AA01"].physician.name == "Akutlæge Hansen"
+
+
+def test_a_dose_that_is_not_a_positive_number_is_refused_on_its_field(tmp_path: Path) -> None:
+    saved: list[Medication] = []
+    for typed in ("", "0", "-1", "abc", "NaN"):
+        med = MedicationViewModel(
+            save=saved.append, now=lambda: datetime(2026, 11, 25, tzinfo=UTC), author=ANNE.author
+        )
+        med.choose("B01AC06")
+        med.set("route", "po")
+        med.set("basis", "patient_own_medication")
+        med.set("dose", typed)
+        assert not med.submit() and set(med.errors) == {"dose"}, typed
+    assert saved == []

@@ -118,6 +118,21 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.command("type", id="journal_author_pin", text="1357")
     tablet.tap("author_demo2")
     assert tablet.text("journal_author") == "Skriver: Demo Paramediciner"
+    tablet.tap("journal_medication")
+    tablet.tap("med_N02BE01")
+    tablet.command("type", id="med_dose", text="1000")
+    tablet.tap("med_route_iv")
+    tablet.tap("med_save")  # no legal basis yet: said on the spot, nothing saved
+    assert tablet.text("med_error") == "Vælg det juridiske grundlag."
+    tablet.tap("basis_standing_protocol")
+    tablet.command("type", id="med_protocol_id", text="RN-PARA-07")
+    tablet.command("type", id="med_protocol_version", text="3")
+    tablet.tap("med_save")
+    assert tablet.text("med_saved").startswith(
+        "Gemt: Paracetamol 1000 mg iv (standing protocol RN-PARA-07 v3)"
+    )
+    tablet.screenshot(screenshots / "06b-medication.png")
+    tablet.tap("med_back")
     tablet.tap("mark_leaving_scene")
     assert "Afgang skadested" in tablet.text("mark_leaving_scene")
     assert "Demo Paramediciner" in tablet.text("journal_timeline")
