@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from journal.entry import Author, Entry, entry_from_json
+from journal.entry import Author, Entry, entry_from_dict
 from journal.fold import fold
 from journal.hlc import Hlc, HybridClock
 from journal.state import JournalState
@@ -53,7 +53,7 @@ def entry_of(envelope: EntryEnvelope) -> Entry:
     """The journal entry in ``envelope``, stamped with the envelope's (store's) HLC."""
     data = json.loads(envelope.content)
     data["hlc"] = envelope.hlc
-    return entry_from_json(json.dumps(data))
+    return entry_from_dict(data)
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,9 @@ class LocalRecord:
         self.on_saved = on_saved
         self._hlc = HybridClock(store.writer_id, physical_ms=self._physical_ms)
         self.last_sync: datetime | None = None
-        self._cache: dict[UUID, tuple[int, JournalState]] = {}
+        # Folded journals. Valid until this record saves into the journal or a sync cycle ends (the
+        # only ways entries arrive in the store), both of which drop it.
+        self._cache: dict[UUID, JournalState] = {}
 
     @property
     def device_id(self) -> str:
@@ -126,13 +128,11 @@ class LocalRecord:
 
     def state(self, journal_id: UUID) -> JournalState:
         """The journal folded from every entry the store holds (captured here or pulled)."""
-        envelopes = self._store.journal_entries(journal_id)
         cached = self._cache.get(journal_id)
-        if cached is not None and cached[0] == len(envelopes):
-            return cached[1]
-        state = fold(entry_of(e) for e in envelopes)
-        self._cache[journal_id] = (len(envelopes), state)
-        return state
+        if cached is None:
+            cached = fold(entry_of(e) for e in self._store.journal_entries(journal_id))
+            self._cache[journal_id] = cached
+        return cached
 
     def journal_ids(self) -> list[UUID]:
         return self._store.journal_ids()

@@ -169,7 +169,12 @@ class JournalViewModel(Observable):
         return [item.message for item in completeness(self.state)]
 
     def handover_text(self) -> str:
-        return isbar(self.state, derived_scores_text=self.news2().display, tz=self._clock.now().tzinfo or UTC)
+        return isbar(
+            self.state,
+            reporter=self._crew.active_author(),
+            derived_scores_text=self.news2().display,
+            tz=self._clock.now().tzinfo or UTC,
+        )
 
     # ------------------------------------------------------------------------------------ writing
 
