@@ -84,6 +84,9 @@ class LocalRecord:
         # Folded journals. Valid until this record saves into the journal or a sync cycle ends (the
         # only ways entries arrive in the store), both of which drop it.
         self._cache: dict[UUID, JournalState] = {}
+        # Parsed entries by id: content is immutable and hash-bound, so an entry is parsed and validated
+        # once per process; only its stamp may change (restamping), which is checked on every read.
+        self._parsed: dict[UUID, Entry] = {}
 
     @property
     def device_id(self) -> str:
@@ -130,9 +133,20 @@ class LocalRecord:
         """The journal folded from every entry the store holds (captured here or pulled)."""
         cached = self._cache.get(journal_id)
         if cached is None:
-            cached = fold(entry_of(e) for e in self._store.journal_entries(journal_id))
+            cached = fold(self._entry(e) for e in self._store.journal_entries(journal_id))
             self._cache[journal_id] = cached
         return cached
+
+    def _entry(self, envelope: EntryEnvelope) -> Entry:
+        known = self._parsed.get(envelope.entry_id)
+        if known is not None and known.hlc.encode() == envelope.hlc:
+            return known
+        if known is not None and known.content_hash() == envelope.content_hash:
+            entry = known.restamped(Hlc.parse(envelope.hlc))
+        else:
+            entry = entry_of(envelope)
+        self._parsed[envelope.entry_id] = entry
+        return entry
 
     def journal_ids(self) -> list[UUID]:
         return self._store.journal_ids()

@@ -104,7 +104,7 @@ class VitalsPadScreen(Screen):  # type: ignore[misc]
             pad.refresh()
         self.ids.vitals_offline_banner.text = _("session.offline_login") if self._offline_login else ""
         lines = []
-        for item in reversed(vm.registered[-8:]):
+        for item in reversed(vm.registered[-4:]):
             shown = (
                 _("pad.not_measurable_value")
                 if item.result.not_measurable
