@@ -18,18 +18,13 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from journal.entry import Role
-from journal.ids import new_uuid7
-from sync.crypto import KdfParams
-from sync.store import LocalStore
-from tablet_app.auth import Person, SessionPin, StoreKeyring
-from tablet_app.facades.clock import DesktopClock
-from tablet_app.record import LocalRecord
-from tablet_app.viewmodels.crew import CrewViewModel
-from tablet_app.viewmodels.login import Session
-from tablet_app.viewmodels.numeric_entry import NumericResult
-from tablet_app.viewmodels.patient_journal import JournalViewModel
+if TYPE_CHECKING:  # imported at run time inside the functions: ``ppj`` imports every bench module at
+    # start-up, and these pull in pydantic models, Argon2 and the store, which other commands never need.
+    from sync.store import LocalStore
+    from tablet_app.viewmodels.crew import CrewViewModel
+    from tablet_app.viewmodels.patient_journal import JournalViewModel
 
 SAVE_TARGET_MS = 50.0
 RENDER_TARGET_MS = 200.0
@@ -43,6 +38,16 @@ _SET = {
 
 
 def _journal(directory: Path) -> tuple[JournalViewModel, LocalStore, CrewViewModel]:
+    from journal.entry import Role
+    from journal.ids import new_uuid7
+    from sync.crypto import KdfParams
+    from tablet_app.auth import Person, SessionPin, StoreKeyring
+    from tablet_app.facades.clock import DesktopClock
+    from tablet_app.record import LocalRecord
+    from tablet_app.viewmodels.crew import CrewViewModel
+    from tablet_app.viewmodels.login import Session
+    from tablet_app.viewmodels.patient_journal import JournalViewModel
+
     directory.mkdir(parents=True)
     ring = StoreKeyring(
         path=directory / "store.sqlite",
@@ -61,6 +66,8 @@ def _journal(directory: Path) -> tuple[JournalViewModel, LocalStore, CrewViewMod
 
 
 def _collect(vm: JournalViewModel) -> None:
+    from tablet_app.viewmodels.numeric_entry import NumericResult
+
     for field_id, value in _SET.items():
         vm.add_vital(
             NumericResult(field_id, Decimal(value), not_measurable=False, confirmed_implausible=False)
@@ -88,6 +95,10 @@ def _screen_texts(vm: JournalViewModel) -> None:
 
 def render_ms(*, entries: int, runs: int, directory: Path) -> tuple[list[float], list[float]]:
     """(first opening, refresh after one more save) of a journal of ``entries`` entries, in ms."""
+    from tablet_app.facades.clock import DesktopClock
+    from tablet_app.record import LocalRecord
+    from tablet_app.viewmodels.patient_journal import JournalViewModel
+
     vm, store, crew = _journal(directory)
     while len(store.journal_entries(vm.journal_id)) < entries:
         _collect(vm)
