@@ -35,7 +35,7 @@ from journal.kinds.common import PersonRef, Reading
 from journal.kinds.mission import CrewSignOn, ScoreTableVersions, Timestamp, TimestampEvent
 from journal.kinds.observations import VITAL_UNITS, Consciousness, VitalSigns
 from journal.kinds.patient import CprIdentifier, LocalIdentifier, PatientIdentity
-from journal.kinds.treatment import Medication
+from journal.kinds.treatment import ArrestEvent, CardiacArrestEvent, Medication, Rhythm
 from journal.payload import Payload
 from journal.scores import CURRENT_TABLE_VERSIONS
 from journal.state import JournalState
@@ -259,6 +259,23 @@ class JournalViewModel(Observable):
         self._save(medication, at=self._clock.now())
         self.last_saved = message("med.saved", summary=medication.summary())
         self._changed()
+
+    def arrest_event(
+        self, event: ArrestEvent, *, rhythm: Rhythm | None = None, energy_joules: float | None = None
+    ) -> None:
+        """One tap in cardiac-arrest mode (shock with its energy, adrenaline, rhythm check with the rhythm,
+        ROSC, …) recorded at now; the journal refuses a shock without energy or a check without rhythm."""
+        self._save(
+            CardiacArrestEvent(event=event, rhythm=rhythm, energy_joules=energy_joules), at=self._clock.now()
+        )
+
+    def arrest_events(self) -> list[tuple[datetime, CardiacArrestEvent]]:
+        events = [
+            (revision.time, revision.value)
+            for revision, _fact in self.state.current_entries("cardiac_arrest_event")
+            if isinstance(revision.value, CardiacArrestEvent)
+        ]
+        return sorted(events, key=lambda pair: pair[0])
 
     def record_acvpu(self, level: str) -> None:
         self._save(Consciousness.model_validate({"acvpu": level}), at=self._clock.now())

@@ -6,7 +6,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from journal.entry import Entry
+from journal.kinds.mission import Timestamp
 from journal.kinds.observations import VitalSigns
 from journal.kinds.patient import CprIdentifier, LocalIdentifier
 from journal.kinds.record import Correction
@@ -145,9 +149,7 @@ def test_each_crew_member_records_under_their_own_name_and_switching_takes_their
     assert t.crew.switch_to("bo", "1357")
     vm.tap("leaving_scene")
     by_event: dict[str, Entry] = {
-        e.payload.event: e
-        for e in t.record.entries(vm.journal_id)
-        if e.kind == "timestamp"  # type: ignore[attr-defined]
+        e.payload.event: e for e in t.record.entries(vm.journal_id) if isinstance(e.payload, Timestamp)
     }
     assert by_event["on_scene"].author.name == "Anne Ambulancebehandler"
     assert by_event["leaving_scene"].author.name == "Bo Paramediciner"
@@ -209,3 +211,25 @@ def test_a_dose_that_is_not_a_positive_number_is_refused_on_its_field(tmp_path: 
         med.set("dose", typed)
         assert not med.submit() and set(med.errors) == {"dose"}, typed
     assert saved == []
+
+
+def test_arrest_taps_are_entries_in_clinical_order_and_a_shock_needs_its_energy(tmp_path: Path) -> None:
+    t = tablet(tmp_path)
+    vm = JournalViewModel.open_new(record=t.record, crew=t.crew, clock=t.clock)
+    vm.arrest_event("rhythm_check", rhythm="vf")
+    t.clock.advance(10)
+    vm.arrest_event("shock", energy_joules=200)
+    t.clock.advance(110)
+    vm.arrest_event("adrenaline")
+    t.clock.advance(60)
+    vm.arrest_event("rosc")
+    before = len(t.record.entries(vm.journal_id))
+    with pytest.raises(ValidationError, match="a shock needs its energy"):
+        vm.arrest_event("shock")  # how much energy? refused, nothing stored
+    assert len(t.record.entries(vm.journal_id)) == before
+    assert [(e.event, e.rhythm, e.energy_joules) for _at, e in vm.arrest_events()] == [
+        ("rhythm_check", "vf", None),
+        ("shock", None, 200.0),
+        ("adrenaline", None, None),
+        ("rosc", None, None),
+    ]
