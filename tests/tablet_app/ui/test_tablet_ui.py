@@ -118,6 +118,9 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.command("type", id="journal_author_pin", text="1357")
     tablet.tap("author_demo2")
     assert tablet.text("journal_author") == "Skriver: Demo Paramediciner"
+    tablet.tap("arrest_rhythm_vf")
+    tablet.tap("arrest_shock_200")
+    assert "shock 200 J" in tablet.text("journal_timeline")
     tablet.tap("journal_medication")
     tablet.tap("med_N02BE01")
     tablet.command("type", id="med_dose", text="1000")
