@@ -88,10 +88,6 @@ class LocalRecord:
         # once per process; only its stamp may change (restamping), which is checked on every read.
         self._parsed: dict[UUID, Entry] = {}
 
-    @property
-    def device_id(self) -> str:
-        return self._store.writer_id
-
     def _physical_ms(self) -> int:
         return int(self._clock.now().timestamp() * 1000)
 
