@@ -7,6 +7,7 @@ are UUIDs; fullUrls follow the official examples (``<base>/<Type>/<id>``), refer
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import uuid
@@ -69,13 +70,15 @@ class Organisation:
     """A sender or receiver as the organisation registry knows it: SOR id, GLN (EAN), name, endpoint.
 
     ``endpoint`` is where messages to it go (an HTTP FHIR endpoint or a VANS address); the MessageHeader
-    carries the SOR endpoint convention of the official examples.
+    carries the SOR endpoint convention of the official examples. ``phone`` is the sender's contact number,
+    which CareCommunication requires on every payload.
     """
 
     sor: str
     gln: str
     name: str
     endpoint: str | None = None
+    phone: str | None = None
 
     def check(self, role: str) -> None:
         """Raise UnknownReceiverError naming the field when this organisation cannot be addressed."""
@@ -108,10 +111,15 @@ class MessageClock:
 
 
 def deterministic_clock(seed: str, at: datetime) -> MessageClock:
-    """Ids that are UUIDv5 of ``seed`` and a counter, and a fixed time: the same message every run."""
+    """Ids derived from ``seed`` and a counter (UUIDv4-shaped: CareCommunication requires v4 identifiers),
+    and a fixed time: the same message every run, for golden files and benchmarks."""
     counter = iter(range(1_000_000))
-    namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:ppj:test:{seed}")
-    return MessageClock(new_id=lambda: str(uuid.uuid5(namespace, str(next(counter)))), now=lambda: at)
+
+    def new_id() -> str:
+        digest = hashlib.sha256(f"{seed}/{next(counter)}".encode()).digest()[:16]
+        return str(uuid.UUID(bytes=digest, version=4))
+
+    return MessageClock(new_id=new_id, now=lambda: at)
 
 
 def fhir_time(at: datetime) -> str:
@@ -155,8 +163,12 @@ class BundleBuilder:
 
 
 def organization_resource(org: Organisation) -> dict[str, Any]:
+    """A MedComMessagingOrganization. Its id is derived from the SOR id, so every message of a thread names
+    an organisation by the same id and the Provenances a follow-up message carries still resolve."""
+    digest = hashlib.sha256(f"urn:ppj:organisation:sor:{org.sor}".encode()).digest()[:16]
     return {
         "resourceType": "Organization",
+        "id": str(uuid.UUID(bytes=digest, version=4)),
         "meta": {"profile": [ORGANIZATION_PROFILE]},
         "text": narrative(f"{org.name} (SOR {org.sor}, GLN {org.gln})"),
         "identifier": [{"system": GLN_SYSTEM, "value": org.gln}, {"system": SOR_SYSTEM, "value": org.sor}],
