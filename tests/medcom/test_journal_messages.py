@@ -1,4 +1,4 @@
-"""Messages built from journals: each only where the journal calls for it, each valid, corrections never silent."""
+"""Messages built from journals: only where the journal calls for them, valid, corrections never silent."""
 
 from __future__ import annotations
 
