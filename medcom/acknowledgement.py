@@ -16,6 +16,7 @@ import copy
 import html
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,6 +50,7 @@ DETAIL_CODES = {
     "value": "MSG_Datatype_Wrong",
     "too-long": "MSG_Element_To_Long",
     "required": "MSG_RESOURCE_REQUIRED",
+    "transient": "MSG_Mailbox_Out_Of_Operation",
 }
 DEFAULT_DETAIL_CODE = "MSG_BAD_FORMAT"
 MAX_OUTCOME_ISSUES = 100
@@ -102,8 +104,12 @@ def build_acknowledgement(
     new_id: Callable[[], str] = _new_id,
     now: Callable[[], datetime] = _now,
     validator: Validator | None = None,
+    transient_reason: str | None = None,
 ) -> dict[str, Any]:
     """The Acknowledgement Bundle for ``message`` given its validation ``result``.
+
+    ``transient_reason`` makes it a ``transient-error`` (a technical problem at the receiver: the sender
+    may resend later, GOV 040 KR rules), with the reason in the OperationOutcome.
 
     Raises AcknowledgementError when the message cannot be answered (no MessageHeader with an id, no
     sender or primary receiver Organization in the Bundle): there is nobody to address the ack to.
@@ -141,7 +147,11 @@ def build_acknowledgement(
     stamp = now()
     timestamp = stamp.isoformat(timespec="seconds").replace("+00:00", "Z")
     base = _full_url_base(entries[0].get("fullUrl"), "MessageHeader", acked_id)
-    code = "ok" if result.is_valid else "fatal-error"
+    if transient_reason is not None:
+        code = "transient-error"
+        result = ValidationResult((Issue(Severity.ERROR, "", transient_reason, "transient"),))
+    else:
+        code = "ok" if result.is_valid else "fatal-error"
     header_id, provenance_id, bundle_id = new_id(), new_id(), new_id()
     sender_org = _as_messaging_org(original_receiver)
     receiver_org = _as_messaging_org(original_sender)
@@ -298,3 +308,40 @@ def _operation_outcome(
         "text": _narrative(f"{len(issues)} error(s) found when validating the message"),
         "issue": issues,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgementSummary:
+    """What a sender needs from a received Acknowledgement: which message, and the answer."""
+
+    acknowledged_header_id: str
+    code: str
+    details: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "ok"
+
+    @property
+    def retry(self) -> bool:
+        """transient-error: resend later; fatal-error: never resend unchanged."""
+        return self.code == "transient-error"
+
+
+def read_acknowledgement(message: dict[str, Any]) -> AcknowledgementSummary:
+    """The acknowledged MessageHeader.id, the response code and the issue texts of an Acknowledgement;
+    AcknowledgementError when the message is not one."""
+    entries = _entries(message)
+    header = entries[0]["resource"] if entries else {}
+    if _obj(header.get("eventCoding")).get("code") != "acknowledgement-message":
+        raise AcknowledgementError("the message is not an Acknowledgement (first entry, eventCoding)")
+    response = _obj(header.get("response"))
+    acked, code = response.get("identifier"), response.get("code")
+    if not isinstance(acked, str) or code not in ("ok", "transient-error", "fatal-error"):
+        raise AcknowledgementError("the Acknowledgement lacks response.identifier or a valid response.code")
+    outcome = _by_reference(message, _obj(response.get("details"))) or {}
+    details = tuple(
+        str(_obj(i.get("details")).get("text", i.get("diagnostics", "")))
+        for i in _items(outcome.get("issue"))
+    )
+    return AcknowledgementSummary(acked, code, details)
