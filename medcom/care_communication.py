@@ -30,7 +30,7 @@ from journal.kinds.disposition import Disposition
 from journal.kinds.observations import Assessment, Consciousness, VitalSigns
 from journal.kinds.patient import ChiefComplaint, CprIdentifier, History, LocalIdentifier, PatientIdentity
 from journal.state import JournalState
-from medcom.errors import MessageBuildError, MessageTooLargeError, NotCalledForError
+from medcom.errors import MessageBuildError, NotCalledForError
 from medcom.handover_message import (
     DEFAULT_MAX_BYTES,
     BuiltMessage,
@@ -277,8 +277,4 @@ def build_care_communication(
             "definition": DEFINITION,
         }
     )
-    built = BuiltMessage(b.bundle(MESSAGE_PROFILE, clock.new_id(), now))
-    size = len(built.to_json())
-    if size > max_bytes:
-        raise MessageTooLargeError(f"{kind} message is {size} bytes, more than the limit of {max_bytes}")
-    return built
+    return BuiltMessage(b.bundle(MESSAGE_PROFILE, clock.new_id(), now), max_bytes)

@@ -101,6 +101,8 @@ class BuiltMessage:
     """A built message. MessageHeader.id stays with the message; Bundle.id is new on every send."""
 
     bundle: dict[str, Any]
+    max_bytes: int = DEFAULT_MAX_BYTES
+    """The largest serialised form allowed (the transport's limit): ``to_json`` refuses a larger message."""
 
     @property
     def header_id(self) -> str:
@@ -110,8 +112,16 @@ class BuiltMessage:
     def bundle_id(self) -> str:
         return str(self.bundle["id"])
 
-    def to_json(self) -> bytes:
-        return json.dumps(self.bundle, ensure_ascii=False, indent=2).encode("utf-8")
+    def to_json(self, *, pretty: bool = False) -> bytes:
+        """UTF-8 JSON; compact by default (the wire form, and fast: the C encoder), indented for reading.
+        MessageTooLargeError when the wire form is larger than ``max_bytes``."""
+        wire = json.dumps(self.bundle, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if len(wire) > self.max_bytes:
+            event = self.bundle["entry"][0]["resource"].get("eventCoding", {}).get("code", "message")
+            raise MessageTooLargeError(
+                f"{event} is {len(wire)} bytes, more than the limit of {self.max_bytes}"
+            )
+        return json.dumps(self.bundle, ensure_ascii=False, indent=2).encode("utf-8") if pretty else wire
 
 
 def for_resend(message: BuiltMessage, *, clock: MessageClock) -> BuiltMessage:
@@ -126,7 +136,7 @@ def for_resend(message: BuiltMessage, *, clock: MessageClock) -> BuiltMessage:
         resource = entry["resource"]
         if resource["resourceType"] == "Provenance" and resource["target"][0]["reference"] == header_ref:
             resource["occurredDateTime"] = resource["recorded"] = at
-    return BuiltMessage(bundle)
+    return BuiltMessage(bundle, message.max_bytes)
 
 
 def _require_transported(state: JournalState) -> Disposition:
@@ -374,11 +384,7 @@ def build_handover(
             "focus": [focus],
         }
     )
-    built = BuiltMessage(b.bundle(MESSAGE_PROFILE, clock.new_id(), now))
-    size = len(built.to_json())
-    if size > max_bytes:
-        raise MessageTooLargeError(f"handover message is {size} bytes, more than the limit of {max_bytes}")
-    return built
+    return BuiltMessage(b.bundle(MESSAGE_PROFILE, clock.new_id(), now), max_bytes)
 
 
 def _section_texts(state: JournalState, disposition: Disposition) -> dict[str, list[str]]:

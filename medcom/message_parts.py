@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from journal.cpr import CPR_SYSTEM, REPLACEMENT_CPR_SYSTEMS
@@ -122,6 +123,7 @@ def deterministic_clock(seed: str, at: datetime) -> MessageClock:
     return MessageClock(new_id=new_id, now=lambda: at)
 
 
+@lru_cache(maxsize=8192)
 def fhir_time(at: datetime) -> str:
     """A FHIR dateTime with its timezone (GOV 052.2: timestamps SHALL include a timezone)."""
     if at.tzinfo is None:

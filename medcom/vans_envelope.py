@@ -76,10 +76,21 @@ def _el(parent: Any, tag: str, text: str | None = None, **attributes: str) -> An
     return element
 
 
+VANS_MAX_BYTES = 100 * 1024 * 1024
+"""One message with its envelope must stay under 100 MB on VANS (GOV 030)."""
+
+
 def wrap(
-    message: dict[str, Any], *, sender_gln: str, receiver_gln: str, sent_at: datetime, xml: bool = False
+    message: dict[str, Any],
+    *,
+    sender_gln: str,
+    receiver_gln: str,
+    sent_at: datetime,
+    xml: bool = False,
+    max_bytes: int = VANS_MAX_BYTES,
 ) -> bytes:
-    """The VANSEnvelope XML around ``message`` (a FHIR message Bundle), as FHIR JSON or XML inside."""
+    """The VANSEnvelope XML around ``message`` (a FHIR message Bundle), as FHIR JSON or XML inside;
+    EnvelopeError when an address is not a GLN or the envelope would exceed ``max_bytes``."""
     for role, gln in (("sender", sender_gln), ("receiver", receiver_gln)):
         if not _GLN_RE.match(gln):
             raise EnvelopeError(f"{role}_gln: {gln!r} is not a GLN (13 digits)")
@@ -110,6 +121,8 @@ def wrap(
     _el(transport, "ServiceTag", MIME_XML if xml else MIME_JSON, name="MCM:MIME")
     _el(body, "Data", base64.b64encode(data).decode("ascii"))
     result: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    if len(result) > max_bytes:
+        raise EnvelopeError(f"the envelope is {len(result)} bytes, more than the limit of {max_bytes}")
     return result
 
 

@@ -139,7 +139,7 @@ def build(
                 xml=xml,
             )
         else:
-            output = json_to_xml(built.bundle) if xml else built.to_json()
+            output = json_to_xml(built.bundle) if xml else built.to_json(pretty=True)
     except MedcomError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -162,8 +162,13 @@ def test_a_message_without_a_known_receiver_is_refused() -> None:
 
 
 def test_an_oversized_message_is_refused_with_its_size() -> None:
-    with pytest.raises(MessageTooLargeError, match="more than the limit of 1000"):
-        build_handover(state=state_of(entries_of("stemi")), sender=SENDER, receiver=HOSPITAL, max_bytes=1000)
+    built = build_handover(
+        state=state_of(entries_of("stemi")), sender=SENDER, receiver=HOSPITAL, max_bytes=1000
+    )
+    with pytest.raises(
+        MessageTooLargeError, match="prehospital-handover-message is .* more than the limit of 1000"
+    ):
+        built.to_json()
 
 
 def test_a_care_communication_needs_the_senders_phone() -> None:

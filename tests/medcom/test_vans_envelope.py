@@ -82,3 +82,8 @@ def test_an_envelope_without_data_is_refused() -> None:
     start, end = data.index(b"<Data>"), data.index(b"</Data>") + len(b"</Data>")
     with pytest.raises(EnvelopeError, match="lacks Message/Data"):
         unwrap(data[:start] + data[end:])
+
+
+def test_an_envelope_over_the_size_limit_is_refused() -> None:
+    with pytest.raises(EnvelopeError, match="more than the limit of 5000"):
+        wrap(epikrise(), sender_gln=SENDER.gln, receiver_gln=GP.gln, sent_at=SENT, max_bytes=5000)
