@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -95,8 +95,18 @@ class Organisation:
         return SOR_ENDPOINT_PREFIX + self.sor
 
 
+def uuid4_text(random16: bytes) -> str:
+    """A UUIDv4 in text form from 16 random bytes (version and variant bits set); the same as
+    ``str(uuid.UUID(bytes=..., version=4))``, without the object — a message has a thousand ids."""
+    raw = bytearray(random16)
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    x = raw.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
 def _new_id() -> str:
-    return str(uuid.uuid4())
+    return uuid4_text(os.urandom(16))
 
 
 def _now() -> datetime:
@@ -117,8 +127,7 @@ def deterministic_clock(seed: str, at: datetime) -> MessageClock:
     counter = iter(range(1_000_000))
 
     def new_id() -> str:
-        digest = hashlib.sha256(f"{seed}/{next(counter)}".encode()).digest()[:16]
-        return str(uuid.UUID(bytes=digest, version=4))
+        return uuid4_text(hashlib.sha256(f"{seed}/{next(counter)}".encode()).digest()[:16])
 
     return MessageClock(new_id=new_id, now=lambda: at)
 
@@ -170,7 +179,7 @@ def organization_resource(org: Organisation) -> dict[str, Any]:
     digest = hashlib.sha256(f"urn:ppj:organisation:sor:{org.sor}".encode()).digest()[:16]
     return {
         "resourceType": "Organization",
-        "id": str(uuid.UUID(bytes=digest, version=4)),
+        "id": uuid4_text(digest),
         "meta": {"profile": [ORGANIZATION_PROFILE]},
         "text": narrative(f"{org.name} (SOR {org.sor}, GLN {org.gln})"),
         "identifier": [{"system": GLN_SYSTEM, "value": org.gln}, {"system": SOR_SYSTEM, "value": org.sor}],

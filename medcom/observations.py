@@ -22,6 +22,7 @@ values, this calls that instead.)
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -88,11 +89,6 @@ def _table_version(state: JournalState, score: ScoreName) -> str:
     return recorded.get(score.value, CURRENT_TABLE_VERSIONS[score])
 
 
-def _age(state: JournalState, at: datetime) -> int | None:
-    identity = state.value("patient_identity")
-    return identity.age_on(at.date()) if isinstance(identity, PatientIdentity) else None
-
-
 def _spo2_scale(state: JournalState) -> Spo2Scale:
     decision = state.value("spo2_scale_decision")
     return (
@@ -110,32 +106,32 @@ def derived_scores(state: JournalState) -> list[DerivedScores]:
     """GCS for every consciousness entry with items, NEWS2 for every vital-signs set (with the latest ACVPU
     at or before it). A score whose recorded table version this build does not ship is left out."""
     out: list[DerivedScores] = []
-    consciousness = [(r.time, r.value) for r, _ in state.current_entries("consciousness")]
-    for at, value in consciousness:
-        if isinstance(value, Consciousness) and value.gcs is not None:
+    gcs_version = _table_version(state, ScoreName.GCS)
+    news2_version = _table_version(state, ScoreName.NEWS2)
+    scale = _spo2_scale(state)
+    identity = state.value("patient_identity")
+    acvpu_at: list[tuple[datetime, Acvpu]] = []
+    for revision, _ in state.current_entries("consciousness"):
+        value = revision.value
+        if not isinstance(value, Consciousness):
+            continue
+        if value.acvpu is not None:
+            acvpu_at.append((revision.time, Acvpu(value.acvpu)))
+        if value.gcs is not None:
             g = value.gcs
             try:
-                gcs = score_gcs(
-                    table_version=_table_version(state, ScoreName.GCS),
-                    eye=g.eye,
-                    verbal=g.verbal,
-                    motor=g.motor,
-                )
+                gcs = score_gcs(table_version=gcs_version, eye=g.eye, verbal=g.verbal, motor=g.motor)
             except ScoreError:
                 continue
-            out.append(DerivedScores(at, gcs, None))
+            out.append(DerivedScores(revision.time, gcs, None))
+    acvpu_at.sort(key=lambda pair: pair[0])
+    acvpu_times = [t for t, _ in acvpu_at]
     for revision, _ in state.current_entries("vital_signs"):
         vitals = revision.value
         if not isinstance(vitals, VitalSigns):
             continue
-        before = [
-            c for t, c in consciousness if t <= revision.time and isinstance(c, Consciousness) and c.acvpu
-        ]
-        acvpu = (
-            Acvpu(before[-1].acvpu)
-            if before and isinstance(before[-1], Consciousness) and before[-1].acvpu
-            else None
-        )
+        before = bisect_right(acvpu_times, revision.time)
+        acvpu = acvpu_at[before - 1][1] if before else None
         oxygen = (
             None
             if vitals.on_oxygen is None
@@ -145,7 +141,7 @@ def derived_scores(state: JournalState) -> list[DerivedScores]:
         )
         try:
             news2 = score_news2(
-                table_version=_table_version(state, ScoreName.NEWS2),
+                table_version=news2_version,
                 respiration_rate=_measured(vitals.respiratory_rate),
                 spo2=_measured(vitals.spo2),
                 inspired_oxygen=oxygen,
@@ -153,9 +149,11 @@ def derived_scores(state: JournalState) -> list[DerivedScores]:
                 pulse=_measured(vitals.heart_rate),
                 consciousness=acvpu,
                 temperature_c=_measured(vitals.temperature),
-                age_years=_age(state, revision.time),
+                age_years=identity.age_on(revision.time.date())
+                if isinstance(identity, PatientIdentity)
+                else None,
                 pregnant=None,
-                spo2_scale=_spo2_scale(state),
+                spo2_scale=scale,
             )
         except ScoreError:
             continue
