@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from journal_fixtures import (
     GP,
     HOSPITAL,
@@ -262,3 +264,23 @@ def test_the_epikrise_wire_format_matches_its_golden_file() -> None:
     )
     golden = GOLDEN / "epikrise-hypoglycaemia.json"
     assert built.bundle == json.loads(golden.read_text(encoding="utf-8"))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    scenario=st.sampled_from(sorted(CALLED_FOR)),
+    cut=st.floats(min_value=0.3, max_value=1.0),
+    message_type=st.sampled_from(["handover", "epikrise", "homecare"]),
+)
+def test_any_journal_so_far_gets_a_valid_message_or_a_clear_refusal(
+    ppj_validator: Validator, scenario: str, cut: float, message_type: Any
+) -> None:
+    entries = entries_of(scenario)
+    state = state_of(entries[: max(1, int(len(entries) * cut))])
+    receiver = DEMO_ORGANISATIONS[DEMO_RECEIVER_OF[message_type]]
+    try:
+        built = build_message(state=state, message_type=message_type, sender=SENDER, receiver=receiver)
+    except MessageBuildError as refusal:
+        assert str(refusal)
+        return
+    assert errors(ppj_validator, built.bundle) == ""
