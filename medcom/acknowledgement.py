@@ -51,7 +51,10 @@ DETAIL_CODES = {
     "too-long": "MSG_Element_To_Long",
     "required": "MSG_RESOURCE_REQUIRED",
     "transient": "MSG_Mailbox_Out_Of_Operation",
+    "receiver-unknown": "MSG_Receiver_Identifier_UNKNOWN",
 }
+# PPJ's own issue codes (above) as FHIR issue-type codes in the OperationOutcome.
+OUTCOME_CODES = {"invariant": "invalid", "receiver-unknown": "not-found"}
 DEFAULT_DETAIL_CODE = "MSG_BAD_FORMAT"
 MAX_OUTCOME_ISSUES = 100
 
@@ -82,7 +85,8 @@ def _entries(message: dict[str, Any]) -> list[dict[str, Any]]:
     )
 
 
-def _by_reference(message: dict[str, Any], reference: Any) -> dict[str, Any] | None:
+def bundle_resource(message: dict[str, Any], reference: Any) -> dict[str, Any] | None:
+    """The resource a Reference (a dict with ``reference``) names in a message Bundle, or None."""
     if not isinstance(reference, dict) or not isinstance(reference.get("reference"), str):
         return None
     ref = reference["reference"]
@@ -123,7 +127,7 @@ def build_acknowledgement(
         raise AcknowledgementError("the MessageHeader has no id, so the acknowledgement cannot name it")
     if _obj(header.get("eventCoding")).get("code") == "acknowledgement-message":
         raise AcknowledgementError("acknowledgements are never acknowledged (MedCom rule KR2)")
-    original_sender = _by_reference(message, header.get("sender"))
+    original_sender = bundle_resource(message, header.get("sender"))
     destinations = _items(header.get("destination"))
     primary = next(
         (
@@ -133,7 +137,7 @@ def build_acknowledgement(
         ),
         destinations[0] if destinations else {},
     )
-    original_receiver = _by_reference(message, primary.get("receiver"))
+    original_receiver = bundle_resource(message, primary.get("receiver"))
     if original_sender is None or original_receiver is None:
         raise AcknowledgementError(
             "the message lacks its sender or primary receiver Organization in the Bundle"
@@ -295,7 +299,7 @@ def _operation_outcome(
         detail = DETAIL_CODES.get(issue.code, DEFAULT_DETAIL_CODE)
         entry: dict[str, Any] = {
             "severity": Severity.ERROR.value if issue.severity is Severity.ERROR else issue.severity.value,
-            "code": "invalid" if issue.code in ("invariant",) else issue.code,
+            "code": OUTCOME_CODES.get(issue.code, issue.code),
             "details": {"coding": [_detail_coding(detail, validator)], "text": issue.message},
         }
         if issue.location:
@@ -339,7 +343,7 @@ def read_acknowledgement(message: dict[str, Any]) -> AcknowledgementSummary:
     acked, code = response.get("identifier"), response.get("code")
     if not isinstance(acked, str) or code not in ("ok", "transient-error", "fatal-error"):
         raise AcknowledgementError("the Acknowledgement lacks response.identifier or a valid response.code")
-    outcome = _by_reference(message, _obj(response.get("details"))) or {}
+    outcome = bundle_resource(message, _obj(response.get("details"))) or {}
     details = tuple(
         str(_obj(i.get("details")).get("text", i.get("diagnostics", "")))
         for i in _items(outcome.get("issue"))

@@ -24,12 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from medcom.acknowledgement import build_acknowledgement
+from medcom.acknowledgement import build_acknowledgement, bundle_resource
 from medcom.errors import AcknowledgementError, InputError, InputTooLargeError
 from medcom.fhir_input import DEFAULT_MAX_BYTES, parse_instance
 from medcom.fhir_validator import Validator
 from medcom.fhir_xml import json_to_xml
-from medcom.message_parts import MessageClock
+from medcom.message_parts import GLN_SYSTEM, SOR_SYSTEM, MessageClock, Organisation
+from medcom.operation_outcome import Issue, Severity, ValidationResult
 
 FHIR_JSON = "application/fhir+json"
 FHIR_XML = "application/fhir+xml"
@@ -67,6 +68,9 @@ class MessageReceiver:
     validator: Validator
     clock: MessageClock = field(default_factory=MessageClock)
     max_bytes: int = DEFAULT_MAX_BYTES
+    own: Organisation | None = None
+    """The receiving organisation; when given, a message whose primary receiver has neither its SOR id nor
+    its GLN is answered ``fatal-error`` with MSG_Receiver_Identifier_UNKNOWN."""
     on_processed: Callable[[dict[str, Any]], None] | None = None
     """Called once per new valid-or-invalid message that was acknowledged (the receiver's own processing)."""
     received: list[Received] = field(default_factory=list)
@@ -98,6 +102,9 @@ class MessageReceiver:
                 )
             else:
                 result = self.validator.validate(message)
+                misaddressed = self._misaddressed(message)
+                if misaddressed is not None:
+                    result = ValidationResult((misaddressed, *result.issues))
                 ack = build_acknowledgement(
                     message=message,
                     result=result,
@@ -125,6 +132,25 @@ class MessageReceiver:
         if self.on_processed is not None:
             self.on_processed(message)
         return reply
+
+    def _misaddressed(self, message: dict[str, Any]) -> Issue | None:
+        if self.own is None or _header_id(message) is None:
+            return None  # without a MessageHeader there is nobody to acknowledge; that refusal comes next
+        header = message["entry"][0]["resource"]
+        destinations = header.get("destination")
+        first = destinations[0] if isinstance(destinations, list) and destinations else {}
+        organization = bundle_resource(message, first.get("receiver") if isinstance(first, dict) else None)
+        identifiers = organization.get("identifier") if organization else None
+        known = {(i.get("system"), i.get("value")) for i in identifiers or [] if isinstance(i, dict)}
+        if (SOR_SYSTEM, self.own.sor) in known or (GLN_SYSTEM, self.own.gln) in known:
+            return None
+        return Issue(
+            Severity.ERROR,
+            "Bundle.entry[0].resource.destination[0].receiver",
+            f"the message is not addressed to this receiver ({self.own.name}, SOR {self.own.sor}, "
+            f"GLN {self.own.gln})",
+            "receiver-unknown",
+        )
 
     def _refuse(self, body: bytes, header_id: str | None, reply: Reply) -> Reply:
         reason = json.loads(reply.body)["issue"][0]["diagnostics"]

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from journal_fixtures import HOSPITAL, SENDER, clock, entries_of, state_of
 
 from medcom.acknowledgement import read_acknowledgement
@@ -13,6 +15,7 @@ from medcom.fhir_input import parse_instance
 from medcom.fhir_validator import Validator
 from medcom.fhir_xml import json_to_xml
 from medcom.handover_message import build_handover
+from medcom.message_parts import Organisation
 from medcom.receiver import MessageReceiver
 
 
@@ -96,3 +99,53 @@ def test_an_oversized_message_is_refused_unread(ppj_validator: Validator, handov
     reply = small.receive(body(handover))
     assert reply.status == 413
     assert "limit of 1000 bytes" in json.loads(reply.body)["issue"][0]["diagnostics"]
+
+
+def test_a_message_for_another_receiver_gets_a_fatal_error_naming_the_unknown_receiver(
+    ppj_validator: Validator, handover: dict[str, Any]
+) -> None:
+    other = Organisation(sor="1144561000016002", gln="5790000123117", name="Pleje og Rehabilitering")
+    reply = MessageReceiver(validator=ppj_validator, own=other).receive(body(handover))
+    ack = json.loads(reply.body)
+    assert read_acknowledgement(ack).code == "fatal-error"
+    outcome = [e["resource"] for e in ack["entry"] if e["resource"]["resourceType"] == "OperationOutcome"][0]
+    assert outcome["issue"][0]["details"]["coding"][0]["code"] == "MSG_Receiver_Identifier_UNKNOWN"
+    assert "not addressed to this receiver" in outcome["issue"][0]["details"]["text"]
+
+
+def test_a_message_for_this_receiver_passes_the_address_check(
+    ppj_validator: Validator, handover: dict[str, Any]
+) -> None:
+    reply = MessageReceiver(validator=ppj_validator, own=HOSPITAL).receive(body(handover))
+    assert read_acknowledgement(json.loads(reply.body)).ok
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"resourceType": "Bundle", "type": "message"},
+        {
+            "resourceType": "Bundle",
+            "type": "message",
+            "entry": [{"resource": {"resourceType": "MessageHeader"}}],
+        },
+        {
+            "resourceType": "Bundle",
+            "type": "message",
+            "entry": [{"resource": {"resourceType": "MessageHeader", "id": "x", "destination": "nonsense"}}],
+        },
+    ],
+)
+def test_a_receiver_checking_its_address_refuses_headless_messages_without_crashing(
+    ppj_validator: Validator, message: dict[str, Any]
+) -> None:
+    reply = MessageReceiver(validator=ppj_validator, own=HOSPITAL).receive(body(message))
+    assert reply.status == 400
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(lambda t: ("{" + t).encode())))
+def test_arbitrary_bytes_are_answered_and_kept_never_a_crash(receiver: MessageReceiver, data: bytes) -> None:
+    reply = receiver.receive(data)
+    assert reply.status in (200, 400, 413)
+    assert receiver.received[-1].body == data
