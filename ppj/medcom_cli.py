@@ -160,3 +160,41 @@ def package(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     print(path)
+
+
+@app.command()
+def receiver(
+    port: int = typer.Option(8090, help="Port on 127.0.0.1 to listen on."),
+    own_packages: list[Path] = typer.Option(None, "--own-packages", help=OWN_HELP),
+    fail: int = typer.Option(0, "--fail", help="Answer the first N requests with HTTP 503."),
+    delay: float = typer.Option(0.0, "--delay", help="Seconds to wait before each answer."),
+    duplicate: bool = typer.Option(False, "--duplicate", help="Hand each message to the receiver twice."),
+    transient: int = typer.Option(0, "--transient", help="Answer the first N messages with transient-error."),
+) -> None:
+    """Run a receiver simulator (hospital EPJ, GP system, municipality) that validates and acknowledges.
+
+    POST FHIR messages (JSON or XML) to the printed URL; Ctrl-C stops it."""
+    import time
+
+    from integrations.receiver_simulator.server import Behaviour, ReceiverSimulator
+    from medcom.receiver import MessageReceiver
+
+    try:
+        validator = make_validator(None, own_packages)
+    except MedcomError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    simulator = ReceiverSimulator(
+        handler=MessageReceiver(validator=validator),
+        port=port,
+        behaviour=Behaviour(
+            fail_next=fail, delay_seconds=delay, duplicate_delivery=duplicate, transient_next=transient
+        ),
+    )
+    with simulator.running():
+        print(f"receiver simulator listening at {simulator.url}", flush=True)
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            print(f"stopped after {len(simulator.log)} request(s)")

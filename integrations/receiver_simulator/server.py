@@ -65,6 +65,9 @@ class ReceiverSimulator:
 
     handler: MessageHandler
     name: str = "receiver"
+    host: str = "127.0.0.1"
+    port: int = 0
+    """0: any free port (tests); ``url`` says which."""
     behaviour: Behaviour = field(default_factory=Behaviour)
     log: list[LoggedRequest] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
@@ -88,7 +91,7 @@ class ReceiverSimulator:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 del format, args  # requests are kept in ``log``, not printed
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = ThreadingHTTPServer((self.host, self.port), _Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name=f"sim-{self.name}", daemon=True
