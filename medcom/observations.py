@@ -1,0 +1,290 @@
+"""Journal observations as FHIR Observations: vital signs, consciousness, and the derived GCS and NEWS2.
+
+Codes (data, with sources):
+
+* LOINC codes of the FHIR R4 vital-signs profiles (hl7.org/fhir/R4/observation-vitalsigns.html) for heart
+  rate, blood pressure, respiratory rate, SpO2, body temperature; GCS total and items 9269-2 / 9267-6 /
+  9270-0 / 9268-4 (LOINC panel 35088-4), glucose in blood (moles/volume) 15074-8, end-tidal CO2 19889-5,
+  inhaled oxygen flow rate 3151-8, pain 0–10 numeric rating 72514-3.
+* IEEE 11073-10101 MDC codes (system ``urn:iso:std:iso:11073:10101``) only where the journal's reading
+  does not depend on which device measured it, from reference/notes/prehospital.md [S29a]: NIBP systolic
+  150021 and diastolic 150022, SpO2 150456, respiration rate unspecified 151562, body temperature 150364.
+  Heart rate has no MDC code here (ECG 147842, oximeter 149530 and NIBP 149546 are different metrics and
+  the journal does not say which one a typed value came from); EtCO2 151708 is unverified [S29e].
+* Units are UCUM (the journal's fixed units). HI/LO readings are a Quantity with comparator ``>``/``<``;
+  "not measurable" is a dataAbsentReason.
+* NEWS2 has no LOINC code we could verify: it is coded in PPJ's score CodeSystem with the table version.
+
+Scores are derived, never stored: ``derived_scores`` computes GCS and NEWS2 with ``journal.scores`` and the
+table versions recorded on the journal. (A small adapter: when the journal exposes its own derived
+values, this calls that instead.)
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from journal.kinds.common import Reading
+from journal.kinds.observations import VITAL_LABELS, Consciousness, Spo2ScaleDecision, VitalSigns
+from journal.kinds.patient import PatientIdentity
+from journal.scores import (
+    CURRENT_TABLE_VERSIONS,
+    Acvpu,
+    GcsResult,
+    InspiredOxygen,
+    News2Result,
+    ScoreError,
+    ScoreName,
+    Spo2Scale,
+    score_gcs,
+    score_news2,
+)
+from journal.state import JournalState
+from medcom.message_parts import fhir_time, narrative
+
+LOINC = "http://loinc.org"
+MDC = "urn:iso:std:iso:11073:10101"
+UCUM = "http://unitsofmeasure.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+PPJ_SCORES = "http://ppj.dk/fhir/CodeSystem/ppj-scores"
+
+
+@dataclass(frozen=True, slots=True)
+class VitalCode:
+    loinc: str
+    display: str
+    mdc: tuple[str, str] | None = None
+
+
+VITAL_CODES: dict[str, VitalCode] = {
+    "heart_rate": VitalCode("8867-4", "Heart rate"),
+    "bp_systolic": VitalCode("8480-6", "Systolic blood pressure", ("150021", "MDC_PRESS_BLD_NONINV_SYS")),
+    "bp_diastolic": VitalCode("8462-4", "Diastolic blood pressure", ("150022", "MDC_PRESS_BLD_NONINV_DIA")),
+    "respiratory_rate": VitalCode("9279-1", "Respiratory rate", ("151562", "MDC_RESP_RATE")),
+    "spo2": VitalCode("59408-5", "Oxygen saturation by pulse oximetry", ("150456", "MDC_PULS_OXIM_SAT_O2")),
+    "oxygen_flow": VitalCode("3151-8", "Inhaled oxygen flow rate"),
+    "temperature": VitalCode("8310-5", "Body temperature", ("150364", "MDC_TEMP_BODY")),
+    "glucose": VitalCode("15074-8", "Glucose [Moles/volume] in Blood"),
+    "etco2": VitalCode("19889-5", "Carbon dioxide [Partial pressure] in Exhaled gas --at end expiration"),
+}
+GCS_CODES = {"total": "9269-2", "eye": "9267-6", "verbal": "9270-0", "motor": "9268-4"}
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedScores:
+    """The scores derived for one time point, with the table versions they used."""
+
+    at: datetime
+    gcs: GcsResult | None
+    news2: News2Result | None
+
+
+def _table_version(state: JournalState, score: ScoreName) -> str:
+    """The version recorded on the journal (keys as written, any case), else the current one."""
+    recorded = {k.lower(): v for k, v in state.score_table_versions.items()}
+    return recorded.get(score.value, CURRENT_TABLE_VERSIONS[score])
+
+
+def _spo2_scale(state: JournalState) -> Spo2Scale:
+    decision = state.value("spo2_scale_decision")
+    return (
+        Spo2Scale.SCALE_2
+        if isinstance(decision, Spo2ScaleDecision) and decision.scale == 2
+        else Spo2Scale.SCALE_1
+    )
+
+
+def _measured(reading: Reading | None) -> float | None:
+    return reading.measured if reading is not None else None
+
+
+def derived_scores(state: JournalState) -> list[DerivedScores]:
+    """GCS for every consciousness entry with items, NEWS2 for every vital-signs set (with the latest ACVPU
+    at or before it). A score whose recorded table version this build does not ship is left out."""
+    out: list[DerivedScores] = []
+    gcs_version = _table_version(state, ScoreName.GCS)
+    news2_version = _table_version(state, ScoreName.NEWS2)
+    scale = _spo2_scale(state)
+    identity = state.value("patient_identity")
+    acvpu_at: list[tuple[datetime, Acvpu]] = []
+    for revision, _ in state.current_entries("consciousness"):
+        value = revision.value
+        if not isinstance(value, Consciousness):
+            continue
+        if value.acvpu is not None:
+            acvpu_at.append((revision.time, Acvpu(value.acvpu)))
+        if value.gcs is not None:
+            g = value.gcs
+            try:
+                gcs = score_gcs(table_version=gcs_version, eye=g.eye, verbal=g.verbal, motor=g.motor)
+            except ScoreError:
+                continue
+            out.append(DerivedScores(revision.time, gcs, None))
+    acvpu_at.sort(key=lambda pair: pair[0])
+    acvpu_times = [t for t, _ in acvpu_at]
+    for revision, _ in state.current_entries("vital_signs"):
+        vitals = revision.value
+        if not isinstance(vitals, VitalSigns):
+            continue
+        before = bisect_right(acvpu_times, revision.time)
+        acvpu = acvpu_at[before - 1][1] if before else None
+        oxygen = (
+            None
+            if vitals.on_oxygen is None
+            else InspiredOxygen.OXYGEN
+            if vitals.on_oxygen
+            else InspiredOxygen.AIR
+        )
+        try:
+            news2 = score_news2(
+                table_version=news2_version,
+                respiration_rate=_measured(vitals.respiratory_rate),
+                spo2=_measured(vitals.spo2),
+                inspired_oxygen=oxygen,
+                systolic_bp=_measured(vitals.bp_systolic),
+                pulse=_measured(vitals.heart_rate),
+                consciousness=acvpu,
+                temperature_c=_measured(vitals.temperature),
+                age_years=identity.age_on(revision.time.date())
+                if isinstance(identity, PatientIdentity)
+                else None,
+                pregnant=None,
+                spo2_scale=scale,
+            )
+        except ScoreError:
+            continue
+        out.append(DerivedScores(revision.time, None, news2))
+    return out
+
+
+def _base(
+    code: dict[str, Any], subject: dict[str, str], encounter: dict[str, str], at: datetime
+) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
+        "code": code,
+        "subject": subject,
+        "encounter": encounter,
+        "effectiveDateTime": fhir_time(at),
+    }
+
+
+def _value(reading: Reading) -> dict[str, Any]:
+    if reading.status == "not_measurable" or reading.value is None:
+        return {
+            "dataAbsentReason": {
+                "coding": [{"system": DATA_ABSENT, "code": "unknown"}],
+                "text": reading.text(),
+            }
+        }
+    quantity: dict[str, Any] = {
+        "value": reading.value,
+        "unit": reading.unit,
+        "system": UCUM,
+        "code": reading.unit,
+    }
+    if reading.status == "above_range":
+        quantity["comparator"] = ">"
+    elif reading.status == "below_range":
+        quantity["comparator"] = "<"
+    return {"valueQuantity": quantity}
+
+
+def vital_observations(
+    vitals: VitalSigns, at: datetime, subject: dict[str, str], encounter: dict[str, str]
+) -> list[dict[str, Any]]:
+    """One Observation per value of a vital-signs set."""
+    out: list[dict[str, Any]] = []
+    for name, code in VITAL_CODES.items():
+        reading = getattr(vitals, name)
+        if not isinstance(reading, Reading):
+            continue
+        codings = [{"system": LOINC, "code": code.loinc, "display": code.display}]
+        if code.mdc is not None:
+            codings.append({"system": MDC, "code": code.mdc[0], "display": code.mdc[1]})
+        observation = _base({"coding": codings, "text": VITAL_LABELS[name]}, subject, encounter, at)
+        observation["text"] = narrative(f"{VITAL_LABELS[name]}: {reading.text()} at {fhir_time(at)}")
+        observation.update(_value(reading))
+        if name == "spo2" and vitals.on_oxygen is not None:
+            observation["note"] = [{"text": "on supplemental oxygen" if vitals.on_oxygen else "on room air"}]
+        out.append(observation)
+    if vitals.pain_nrs is not None:
+        observation = _base(
+            {
+                "coding": [
+                    {"system": LOINC, "code": "72514-3", "display": "Pain severity 0-10 numeric rating"}
+                ]
+            },
+            subject,
+            encounter,
+            at,
+        )
+        observation["category"] = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}]
+        observation["text"] = narrative(f"Pain NRS {vitals.pain_nrs} at {fhir_time(at)}")
+        observation["valueInteger"] = vitals.pain_nrs
+        out.append(observation)
+    return out
+
+
+def score_observations(
+    scores: DerivedScores, subject: dict[str, str], encounter: dict[str, str]
+) -> list[dict[str, Any]]:
+    """GCS (total with its items as components, or the items alone when there is no numeric total) and
+    NEWS2 (total when complete; otherwise the display says what is missing and there is no value)."""
+    out: list[dict[str, Any]] = []
+    if scores.gcs is not None:
+        g = scores.gcs
+        observation = _base(
+            {
+                "coding": [
+                    {"system": LOINC, "code": GCS_CODES["total"], "display": "Glasgow coma score total"}
+                ]
+            },
+            subject,
+            encounter,
+            scores.at,
+        )
+        observation["category"] = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}]
+        observation["text"] = narrative(f"{g.display} (table {g.table.id} {g.table.version})")
+        if g.total is not None:
+            observation["valueInteger"] = g.total
+        else:
+            observation["dataAbsentReason"] = {
+                "coding": [{"system": DATA_ABSENT, "code": "unknown"}],
+                "text": g.no_total_reason or "no numeric total",
+            }
+        components = []
+        for item in ("eye", "verbal", "motor"):
+            value = getattr(g, item)
+            if isinstance(value, int):
+                components.append(
+                    {"code": {"coding": [{"system": LOINC, "code": GCS_CODES[item]}]}, "valueInteger": value}
+                )
+        if components:
+            observation["component"] = components
+        out.append(observation)
+    if scores.news2 is not None:
+        n = scores.news2
+        observation = _base(
+            {"coding": [{"system": PPJ_SCORES, "code": "news2", "display": "NEWS2"}], "text": "NEWS2"},
+            subject,
+            encounter,
+            scores.at,
+        )
+        observation["category"] = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}]
+        observation["text"] = narrative(f"{n.display} (table {n.table.id} {n.table.version})")
+        if n.total is not None:
+            observation["valueInteger"] = n.total
+        else:
+            observation["dataAbsentReason"] = {
+                "coding": [{"system": DATA_ABSENT, "code": "unknown"}],
+                "text": n.display,
+            }
+        out.append(observation)
+    return out
