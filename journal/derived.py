@@ -31,13 +31,20 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from journal.entry import Entry
 from journal.kinds.mission import ScoreTableVersions
-from journal.kinds.observations import Consciousness, GcsItems, Spo2ScaleDecision, StrokeScale, VitalSigns
+from journal.kinds.observations import (
+    Consciousness,
+    ExactReadings,
+    GcsItems,
+    Spo2ScaleDecision,
+    StrokeScale,
+    VitalSigns,
+)
 from journal.kinds.patient import PatientIdentity
 from journal.scores import (
     CURRENT_TABLE_VERSIONS,
@@ -61,6 +68,7 @@ from journal.scores import (
     score_pass,
     score_toks,
 )
+from journal.scores.results import memoised
 from journal.state import Fact, JournalState, Revision
 
 CONSCIOUSNESS_WINDOW = timedelta(minutes=15)
@@ -272,13 +280,11 @@ def _current(state: JournalState, kind: str, cls: type[P]) -> Iterable[tuple[Rev
                 yield revision, value
 
 
-def _age_on(identity: PatientIdentity | None, at: datetime, ages: dict[date, int | None]) -> int | None:
+def _age_on(identity: PatientIdentity | None, at: datetime) -> int | None:
+    """Age in whole years on the Danish calendar date of ``at`` (None: no usable identity)."""
     if identity is None:
         return None
-    day = at.astimezone(DANISH_TIME).date()
-    if day not in ages:
-        ages[day] = identity.age_on(day)
-    return ages[day]
+    return identity.age_on(at.astimezone(DANISH_TIME).date())
 
 
 def _identity(state: JournalState, notes: list[str]) -> PatientIdentity | None:
@@ -295,7 +301,7 @@ def _identity(state: JournalState, notes: list[str]) -> PatientIdentity | None:
 
 class _ScaleChange(NamedTuple):
     at: float
-    scale: Spo2Scale
+    scale: int
     decision: Entry | None
     conflict: bool
 
@@ -335,11 +341,10 @@ def _scale_changes(fact: Fact | None, notes: list[str]) -> list[_ScaleChange]:
         in_force = [(e, v) for _, e, v in seen if e.key not in named]
         scales = {v.scale for _, v in in_force}
         if len(scales) > 1:
-            changes.append(_ScaleChange(at, Spo2Scale.SCALE_1, None, True))
+            changes.append(_ScaleChange(at, 1, None, True))
         else:
             entry, value = in_force[-1]
-            scale = Spo2Scale.SCALE_2 if value.scale == 2 else Spo2Scale.SCALE_1
-            changes.append(_ScaleChange(at, scale, entry, False))
+            changes.append(_ScaleChange(at, value.scale, entry, False))
     return changes
 
 
@@ -352,34 +357,68 @@ def _inspired(on_oxygen: bool | None) -> InspiredOxygen | None:
     return InspiredOxygen.OXYGEN if on_oxygen else InspiredOxygen.AIR
 
 
-def _readings(vitals: VitalSigns) -> tuple[dict[str, float | None], list[NotScorable]]:
-    out: dict[str, float | None] = {}
-    unusable: list[NotScorable] = []
-    for score_field, reading in (
-        ("respiration_rate", vitals.respiratory_rate),
-        ("spo2", vitals.spo2),
-        ("systolic_bp", vitals.bp_systolic),
-        ("pulse", vitals.heart_rate),
-        ("temperature_c", vitals.temperature),
-    ):
-        if reading is None:
-            out[score_field] = None
-        elif reading.status == "measured":
-            out[score_field] = reading.value
-        else:
-            out[score_field] = None
-            if reading.status != "not_measurable":
-                side = "above" if reading.status == "above_range" else "below"
-                unusable.append(NotScorable(score_field, f"{side} the instrument's range ({reading.text()})"))
-    return out, unusable
+@memoised
+def _set_scores(
+    news2_version: str,
+    toks_version: str,
+    readings: ExactReadings,
+    acvpu: str | None,
+    gcs_total: int | None,
+    age: int | None,
+    scale: int,
+) -> tuple[News2Result | None, ToksResult | None, tuple[NotScorable, ...]]:
+    """NEWS2 and TOKS of one vital set in its context, remembered by those inputs (a re-fold asks again
+    with the same ones; plain strings and ints, which hash in C, stand for ACVPU and the SpO2 scale). HI/LO
+    readings are not scorable, nor are values a scorer refuses."""
+    rr, spo2, sbp, pulse, temperature, on_oxygen, range_limited = readings
+    news2, news2_refused = _scored(
+        score_news2,
+        {
+            "table_version": news2_version,
+            "respiration_rate": rr,
+            "spo2": spo2,
+            "inspired_oxygen": _inspired(on_oxygen),
+            "systolic_bp": sbp,
+            "pulse": pulse,
+            "consciousness": None if acvpu is None else Acvpu(acvpu),
+            "temperature_c": temperature,
+            "age_years": age,
+            "pregnant": None,
+            "spo2_scale": _SCALES[scale],
+        },
+    )
+    toks, toks_refused = _scored(
+        score_toks,
+        {
+            "table_version": toks_version,
+            "respiration_rate": rr,
+            "spo2": spo2,
+            "systolic_bp": sbp,
+            "pulse": pulse,
+            "gcs_total": gcs_total,
+            "temperature_c": temperature,
+        },
+    )
+    limited = tuple(
+        NotScorable(_SCORE_FIELD[name], f"only a range limit was recorded ({shown})")
+        for name, shown in range_limited
+    )
+    refused = {(n.field, n.reason): n for n in (*limited, *news2_refused, *toks_refused)}
+    return news2, toks, tuple(refused.values())
 
 
-def _latest_before(times: list[float], at: float) -> int | None:
-    """Index of the latest time at or before ``at`` and within the consciousness window, if any."""
-    i = bisect_right(times, at) - 1
-    if i < 0 or at - times[i] > CONSCIOUSNESS_WINDOW.total_seconds():
-        return None
-    return i
+_SCORE_FIELD = {
+    "respiratory_rate": "respiration_rate",
+    "spo2": "spo2",
+    "bp_systolic": "systolic_bp",
+    "heart_rate": "pulse",
+    "temperature": "temperature_c",
+}
+"""Vital-sign field → the scores' input name."""
+
+
+_WINDOW_S = CONSCIOUSNESS_WINDOW.total_seconds()
+_SCALES = {1: Spo2Scale.SCALE_1, 2: Spo2Scale.SCALE_2}
 
 
 def _vital_set_scores(
@@ -387,11 +426,13 @@ def _vital_set_scores(
     versions: Mapping[str, str],
     gcs_trend: tuple[GcsScore, ...],
     notes: list[str],
-) -> Iterable[VitalSetScores]:
+) -> list[VitalSetScores]:
     identity = _identity(state, notes)
-    ages: dict[date, int | None] = {}
+    # Danish time is a whole number of hours off UTC, so the Danish date (and the age) is fixed within a
+    # UTC hour: the age is looked up once per hour of clinical time.
+    ages: dict[int, int | None] = {}
     acvpu_entries = [
-        (revision.entry, Acvpu(value.acvpu))
+        (revision.entry, value.acvpu)
         for revision, value in _current(state, "consciousness", Consciousness)
         if value.acvpu is not None
     ]
@@ -404,57 +445,61 @@ def _vital_set_scores(
     gcs_times = [e.time_key[0] for e, _ in gcs_totals]
     changes = _scale_changes(state.fact("spo2_scale_decision"), notes)
     change_times = [c.at for c in changes]
-    conflict_noted = False
     news2_version, toks_version = versions[ScoreName.NEWS2], versions[ScoreName.TOKS]
-
+    new = tuple.__new__  # builds the named tuples in C: this loop runs once per vital set
+    window = _WINDOW_S
+    out: list[VitalSetScores] = []
+    conflict_noted = False
+    # The hot loop of the derivation (once per vital set, on every fold): local names only, no calls but
+    # the bisections and the remembered scores.
     for item in state.items.get("vital_signs", ()):
+        in_conflict = item.conflict
         for revision in item.current:
-            vitals = revision.value
+            entry, vitals = revision
             if not isinstance(vitals, VitalSigns):
                 continue
-            entry = revision.entry
             at = entry.time_key[0]
-            readings, unusable = _readings(vitals)
-            i = _latest_before(acvpu_times, at)
-            consciousness, acvpu = acvpu_entries[i] if i is not None else (None, None)
-            g = _latest_before(gcs_times, at)
-            gcs_entry, gcs_total = gcs_totals[g] if g is not None else (None, None)
-            c = bisect_right(change_times, at) - 1
-            change = changes[c] if c >= 0 else None
-            if change is not None and change.conflict and not conflict_noted:
-                notes.append("SpO2 scale decisions in conflict: NEWS2 scored on scale 1 until resolved")
-                conflict_noted = True
-            scale = change.scale if change is not None else Spo2Scale.SCALE_1
-            age = _age_on(identity, entry.clinical_time.at, ages)
-            news2, news2_refused = _scored(
-                score_news2,
-                {
-                    "table_version": news2_version,
-                    **readings,
-                    "inspired_oxygen": _inspired(vitals.on_oxygen),
-                    "consciousness": acvpu,
-                    "age_years": age,
-                    "pregnant": None,
-                    "spo2_scale": scale,
-                },
+            i = bisect_right(acvpu_times, at) - 1
+            consciousness, acvpu = (
+                acvpu_entries[i] if i >= 0 and at - acvpu_times[i] <= window else (None, None)
             )
-            toks, toks_refused = _scored(
-                score_toks,
-                {"table_version": toks_version, **readings, "gcs_total": gcs_total},
+            i = bisect_right(gcs_times, at) - 1
+            gcs_entry, gcs_total = gcs_totals[i] if i >= 0 and at - gcs_times[i] <= window else (None, None)
+            i = bisect_right(change_times, at) - 1
+            if i >= 0:
+                change = changes[i]
+                scale, decision = change.scale, change.decision
+                if change.conflict and not conflict_noted:
+                    notes.append("SpO2 scale decisions in conflict: NEWS2 scored on scale 1 until resolved")
+                    conflict_noted = True
+            else:
+                scale, decision = 1, None
+            hour = int(at // 3600)
+            if hour in ages:
+                age = ages[hour]
+            else:
+                age = ages[hour] = _age_on(identity, entry.clinical_time.at)
+            news2, toks, refused = _set_scores(
+                news2_version, toks_version, vitals.exact, acvpu, gcs_total, age, scale
             )
-            refused = {(n.field, n.reason): n for n in (*unusable, *news2_refused, *toks_refused)}
-            yield VitalSetScores(
-                revision=revision,
-                in_conflict=item.conflict,
-                news2=news2,
-                toks=toks,
-                spo2_scale=scale,
-                scale_decision=change.decision if change is not None else None,
-                consciousness=consciousness,
-                gcs_for_toks=gcs_entry,
-                age_years=age,
-                not_scorable=tuple(refused.values()),
+            out.append(
+                new(
+                    VitalSetScores,
+                    (
+                        revision,
+                        in_conflict,
+                        news2,
+                        toks,
+                        _SCALES[scale],
+                        decision,
+                        consciousness,
+                        gcs_entry,
+                        age,
+                        refused,
+                    ),
+                )
             )
+    return out
 
 
 # --- GCS and PASS ---------------------------------------------------------------------------------------
