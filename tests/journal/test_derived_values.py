@@ -8,7 +8,9 @@ that nothing the scorers refuse stops the fold.
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -401,3 +403,17 @@ def test_derived_values_do_not_depend_on_the_order_entries_arrive_in(arrival: li
 def test_the_mixed_journal_exercises_both_scales() -> None:
     used = {v.spo2_scale for v in fold(MIXED).derived.vital_sets}
     assert used == {Spo2Scale.SCALE_1, Spo2Scale.SCALE_2}
+
+
+def test_every_derived_value_hazard_names_tests_that_exist() -> None:
+    root = Path(__file__).resolve().parents[2]
+    log = (root / "docs" / "safety" / "hazard-log.md").read_text(encoding="utf-8")
+    rows = [line for line in log.splitlines() if line.startswith("| H-DRV-")]
+    assert len(rows) >= 8
+    for row in rows:
+        references = re.findall(r"`(?:(tests/[\w/]+\.py))?::(\w+)", row)
+        assert references, f"no test named in: {row[:40]}"
+        current = ""
+        for path, name in references:
+            current = path or current
+            assert f"def {name}(" in (root / current).read_text(encoding="utf-8"), f"{row[:10]} names {name}"
