@@ -51,7 +51,7 @@ def _dedupe(entries: Iterable[Entry]) -> tuple[dict[str, Entry], list[str]]:
         prev = by_key.get(k)
         if prev is None:
             by_key[k] = e
-            if e.payload.CARDINALITY == "amendment":
+            if e.fold_view.cardinality == "amendment":
                 amendment_keys.append(k)
         elif prev is not e and prev != e:
             if prev.content_hash() != e.content_hash():
@@ -216,24 +216,25 @@ def fold(entries: Iterable[Entry]) -> JournalState:
     stamps: dict[str, list[str]] = {}
     signatures: list[tuple[str, str, str]] = []
     for k, e in by_key.items():
-        p = e.payload
-        card = p.CARDINALITY
-        signer = e.signer
+        p, card, kind, signer, stamp, tk = e.fold_view
         if signer is not None:
             if isinstance(p, Signature):  # a signature cannot attest entries written after it
-                stamp = e.order_key[0]
                 signatures.append((stamp, signer, min(p.up_to.encode(), stamp)))
+            elif signer in stamps:
+                stamps[signer].append(stamp)
             else:
-                stamps.setdefault(signer, []).append(e.order_key[0])
+                stamps[signer] = [stamp]
         if card == "multi" and k not in amended_items:
             r: Revision = new(Revision, (e, p))
-            f: Fact = new(Fact, (("item", e.kind, k), e.kind, (r,), (), False))
-            tk = e.time_key
-            items.setdefault(e.kind, []).append((tk, f))
+            f: Fact = new(Fact, (("item", kind, k), kind, (r,), (), False))
+            if kind in items:
+                items[kind].append((tk, f))
+            else:
+                items[kind] = [(tk, f)]
             timeline.append((tk, new(TimelineItem, (f, r))))
             continue
         if card == "multi":
-            slot: SlotKey | None = ("item", e.kind, k)
+            slot: SlotKey | None = ("item", kind, k)
         elif card == "single":
             slot = p.fact_key(unit=e.unit)
         else:
