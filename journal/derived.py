@@ -36,6 +36,7 @@ from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from journal.entry import Entry
+from journal.gc_pause import cycle_collection_paused
 from journal.kinds.mission import ScoreTableVersions
 from journal.kinds.observations import (
     Consciousness,
@@ -176,6 +177,11 @@ def _informative(result: News2Result | None) -> bool:
 
 def derive(state: JournalState) -> DerivedValues:
     """The derived scores of ``state`` (pure; ``state.derived`` keeps the result with the state)."""
+    with cycle_collection_paused():
+        return _derive(state)
+
+
+def _derive(state: JournalState) -> DerivedValues:
     notes: list[str] = []
     versions, recorded = _table_versions(state, notes)
     gcs_trend = tuple(_gcs_scores(state, versions[ScoreName.GCS]))

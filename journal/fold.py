@@ -25,6 +25,7 @@ from uuid import UUID
 
 from journal.entry import Entry
 from journal.errors import ConflictingEntryError
+from journal.gc_pause import cycle_collection_paused
 from journal.hlc import Hlc
 from journal.kinds.patient import SamePatientLink
 from journal.kinds.record import Correction, Signature
@@ -34,6 +35,7 @@ from journal.state import Fact, JournalState, Revision, SigningState, Struck, Ti
 SlotKey = tuple[str, ...]
 _BY_ORDER = attrgetter("order_key")
 _FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
 
 
 def dedupe(entries: Iterable[Entry]) -> dict[str, Entry]:
@@ -199,6 +201,11 @@ def _signing(
 
 def fold(entries: Iterable[Entry]) -> JournalState:
     """The state of one journal (or of linked journals, given all their entries) — pure and order-free."""
+    with cycle_collection_paused():
+        return _fold(entries)
+
+
+def _fold(entries: Iterable[Entry]) -> JournalState:
     by_key, amendment_keys = _dedupe(entries)
     anomalies: list[str] = []
     amendments = [by_key[k] for k in amendment_keys]
@@ -264,8 +271,8 @@ def fold(entries: Iterable[Entry]) -> JournalState:
     return JournalState(
         by_key=by_key,
         facts=facts,
-        items={kind: tuple(f for _, f in group) for kind, group in items.items()},
-        timeline=tuple(item for _, item in timeline),
+        items={kind: tuple(map(_SECOND, group)) for kind, group in items.items()},
+        timeline=tuple(map(_SECOND, timeline)),
         conflicts=tuple(conflicts),
         pending_amendments=tuple(pending),
         signing=_signing(by_key, stamps, signatures, disposition_keys),

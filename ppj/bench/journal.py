@@ -9,6 +9,7 @@ re-fold after one new entry, the common case). Totals add the fold to each.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable
@@ -75,12 +76,21 @@ def bench_journal(
     entries: int = typer.Option(2000, help="Entries in the synthetic journal."),
     runs: int = typer.Option(200, help="Timed runs."),
     warmup: int = typer.Option(10, help="Untimed runs first."),
+    gc_freeze: bool = typer.Option(
+        False,
+        help="Move the built journal out of the garbage collector's scans first (gc.freeze()), as an app "
+        "holding its journals would; shows how much of the figure is full collections over the heap.",
+    ),
 ) -> None:
     """Fold and derived-score time (median, p99; wall and CPU) of a synthetic journal of ENTRIES entries,
     with the conditions printed."""
     build_start = time.perf_counter()
     journal = large_journal(entries)
     build_ms = (time.perf_counter() - build_start) * 1000
+    if gc_freeze:
+        gc.collect()
+        gc.freeze()
+    collections_before = [g["collections"] for g in gc.get_stats()]
     wall: dict[str, list[float]] = {name: [] for name, _ in STEPS}
     cpu: dict[str, list[float]] = {name: [] for name, _ in STEPS}
     load_before = os.getloadavg()
@@ -94,6 +104,7 @@ def bench_journal(
                 wall[name].append(elapsed)
                 cpu[name].append((time.process_time() - start_cpu) * 1000)
     load_after = os.getloadavg()
+    collections = [g["collections"] - c for g, c in zip(gc.get_stats(), collections_before, strict=True)]
     for total, parts in TOTALS.items():
         wall[total] = [sum(ws) for ws in zip(*(wall[p] for p in parts), strict=True)]
         cpu[total] = [sum(cs) for cs in zip(*(cpu[p] for p in parts), strict=True)]
@@ -113,6 +124,11 @@ def bench_journal(
     print(
         f"runs: {runs} timed after {warmup} warm-up; wall clock (perf_counter) and process CPU time "
         "(process_time); the machine is shared, so CPU time is the steadier figure"
+    )
+    print(
+        f"garbage collector: {'journal frozen (gc.freeze)' if gc_freeze else 'default'}; collections "
+        f"during the runs by generation {collections[0]}/{collections[1]}/{collections[2]}, "
+        f"{gc.get_freeze_count()} objects frozen"
     )
     for name in wall:
         print(_line(name, wall[name], cpu[name]))
