@@ -318,39 +318,42 @@ def _authored(entry: Entry) -> bool:
 
 
 def _scale_changes(fact: Fact | None, notes: list[str]) -> list[_ScaleChange]:
-    """The SpO2 scale in force from each decision's clinical time on, in clinical order.
+    """The SpO2 scale in force from each clinical time at which the decision fact changed, in order.
 
-    Effective decisions: every value of the fact (current or struck by a newer value) that no correction
-    or retraction struck and that a clinician wrote by hand. At time t the decisions in force are those at
-    or before t that no other such decision names in ``based_on``; several differing ones are a conflict."""
+    A decision can be in force when a clinician wrote it by hand and no correction or retraction struck it
+    (a struck original never applied). At time t the decisions in force are those at or before t that no
+    entry of the fact at or before t names (a newer value in ``based_on``, or an amendment): none is scale 1,
+    several differing ones are a conflict (scale 1, with a note)."""
     if fact is None:
         return []
-    revisions = list(fact.current) + [
-        s.revision for s in fact.struck if not any(e.payload.CARDINALITY == "amendment" for e in s.struck_by)
-    ]
-    effective: list[tuple[float, Entry, Spo2ScaleDecision]] = []
-    for revision in revisions:
-        value = revision.value
-        if not isinstance(value, Spo2ScaleDecision):
-            continue
-        if not _authored(revision.entry):
-            notes.append(
-                f"SpO2 scale decision {revision.entry.entry_id} not written by hand by a clinician: ignored"
-            )
-            continue
-        effective.append((revision.entry.time_key[0], revision.entry, value))
-    effective.sort(key=lambda d: d[1].time_key)
+    struck_by_amendment = {
+        s.revision.entry.key
+        for s in fact.struck
+        if any(e.payload.CARDINALITY == "amendment" for e in s.struck_by)
+    }
+    members = sorted(list(fact.current) + [s.revision for s in fact.struck], key=lambda r: r.entry.time_key)
     changes: list[_ScaleChange] = []
-    for i, (at, _, _) in enumerate(effective):
-        seen = effective[: i + 1]
-        named = {ref for _, e, _ in seen for ref in e.refs}
-        in_force = [(e, v) for _, e, v in seen if e.key not in named]
-        scales = {v.scale for _, v in in_force}
-        if len(scales) > 1:
+    named: set[str] = set()
+    candidates: list[tuple[Entry, Spo2ScaleDecision]] = []
+    for revision in members:
+        entry, value = revision
+        named.update(entry.refs)
+        if isinstance(value, Spo2ScaleDecision) and entry.key not in struck_by_amendment:
+            if _authored(entry):
+                candidates.append((entry, value))
+            else:
+                notes.append(
+                    f"SpO2 scale decision {entry.entry_id} not written by hand by a clinician: ignored"
+                )
+        in_force = [(e, v) for e, v in candidates if e.key not in named]
+        at = entry.time_key[0]
+        if len({v.scale for _, v in in_force}) > 1:
             changes.append(_ScaleChange(at, 1, None, True))
+        elif in_force:
+            decided, decision = in_force[-1]
+            changes.append(_ScaleChange(at, decision.scale, decided, False))
         else:
-            entry, value = in_force[-1]
-            changes.append(_ScaleChange(at, value.scale, entry, False))
+            changes.append(_ScaleChange(at, 1, None, False))
     return changes
 
 
@@ -427,6 +430,13 @@ _WINDOW_S = CONSCIOUSNESS_WINDOW.total_seconds()
 _SCALES = {1: Spo2Scale.SCALE_1, 2: Spo2Scale.SCALE_2}
 
 
+def _by_time(pair: tuple[Entry, object]) -> tuple[float, str, str]:
+    return pair[0].time_key
+
+
+_BY_TIME = _by_time
+
+
 def _vital_set_scores(
     state: JournalState,
     versions: Mapping[str, str],
@@ -437,17 +447,24 @@ def _vital_set_scores(
     # Danish time is a whole number of hours off UTC, so the Danish date (and the age) is fixed within a
     # UTC hour: the age is looked up once per hour of clinical time.
     ages: dict[int, int | None] = {}
-    acvpu_entries = [
-        (revision.entry, value.acvpu)
-        for revision, value in _current(state, "consciousness", Consciousness)
-        if value.acvpu is not None
-    ]
+    # Sorted for the bisections (an item in conflict holds several current values, in HLC order).
+    acvpu_entries = sorted(
+        (
+            (revision.entry, value.acvpu)
+            for revision, value in _current(state, "consciousness", Consciousness)
+            if value.acvpu is not None
+        ),
+        key=_BY_TIME,
+    )
     acvpu_times = [e.time_key[0] for e, _ in acvpu_entries]
-    gcs_totals = [
-        (g.revision.entry, g.result.total)
-        for g in gcs_trend
-        if g.result is not None and g.result.total is not None
-    ]
+    gcs_totals = sorted(
+        (
+            (g.revision.entry, g.result.total)
+            for g in gcs_trend
+            if g.result is not None and g.result.total is not None
+        ),
+        key=_BY_TIME,
+    )
     gcs_times = [e.time_key[0] for e, _ in gcs_totals]
     changes = _scale_changes(state.fact("spo2_scale_decision"), notes)
     change_times = [c.at for c in changes]

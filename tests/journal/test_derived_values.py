@@ -133,6 +133,18 @@ def test_a_retracted_or_corrected_decision_never_applied() -> None:
     assert scales(c) == [(Spo2Scale.SCALE_1, 3)]
 
 
+def test_retracting_a_newer_decision_does_not_bring_the_older_one_back() -> None:
+    # The fold shows the fact as withdrawn; scale 2 is never inferred: a clinician records it again.
+    b, w = journal()
+    first = b.write(w, DECISION, minute=12)
+    second = b.update(w, [first], Spo2ScaleDecision(scale=1, reason="Ikke KOL"), minute=30)
+    b.add(w.retract(second, reason="Skrevet ved en fejl", at=b.at(40)))
+    for minute in (20, 35, 45):
+        alert_with_vitals(b, w, minute)
+    assert fold(b.entries).value("spo2_scale_decision") is None
+    assert scales(b) == [(Spo2Scale.SCALE_2, 0), (Spo2Scale.SCALE_1, 3), (Spo2Scale.SCALE_1, 3)]
+
+
 def test_a_correction_to_scale_2_by_someone_who_is_not_a_clinician_is_ignored() -> None:
     b, w = journal()
     decision = b.write(w, Spo2ScaleDecision(scale=1, reason="Ingen KOL"), minute=12)
