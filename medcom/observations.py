@@ -15,32 +15,21 @@ Codes (data, with sources):
   "not measurable" is a dataAbsentReason.
 * NEWS2 has no LOINC code we could verify: it is coded in PPJ's score CodeSystem with the table version.
 
-Scores are derived, never stored: ``derived_scores`` computes GCS and NEWS2 with ``journal.scores`` and the
-table versions recorded on the journal. (A small adapter: when the journal exposes its own derived
-values, this calls that instead.)
+Scores are derived, never stored: ``derived_scores`` restates the journal's own derivation
+(``journal.derived``), so the message and the tablet show the same scores by the same rules.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from journal.kinds.common import Reading
-from journal.kinds.observations import VITAL_LABELS, Consciousness, Spo2ScaleDecision, VitalSigns
-from journal.kinds.patient import PatientIdentity
+from journal.kinds.observations import VITAL_LABELS, VitalSigns
 from journal.scores import (
-    CURRENT_TABLE_VERSIONS,
-    Acvpu,
     GcsResult,
-    InspiredOxygen,
     News2Result,
-    ScoreError,
-    ScoreName,
-    Spo2Scale,
-    score_gcs,
-    score_news2,
 )
 from journal.state import JournalState
 from medcom.message_parts import fhir_time, narrative
@@ -83,81 +72,14 @@ class DerivedScores:
     news2: News2Result | None
 
 
-def _table_version(state: JournalState, score: ScoreName) -> str:
-    """The version recorded on the journal (keys as written, any case), else the current one."""
-    recorded = {k.lower(): v for k, v in state.score_table_versions.items()}
-    return recorded.get(score.value, CURRENT_TABLE_VERSIONS[score])
-
-
-def _spo2_scale(state: JournalState) -> Spo2Scale:
-    decision = state.value("spo2_scale_decision")
-    return (
-        Spo2Scale.SCALE_2
-        if isinstance(decision, Spo2ScaleDecision) and decision.scale == 2
-        else Spo2Scale.SCALE_1
-    )
-
-
-def _measured(reading: Reading | None) -> float | None:
-    return reading.measured if reading is not None else None
-
-
 def derived_scores(state: JournalState) -> list[DerivedScores]:
-    """GCS for every consciousness entry with items, NEWS2 for every vital-signs set (with the latest ACVPU
-    at or before it). A score whose recorded table version this build does not ship is left out."""
-    out: list[DerivedScores] = []
-    gcs_version = _table_version(state, ScoreName.GCS)
-    news2_version = _table_version(state, ScoreName.NEWS2)
-    scale = _spo2_scale(state)
-    identity = state.value("patient_identity")
-    acvpu_at: list[tuple[datetime, Acvpu]] = []
-    for revision, _ in state.current_entries("consciousness"):
-        value = revision.value
-        if not isinstance(value, Consciousness):
-            continue
-        if value.acvpu is not None:
-            acvpu_at.append((revision.time, Acvpu(value.acvpu)))
-        if value.gcs is not None:
-            g = value.gcs
-            try:
-                gcs = score_gcs(table_version=gcs_version, eye=g.eye, verbal=g.verbal, motor=g.motor)
-            except ScoreError:
-                continue
-            out.append(DerivedScores(revision.time, gcs, None))
-    acvpu_at.sort(key=lambda pair: pair[0])
-    acvpu_times = [t for t, _ in acvpu_at]
-    for revision, _ in state.current_entries("vital_signs"):
-        vitals = revision.value
-        if not isinstance(vitals, VitalSigns):
-            continue
-        before = bisect_right(acvpu_times, revision.time)
-        acvpu = acvpu_at[before - 1][1] if before else None
-        oxygen = (
-            None
-            if vitals.on_oxygen is None
-            else InspiredOxygen.OXYGEN
-            if vitals.on_oxygen
-            else InspiredOxygen.AIR
-        )
-        try:
-            news2 = score_news2(
-                table_version=news2_version,
-                respiration_rate=_measured(vitals.respiratory_rate),
-                spo2=_measured(vitals.spo2),
-                inspired_oxygen=oxygen,
-                systolic_bp=_measured(vitals.bp_systolic),
-                pulse=_measured(vitals.heart_rate),
-                consciousness=acvpu,
-                temperature_c=_measured(vitals.temperature),
-                age_years=identity.age_on(revision.time.date())
-                if isinstance(identity, PatientIdentity)
-                else None,
-                pregnant=None,
-                spo2_scale=scale,
-            )
-        except ScoreError:
-            continue
-        out.append(DerivedScores(revision.time, None, news2))
+    """GCS per consciousness entry with GCS items and NEWS2 per vital set, exactly as the journal derives
+    them (``journal.derived``: the recorded table versions, the SpO2 scale in force at each set's time, the
+    ACVPU window). The message restates the journal's derivation; it never re-derives with rules of its own.
+    A score whose recorded table version this build does not ship is left out."""
+    derived = state.derived
+    out = [DerivedScores(g.time, g.result, None) for g in derived.gcs_trend if g.result is not None]
+    out.extend(DerivedScores(v.time, None, v.news2) for v in derived.vital_sets if v.news2 is not None)
     return out
 
 
