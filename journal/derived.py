@@ -313,7 +313,9 @@ class _ScaleChange(NamedTuple):
 
 
 def _authored(entry: Entry) -> bool:
-    """Written by hand by a clinician (a correction carries its own author: it must be one too)."""
+    """Written by hand by a clinician (a correction carries its own author: it must be one too). The
+    envelope refuses anything else since the rule was extended to corrections; this guards the entries a
+    store already holds from before that."""
     return entry.source == "manual" and entry.clinical_author
 
 

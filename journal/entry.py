@@ -181,7 +181,7 @@ class Entry(BaseModel):
             )
         if self.entry_id in self.based_on or self.entry_id in self.supersedes:
             raise ValueError("an entry cannot be based on or supersede itself")
-        if self.payload.CLINICIAN_DECISION and (
+        if self.payload.requires_clinician() and (
             self.source != "manual" or self.author.role not in CLINICAL_ROLES
         ):
             raise ValueError(f"a {self.kind} is a clinical decision: a clinician must record it by hand")
