@@ -9,6 +9,8 @@
 * ``journal.fold`` — ``fold(entries) -> JournalState`` and ``fold_linked`` (journals joined by same-patient
   links); ``journal.state`` — what the fold returns (facts, conflicts, struck history, timeline, signing).
 * ``journal.writer`` — ``JournalWriter``: how a device makes entries (stamps, corrections, resolutions).
+* ``journal.derived`` — the scores derived from a state (``derive(state)``, ``state.derived``): NEWS2 and TOKS
+  per vital set, GCS, PASS, with the journal's recorded table versions; ``scores_text`` for handovers.
 * ``journal.completeness`` (signing checklist), ``journal.intervals`` (time intervals),
   ``journal.handover`` (ISBAR and ATMIST text).
 * ``journal.errors`` — the exception hierarchy. ``journal.demo`` — demo scenarios as data.

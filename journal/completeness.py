@@ -13,7 +13,7 @@ from journal.entry import Role
 from journal.intervals import TIMESTAMP_EVENTS_REQUIRED, mark, out_of_order
 from journal.kinds.disposition import Disposition, Handover, RefusalCapacity
 from journal.kinds.mission import TIMESTAMP_LABELS
-from journal.kinds.observations import Consciousness, VitalSigns
+from journal.kinds.observations import VitalSigns
 from journal.kinds.patient import ChiefComplaint, CprIdentifier, History, PatientIdentity
 from journal.kinds.treatment import CardiacArrestEvent
 from journal.state import JournalState
@@ -84,11 +84,6 @@ GLUCOSE_RELEVANT = frozenset(
 )
 
 
-def _gcs_is_15(c: Consciousness) -> bool:
-    g = c.gcs
-    return g is not None and (g.eye, g.verbal, g.motor) == (4, 5, 6)
-
-
 def completeness(state: JournalState) -> list[MissingItem]:
     """The checklist of what is missing for this journal's disposition (empty: ready to sign)."""
     out: list[MissingItem] = []
@@ -149,10 +144,10 @@ def completeness(state: JournalState) -> list[MissingItem]:
                 f"Treated and released needs two complete sets of vitals (BP, pulse, SpO2, RR); "
                 f"{len(complete_sets)} recorded",
             )
-        gcs = [
-            c for c in state.current("consciousness") if isinstance(c, Consciousness) and c.gcs is not None
-        ]
-        if not gcs or not _gcs_is_15(gcs[-1]):
+        # The derived GCS of the latest assessment with GCS items: a numeric total of 15 (never one with a
+        # qualifier such as VT, which has no total, and never a GCS whose table this build lacks).
+        gcs = state.derived.gcs
+        if gcs is None or gcs.result is None or gcs.result.total != 15:
             missing(R_RELEASE_GCS, "Treated and released needs GCS 15 (E4 V5 M6) at the last assessment")
         glucose_relevant = isinstance(complaint, ChiefComplaint) and complaint.category in GLUCOSE_RELEVANT
         if glucose_relevant and not any(v.glucose is not None for v in vitals):

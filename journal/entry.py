@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 from uuid import UUID
 
 from pydantic import (
@@ -36,7 +36,7 @@ from journal.errors import EntryValidationError, FieldError
 from journal.hlc import WRITER_PATTERN, Hlc, HlcField
 from journal.ids import new_uuid7
 from journal.kinds.common import AUTORISATIONS_ID_PATTERN
-from journal.payload import Payload, device_context, errors_from_pydantic, validate_payload
+from journal.payload import Cardinality, Payload, device_context, errors_from_pydantic, validate_payload
 
 
 class Role(StrEnum):
@@ -96,6 +96,18 @@ class ClinicalTime(BaseModel):
 
 
 SOURCE_PATTERN = r"^(manual|dispatch|nsp|server|device:[A-Za-z0-9][A-Za-z0-9._:-]{0,99})$"
+
+
+class FoldView(NamedTuple):
+    """An entry as the fold reads it (``Entry.fold_view``)."""
+
+    payload: Payload
+    cardinality: Cardinality
+    kind: str
+    signer: str | None
+    stamp: str
+    """The encoded HLC stamp (``order_key[0]``)."""
+    time_key: tuple[float, str, str]
 
 
 class Entry(BaseModel):
@@ -169,7 +181,7 @@ class Entry(BaseModel):
             )
         if self.entry_id in self.based_on or self.entry_id in self.supersedes:
             raise ValueError("an entry cannot be based on or supersede itself")
-        if self.payload.CLINICIAN_DECISION and (
+        if self.payload.requires_clinician() and (
             self.source != "manual" or self.author.role not in CLINICAL_ROLES
         ):
             raise ValueError(f"a {self.kind} is a clinical decision: a clinician must record it by hand")
@@ -217,6 +229,15 @@ class Entry(BaseModel):
         """Clinical order: clinical time, then HLC, then entry id (deterministic ties)."""
         return (self.clinical_time.at.timestamp(), self.hlc.encode(), self.key)
 
+    @cached_property
+    def fold_view(self) -> FoldView:
+        """What the fold reads of every entry, in one tuple: one attribute read instead of eight (a pydantic
+        attribute read costs several times a tuple unpack, and the fold runs over thousands of entries)."""
+        payload = self.payload
+        return FoldView(
+            payload, payload.CARDINALITY, self.kind, self.signer, self.order_key[0], self.time_key
+        )
+
     @property
     def device_sourced(self) -> bool:
         return self.source.startswith("device:")
@@ -252,7 +273,7 @@ class Entry(BaseModel):
         )
 
 
-_CACHED_KEYS = ("key", "refs", "order_key", "time_key", "clinical_author", "signer")
+_CACHED_KEYS = ("key", "refs", "order_key", "time_key", "clinical_author", "signer", "fold_view")
 
 
 def entry_from_dict(data: Mapping[str, Any]) -> Entry:

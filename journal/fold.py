@@ -25,6 +25,7 @@ from uuid import UUID
 
 from journal.entry import Entry
 from journal.errors import ConflictingEntryError
+from journal.gc_pause import cycle_collection_paused
 from journal.hlc import Hlc
 from journal.kinds.patient import SamePatientLink
 from journal.kinds.record import Correction, Signature
@@ -34,6 +35,7 @@ from journal.state import Fact, JournalState, Revision, SigningState, Struck, Ti
 SlotKey = tuple[str, ...]
 _BY_ORDER = attrgetter("order_key")
 _FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
 
 
 def dedupe(entries: Iterable[Entry]) -> dict[str, Entry]:
@@ -51,7 +53,7 @@ def _dedupe(entries: Iterable[Entry]) -> tuple[dict[str, Entry], list[str]]:
         prev = by_key.get(k)
         if prev is None:
             by_key[k] = e
-            if e.payload.CARDINALITY == "amendment":
+            if e.fold_view.cardinality == "amendment":
                 amendment_keys.append(k)
         elif prev is not e and prev != e:
             if prev.content_hash() != e.content_hash():
@@ -199,6 +201,11 @@ def _signing(
 
 def fold(entries: Iterable[Entry]) -> JournalState:
     """The state of one journal (or of linked journals, given all their entries) — pure and order-free."""
+    with cycle_collection_paused():
+        return _fold(entries)
+
+
+def _fold(entries: Iterable[Entry]) -> JournalState:
     by_key, amendment_keys = _dedupe(entries)
     anomalies: list[str] = []
     amendments = [by_key[k] for k in amendment_keys]
@@ -216,24 +223,25 @@ def fold(entries: Iterable[Entry]) -> JournalState:
     stamps: dict[str, list[str]] = {}
     signatures: list[tuple[str, str, str]] = []
     for k, e in by_key.items():
-        p = e.payload
-        card = p.CARDINALITY
-        signer = e.signer
+        p, card, kind, signer, stamp, tk = e.fold_view
         if signer is not None:
             if isinstance(p, Signature):  # a signature cannot attest entries written after it
-                stamp = e.order_key[0]
                 signatures.append((stamp, signer, min(p.up_to.encode(), stamp)))
+            elif signer in stamps:
+                stamps[signer].append(stamp)
             else:
-                stamps.setdefault(signer, []).append(e.order_key[0])
+                stamps[signer] = [stamp]
         if card == "multi" and k not in amended_items:
             r: Revision = new(Revision, (e, p))
-            f: Fact = new(Fact, (("item", e.kind, k), e.kind, (r,), (), False))
-            tk = e.time_key
-            items.setdefault(e.kind, []).append((tk, f))
+            f: Fact = new(Fact, (("item", kind, k), kind, (r,), (), False))
+            if kind in items:
+                items[kind].append((tk, f))
+            else:
+                items[kind] = [(tk, f)]
             timeline.append((tk, new(TimelineItem, (f, r))))
             continue
         if card == "multi":
-            slot: SlotKey | None = ("item", e.kind, k)
+            slot: SlotKey | None = ("item", kind, k)
         elif card == "single":
             slot = p.fact_key(unit=e.unit)
         else:
@@ -263,8 +271,8 @@ def fold(entries: Iterable[Entry]) -> JournalState:
     return JournalState(
         by_key=by_key,
         facts=facts,
-        items={kind: tuple(f for _, f in group) for kind, group in items.items()},
-        timeline=tuple(item for _, item in timeline),
+        items={kind: tuple(map(_SECOND, group)) for kind, group in items.items()},
+        timeline=tuple(map(_SECOND, timeline)),
         conflicts=tuple(conflicts),
         pending_amendments=tuple(pending),
         signing=_signing(by_key, stamps, signatures, disposition_keys),

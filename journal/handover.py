@@ -1,6 +1,7 @@
 """Handover text generated from the state: ISBAR (Danish guidelines, S20i) and ATMIST (S28a/S28b).
 
-Derived scores (NEWS2, GCS sum, PASS, TOKS) are not computed here: pass their line as ``derived_scores_text``.
+Derived scores (NEWS2, GCS, PASS) are not computed here: pass their line as ``derived_scores_text``, made by
+``journal.derived.scores_text(state.derived)``.
 Both texts read only current values; anything in conflict is said to be in conflict, never silently picked.
 """
 

@@ -64,6 +64,11 @@ class Payload(BaseModel):
     """True when the entry's clinical time is the fact's value (timeline marks): equal payloads written with
     different clinical times then disagree."""
 
+    def requires_clinician(self) -> bool:
+        """Whether only a clinician may record this payload by hand (an amendment inherits it from the value
+        it carries, so a correction cannot put a decision in place that its author could not record)."""
+        return self.CLINICIAN_DECISION
+
     def impossible(self) -> list[FieldIssue]:
         """Meaningless values: refused when a person typed them, stored with a warning from a device."""
         return []

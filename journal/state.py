@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from uuid import UUID
 
 from journal.entry import Entry
@@ -18,6 +18,9 @@ from journal.hlc import Hlc
 from journal.kinds.mission import ScoreTableVersions
 from journal.kinds.record import Correction, Retraction
 from journal.payload import Payload
+
+if TYPE_CHECKING:
+    from journal.derived import DerivedValues
 
 
 class Revision(NamedTuple):
@@ -179,6 +182,14 @@ class JournalState:
         """The score-table versions recorded on the journal (empty until recorded)."""
         v = self.value("score_table_versions")
         return dict(v.versions) if isinstance(v, ScoreTableVersions) else {}
+
+    @cached_property
+    def derived(self) -> DerivedValues:
+        """The derived scores (NEWS2/TOKS per vital set, GCS, PASS): computed on first use and kept with this
+        state, so a fold whose caller never asks for them costs nothing extra (``journal.derived``)."""
+        from journal.derived import derive  # journal.derived reads states: imported on use, not at import
+
+        return derive(self)
 
     def authors(self) -> set[str]:
         return {e.author.person_id for e in self.entries.values()}

@@ -16,6 +16,7 @@ import copy
 import html
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,7 +50,11 @@ DETAIL_CODES = {
     "value": "MSG_Datatype_Wrong",
     "too-long": "MSG_Element_To_Long",
     "required": "MSG_RESOURCE_REQUIRED",
+    "transient": "MSG_Mailbox_Out_Of_Operation",
+    "receiver-unknown": "MSG_Receiver_Identifier_UNKNOWN",
 }
+# PPJ's own issue codes (above) as FHIR issue-type codes in the OperationOutcome.
+OUTCOME_CODES = {"invariant": "invalid", "receiver-unknown": "not-found"}
 DEFAULT_DETAIL_CODE = "MSG_BAD_FORMAT"
 MAX_OUTCOME_ISSUES = 100
 
@@ -80,7 +85,8 @@ def _entries(message: dict[str, Any]) -> list[dict[str, Any]]:
     )
 
 
-def _by_reference(message: dict[str, Any], reference: Any) -> dict[str, Any] | None:
+def bundle_resource(message: dict[str, Any], reference: Any) -> dict[str, Any] | None:
+    """The resource a Reference (a dict with ``reference``) names in a message Bundle, or None."""
     if not isinstance(reference, dict) or not isinstance(reference.get("reference"), str):
         return None
     ref = reference["reference"]
@@ -102,8 +108,12 @@ def build_acknowledgement(
     new_id: Callable[[], str] = _new_id,
     now: Callable[[], datetime] = _now,
     validator: Validator | None = None,
+    transient_reason: str | None = None,
 ) -> dict[str, Any]:
     """The Acknowledgement Bundle for ``message`` given its validation ``result``.
+
+    ``transient_reason`` makes it a ``transient-error`` (a technical problem at the receiver: the sender
+    may resend later, GOV 040 KR rules), with the reason in the OperationOutcome.
 
     Raises AcknowledgementError when the message cannot be answered (no MessageHeader with an id, no
     sender or primary receiver Organization in the Bundle): there is nobody to address the ack to.
@@ -117,7 +127,7 @@ def build_acknowledgement(
         raise AcknowledgementError("the MessageHeader has no id, so the acknowledgement cannot name it")
     if _obj(header.get("eventCoding")).get("code") == "acknowledgement-message":
         raise AcknowledgementError("acknowledgements are never acknowledged (MedCom rule KR2)")
-    original_sender = _by_reference(message, header.get("sender"))
+    original_sender = bundle_resource(message, header.get("sender"))
     destinations = _items(header.get("destination"))
     primary = next(
         (
@@ -127,7 +137,7 @@ def build_acknowledgement(
         ),
         destinations[0] if destinations else {},
     )
-    original_receiver = _by_reference(message, primary.get("receiver"))
+    original_receiver = bundle_resource(message, primary.get("receiver"))
     if original_sender is None or original_receiver is None:
         raise AcknowledgementError(
             "the message lacks its sender or primary receiver Organization in the Bundle"
@@ -141,7 +151,11 @@ def build_acknowledgement(
     stamp = now()
     timestamp = stamp.isoformat(timespec="seconds").replace("+00:00", "Z")
     base = _full_url_base(entries[0].get("fullUrl"), "MessageHeader", acked_id)
-    code = "ok" if result.is_valid else "fatal-error"
+    if transient_reason is not None:
+        code = "transient-error"
+        result = ValidationResult((Issue(Severity.ERROR, "", transient_reason, "transient"),))
+    else:
+        code = "ok" if result.is_valid else "fatal-error"
     header_id, provenance_id, bundle_id = new_id(), new_id(), new_id()
     sender_org = _as_messaging_org(original_receiver)
     receiver_org = _as_messaging_org(original_sender)
@@ -285,7 +299,7 @@ def _operation_outcome(
         detail = DETAIL_CODES.get(issue.code, DEFAULT_DETAIL_CODE)
         entry: dict[str, Any] = {
             "severity": Severity.ERROR.value if issue.severity is Severity.ERROR else issue.severity.value,
-            "code": "invalid" if issue.code in ("invariant",) else issue.code,
+            "code": OUTCOME_CODES.get(issue.code, issue.code),
             "details": {"coding": [_detail_coding(detail, validator)], "text": issue.message},
         }
         if issue.location:
@@ -298,3 +312,40 @@ def _operation_outcome(
         "text": _narrative(f"{len(issues)} error(s) found when validating the message"),
         "issue": issues,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgementSummary:
+    """What a sender needs from a received Acknowledgement: which message, and the answer."""
+
+    acknowledged_header_id: str
+    code: str
+    details: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "ok"
+
+    @property
+    def retry(self) -> bool:
+        """transient-error: resend later; fatal-error: never resend unchanged."""
+        return self.code == "transient-error"
+
+
+def read_acknowledgement(message: dict[str, Any]) -> AcknowledgementSummary:
+    """The acknowledged MessageHeader.id, the response code and the issue texts of an Acknowledgement;
+    AcknowledgementError when the message is not one."""
+    entries = _entries(message)
+    header = entries[0]["resource"] if entries else {}
+    if _obj(header.get("eventCoding")).get("code") != "acknowledgement-message":
+        raise AcknowledgementError("the message is not an Acknowledgement (first entry, eventCoding)")
+    response = _obj(header.get("response"))
+    acked, code = response.get("identifier"), response.get("code")
+    if not isinstance(acked, str) or code not in ("ok", "transient-error", "fatal-error"):
+        raise AcknowledgementError("the Acknowledgement lacks response.identifier or a valid response.code")
+    outcome = bundle_resource(message, _obj(response.get("details"))) or {}
+    details = tuple(
+        str(_obj(i.get("details")).get("text", i.get("diagnostics", "")))
+        for i in _items(outcome.get("issue"))
+    )
+    return AcknowledgementSummary(acked, code, details)

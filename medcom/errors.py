@@ -10,7 +10,13 @@ a message cannot be acknowledged)::
     │   ├── InputTooLargeError        the file is larger than the configured limit
     │   ├── NotJsonOrXmlError         the bytes are neither JSON nor XML (or are malformed)
     │   └── NotAFhirResourceError     well-formed JSON/XML that is not a FHIR resource
-    └── AcknowledgementError          a message cannot be acknowledged (no MessageHeader, sender or id)
+    ├── AcknowledgementError          a message cannot be acknowledged (no MessageHeader, sender or id)
+    ├── MessageBuildError             a message cannot be built from this journal
+    │   ├── NotCalledForError         the journal does not call for this message (disposition, CPR, consent)
+    │   ├── UnknownReceiverError      a sender or receiver organisation cannot be addressed (SOR, GLN)
+    │   ├── MessageTooLargeError      the message is larger than the transport allows
+    │   └── WrongPatientError         after sending, the identity changed to another person: manual handling
+    └── EnvelopeError                 a VANSEnvelope cannot be written or read
 """
 
 from __future__ import annotations
@@ -42,3 +48,30 @@ class NotAFhirResourceError(InputError):
 
 class AcknowledgementError(MedcomError):
     """Raised when no Acknowledgement can be addressed: the message has no MessageHeader, id or sender."""
+
+
+class MessageBuildError(MedcomError):
+    """Raised when a message cannot be built from a journal; the message names the field or rule."""
+
+
+class NotCalledForError(MessageBuildError):
+    """Raised when the journal does not call for this message: a handover needs a transported patient, the
+    epikrise a patient treated and released with a CPR, the home-care notice the patient's consent."""
+
+
+class UnknownReceiverError(MessageBuildError):
+    """Raised when a sender or receiver organisation has no valid SOR id, GLN or name (it cannot be
+    addressed), or when no receiver is known for the message."""
+
+
+class MessageTooLargeError(MessageBuildError):
+    """Raised when a built message (or envelope) is larger than the transport's limit."""
+
+
+class WrongPatientError(MessageBuildError):
+    """Raised when a message was sent for one person and the journal now identifies another: no automatic
+    correction is possible (the receiver filed it under the wrong patient); a person must handle it."""
+
+
+class EnvelopeError(MedcomError):
+    """Raised when a VANSEnvelope cannot be written (bad addresses) or read (not an envelope, bad data)."""

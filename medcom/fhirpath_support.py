@@ -174,7 +174,51 @@ def _narrative_ok(item: Any) -> bool:
     return not isinstance(item, str) or not narrative_problems(item)
 
 
+def _entries_of(bundle: Any) -> list[dict[str, Any]]:
+    entries = _field(bundle, "entry")
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def _entries_have(part: str, types: frozenset[str]) -> Callable[[Any], bool]:
+    """bdl-3 / bdl-4: every entry has ``request`` (``response``) exactly when the Bundle type is one of
+    ``types``. Native because fhirpathpy re-evaluates ``%resource.type`` per entry (seconds for a
+    thousand entries)."""
+
+    def check(bundle: Any) -> bool:
+        wanted = _field(bundle, "type") in types
+        return all(_nonempty(e.get(part)) == wanted for e in _entries_of(bundle))
+
+    return check
+
+
+def _full_urls_distinct(bundle: Any) -> bool:
+    """bdl-7: outside a history Bundle, fullUrl & meta.versionId is unique among entries with a fullUrl."""
+    if _field(bundle, "type") == "history":
+        return True
+    keys = [
+        f"{e['fullUrl']}{_field(_field(e.get('resource'), 'meta'), 'versionId') or ''}"
+        for e in _entries_of(bundle)
+        if isinstance(e.get("fullUrl"), str)
+    ]
+    return len(keys) == len(set(keys))
+
+
 NATIVE_INVARIANTS: dict[tuple[str, str], Callable[[Any], bool]] = {
+    (
+        "bdl-3",
+        "entry.all(request.exists() = (%resource.type = 'batch' or %resource.type = 'transaction' or "
+        "%resource.type = 'history'))",
+    ): _entries_have("request", frozenset({"batch", "transaction", "history"})),
+    (
+        "bdl-4",
+        "entry.all(response.exists() = (%resource.type = 'batch-response' or "
+        "%resource.type = 'transaction-response' or %resource.type = 'history'))",
+    ): _entries_have("response", frozenset({"batch-response", "transaction-response", "history"})),
+    (
+        "bdl-7",
+        "(type = 'history') or entry.where(fullUrl.exists())"
+        ".select(fullUrl&resource.meta.versionId).isDistinct()",
+    ): _full_urls_distinct,
     ("ele-1", "hasValue() or (children().count() > id.count())"): _has_value_or_children,
     ("ext-1", "extension.exists() != value.exists()"): _extension_xor_value,
     ("dom-2", "contained.contained.empty()"): lambda r: all(not c.get("contained") for c in _contained(r)),

@@ -89,3 +89,112 @@ def ack(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     print(json.dumps(acknowledgement, ensure_ascii=False, indent=2))
+
+
+JOURNAL_HELP = (
+    "The journal: until the server stores journals, the name of a demo scenario "
+    "(stemi, stroke, trauma, cardiac-arrest, hypoglycaemia-released, copd-scale-2, unknown-patient)."
+)
+
+
+@app.command()
+def build(
+    journal: str = typer.Option(..., "--journal", help=JOURNAL_HELP),
+    message_type: str = typer.Option(..., "--type", help="handover | epikrise | homecare"),
+    vans: bool = typer.Option(False, "--vans", help="Wrap the message in a VANSEnvelope 1.0.4."),
+    xml: bool = typer.Option(False, "--xml", help="FHIR XML instead of JSON."),
+) -> None:
+    """Print the message the journal calls for, for inspection (demo organisations from MedCom's examples).
+
+    Exit 2 with the reason when the journal does not call for this message type."""
+    from datetime import UTC, datetime
+
+    from journal.demo.scenarios import scenarios
+    from journal.fold import fold_linked
+    from medcom.fhir_xml import json_to_xml
+    from medcom.journal_messages import DEMO_ORGANISATIONS, DEMO_RECEIVER_OF, MESSAGE_TYPES, build_message
+    from medcom.vans_envelope import wrap
+
+    chosen = next((t for t in MESSAGE_TYPES if t == message_type), None)
+    if chosen is None:
+        typer.echo(f"error: --type must be one of {', '.join(MESSAGE_TYPES)}", err=True)
+        raise typer.Exit(2)
+    scenario = next((s for s in scenarios() if s.name == journal), None)
+    if scenario is None:
+        typer.echo(
+            f"error: no journal {journal!r} (journals by id come with the server; use a scenario)", err=True
+        )
+        raise typer.Exit(2)
+    state = fold_linked(scenario.entries)[0]
+    sender = DEMO_ORGANISATIONS["sender"]
+    receiver = DEMO_ORGANISATIONS[DEMO_RECEIVER_OF[chosen]]
+    try:
+        built = build_message(state=state, message_type=chosen, sender=sender, receiver=receiver)
+        if vans:
+            output = wrap(
+                built.bundle,
+                sender_gln=sender.gln,
+                receiver_gln=receiver.gln,
+                sent_at=datetime.now(UTC),
+                xml=xml,
+            )
+        else:
+            output = json_to_xml(built.bundle) if xml else built.to_json(pretty=True)
+    except MedcomError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    print(output.decode("utf-8"))
+
+
+@app.command()
+def package(
+    out: Path = typer.Option(..., "--out", help="Directory to write ppj.fhir.handover-<version>.tgz into."),
+    packages: list[Path] = typer.Option(None, "--packages", help=PACKAGES_HELP),
+) -> None:
+    """Build PPJ's own FHIR package (handover profiles with generated snapshots) for --own-packages."""
+    from medcom.ppj_package import build_package
+
+    try:
+        path = build_package(out, registry=PackageRegistry(packages or default_package_dirs()))
+    except MedcomError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    print(path)
+
+
+@app.command()
+def receiver(
+    port: int = typer.Option(8090, help="Port on 127.0.0.1 to listen on."),
+    own_packages: list[Path] = typer.Option(None, "--own-packages", help=OWN_HELP),
+    fail: int = typer.Option(0, "--fail", help="Answer the first N requests with HTTP 503."),
+    delay: float = typer.Option(0.0, "--delay", help="Seconds to wait before each answer."),
+    duplicate: bool = typer.Option(False, "--duplicate", help="Hand each message to the receiver twice."),
+    transient: int = typer.Option(0, "--transient", help="Answer the first N messages with transient-error."),
+) -> None:
+    """Run a receiver simulator (hospital EPJ, GP system, municipality) that validates and acknowledges.
+
+    POST FHIR messages (JSON or XML) to the printed URL; Ctrl-C stops it."""
+    import time
+
+    from integrations.receiver_simulator.server import Behaviour, ReceiverSimulator
+    from medcom.receiver import MessageReceiver
+
+    try:
+        validator = make_validator(None, own_packages)
+    except MedcomError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    simulator = ReceiverSimulator(
+        handler=MessageReceiver(validator=validator),
+        port=port,
+        behaviour=Behaviour(
+            fail_next=fail, delay_seconds=delay, duplicate_delivery=duplicate, transient_next=transient
+        ),
+    )
+    with simulator.running():
+        print(f"receiver simulator listening at {simulator.url}", flush=True)
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            print(f"stopped after {len(simulator.log)} request(s)")

@@ -41,7 +41,7 @@ from sync.errors import (
     StoreNotFoundError,
     WrongCredentialsError,
 )
-from sync.journal_adapter import EntryEnvelope, Stamp, StampClock
+from sync.journal_adapter import EntryEnvelope, Stamp, clock_after
 from sync.protocol import HlcBound, JournalAccess, PushResult, PushResultCode
 from sync.store_schema import LATEST_VERSION, migrate
 
@@ -481,10 +481,8 @@ class LocalStore:
             if confirmed_max is not None:
                 kept.append(confirmed_max)
             floor = max([server_stamp, *(Stamp.parse(h) for h in kept)])
-            clock = StampClock(
-                writer=self.writer_id,
-                last=Stamp(floor.physical_ms, floor.logical, self.writer_id),
-                physical_ms=lambda: min(physical_ms, limit_ms),
+            clock = clock_after(
+                writer=self.writer_id, last=floor, physical_ms=lambda: min(physical_ms, limit_ms)
             )
             for entry_id in suffix:
                 conn.execute(
@@ -499,9 +497,9 @@ class LocalStore:
         physical = (wall_ms if wall_ms is not None else time.time_ns() // 1_000_000) + round(self.offset_ms())
         with self._write() as conn:
             last = self._meta_or_none("hlc_last", conn)
-            clock = StampClock(
+            clock = clock_after(
                 writer=self.writer_id,
-                last=None if last is None else _as_writer(Stamp.parse(last), self.writer_id),
+                last=None if last is None else Stamp.parse(last),
                 physical_ms=lambda: physical,
             )
             stamp = clock.tick()
@@ -685,11 +683,6 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
-
-
-def _as_writer(stamp: Stamp, writer: str) -> Stamp:
-    """The same instant and counter under this store's writer id (the clock continues from it)."""
-    return Stamp(stamp.physical_ms, stamp.logical, writer)
 
 
 class StoreDrafts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from journal.kinds.common import Reading
 from journal.kinds.mission import Timestamp, TimestampEvent
 from journal.kinds.observations import VITAL_UNITS, Acvpu, Consciousness, GcsItems, VitalSigns
+from journal.scores import CURRENT_TABLE_VERSIONS
 
 
 def _r(field: str, value: float | None) -> Reading | None:
@@ -48,10 +49,5 @@ def mark(event: TimestampEvent) -> Timestamp:
     return Timestamp(event=event)
 
 
-DEMO_TABLE_VERSIONS = {
-    "GCS": "teasdale-1974",
-    "NEWS2": "rcp-2017",
-    "PASS": "pass-2016",
-    "TOKS": "toks-2.1-rn",
-}
-"""Recorded on each demo journal at patient contact; the live values come from ``journal.scores``."""
+DEMO_TABLE_VERSIONS = {str(score): version for score, version in CURRENT_TABLE_VERSIONS.items()}
+"""Recorded on each demo journal at patient contact: the versions in force (``journal.scores``)."""

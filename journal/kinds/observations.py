@@ -6,7 +6,8 @@ Units are UCUM codes, fixed per field (a device feed converts before it writes).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from functools import cached_property
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
@@ -35,6 +36,23 @@ VITAL_LABELS: dict[str, str] = {
     "glucose": "Blood glucose (BS)",
     "etco2": "EtCO2",
 }
+
+
+class ExactReadings(NamedTuple):
+    """What a vital set gives an early-warning score: each exact value (None when absent, not measurable, or
+    only a HI/LO range limit), air or oxygen, and the fields the instrument gave only as a range limit."""
+
+    respiratory_rate: float | None
+    spo2: float | None
+    bp_systolic: float | None
+    heart_rate: float | None
+    temperature: float | None
+    on_oxygen: bool | None
+    range_limited: tuple[tuple[str, str], ...]
+    """(field, shown value) of each HI/LO reading, e.g. ``("heart_rate", ">300 /min")``."""
+
+
+EXACT_READING_FIELDS = ("respiratory_rate", "spo2", "bp_systolic", "heart_rate", "temperature")
 
 
 @register
@@ -161,6 +179,19 @@ class VitalSigns(Payload):
         if self.spo2 is not None and self.on_oxygen is None:
             w.append(FieldIssue("on_oxygen", "SpO2 recorded without saying whether on air or oxygen"))
         return w
+
+    @cached_property
+    def exact(self) -> ExactReadings:
+        """The exact readings (computed once per payload: the derived scores read them on every fold)."""
+        values: list[float | None] = []
+        limited: list[tuple[str, str]] = []
+        for name in EXACT_READING_FIELDS:
+            reading: Reading | None = getattr(self, name)
+            values.append(reading.measured if reading is not None else None)
+            if reading is not None and reading.status in ("above_range", "below_range"):
+                limited.append((name, reading.text()))
+        r, s, b, h, t = values
+        return ExactReadings(r, s, b, h, t, self.on_oxygen, tuple(limited))
 
     def complete_core_set(self) -> bool:
         """BP, pulse, SpO2 and respiratory rate all measured (the treat-and-release "set of vitals")."""

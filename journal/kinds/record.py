@@ -64,6 +64,9 @@ class Correction(Payload):
     corrected_kind_version: int
     replacement: SerializeAsAny[Payload]
 
+    def requires_clinician(self) -> bool:
+        return self.replacement.requires_clinician()
+
     @model_validator(mode="before")
     @classmethod
     def _validate_replacement(cls, data: Any, info: ValidationInfo) -> Any:

@@ -52,8 +52,12 @@ class BandLookup:
         self._out_of_range = out_of_range
 
     def points_for(self, value: object, *, field: str) -> int:
-        if type(value) is int and self._integer_steps:
+        if self._integer_steps and type(value) is int:
             step = value
+        elif self._integer_steps and type(value) is float and value.is_integer():
+            # A whole number on a whole-number grid is its own step (readings arrive as 80 or as 80.0);
+            # NaN and infinities are not whole numbers and take the checked path below.
+            step = int(value)
         else:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ScoreInputError(field, value, "is not a number")

@@ -78,17 +78,17 @@ def tally(
     scored: list[ParameterPoints[P]] = []
     missing: list[P] = []
     partial_sum = highest = 0
+    new = tuple.__new__  # builds the named tuples in C: this runs once per parameter of every score
     for (parameter, field), value, lookup in zip(parameters, values, lookups, strict=True):
         if value is None or lookup is None:
             missing.append(parameter)
             continue
         points = lookup.points_for(value, field=field)
-        scored.append(ParameterPoints(parameter, value, points))
+        scored.append(new(ParameterPoints, (parameter, value, points)))
         partial_sum += points
-        highest = max(highest, points)
-    return Tally(
-        scored=tuple(scored), missing=tuple(missing), partial_sum=partial_sum, highest_points=highest
-    )
+        if points > highest:
+            highest = points
+    return new(Tally, (tuple(scored), tuple(missing), partial_sum, highest))
 
 
 def partial_summary(score_name: str, labels: dict[P, str], result: Tally[P], parameter_count: int) -> str:

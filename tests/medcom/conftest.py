@@ -10,6 +10,7 @@ from medcom_examples import FIRST_CC, PACKAGES, load_example
 
 from medcom.fhir_packages import PackageRegistry
 from medcom.fhir_validator import Validator
+from medcom.ppj_package import build_package
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +21,14 @@ def registry() -> PackageRegistry:
 @pytest.fixture(scope="session")
 def validator(registry: PackageRegistry) -> Validator:
     return Validator(registry)
+
+
+@pytest.fixture(scope="session")
+def ppj_validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
+    """The official packages plus PPJ's own package, built from source into a temp dir."""
+    own = tmp_path_factory.mktemp("ppj-package")
+    build_package(own, registry=PackageRegistry([PACKAGES]))
+    return Validator(PackageRegistry([PACKAGES, own]))
 
 
 @pytest.fixture

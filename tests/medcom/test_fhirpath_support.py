@@ -5,10 +5,19 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import fhirpathpy
+import pytest
 from medcom_examples import ACKNOWLEDGEMENT_2, FIRST_CC, load_example, resource_of
 
 from medcom.fhir_validator import Validator
-from medcom.fhirpath_support import FhirPathEngine, Hooks, narrative_problems
+from medcom.fhirpath_support import (
+    NATIVE_INVARIANTS,
+    FhirPathEngine,
+    Hooks,
+    narrative_problems,
+    native_invariant,
+    satisfied,
+)
 
 
 def hooks() -> Hooks:
@@ -65,3 +74,37 @@ def test_a_message_without_its_text_payload_violates_the_type_sliced_payload(val
     communication["payload"] = [p for p in communication["payload"] if "contentString" not in p]
     messages = [i.message for i in validator.validate(message).errors]
     assert any("slice 'string'" in m and "minimum required = 1" in m for m in messages)
+
+
+BUNDLE_INVARIANTS = [
+    (key, expression) for key, expression in NATIVE_INVARIANTS if key in ("bdl-3", "bdl-4", "bdl-7")
+]
+
+
+@pytest.mark.parametrize(("key", "expression"), BUNDLE_INVARIANTS, ids=[k for k, _ in BUNDLE_INVARIANTS])
+@pytest.mark.parametrize(
+    "bundle",
+    [
+        {"resourceType": "Bundle", "type": "message", "entry": [{"fullUrl": "urn:a", "resource": {}}]},
+        {"resourceType": "Bundle", "type": "message", "entry": [{"request": {"method": "POST"}}]},
+        {"resourceType": "Bundle", "type": "transaction", "entry": [{"request": {"method": "POST"}}, {}]},
+        {"resourceType": "Bundle", "type": "batch-response", "entry": [{"response": {"status": "200"}}]},
+        {"resourceType": "Bundle", "type": "history", "entry": [{"fullUrl": "urn:a"}, {"fullUrl": "urn:a"}]},
+        {"resourceType": "Bundle", "type": "message", "entry": [{"fullUrl": "urn:a"}, {"fullUrl": "urn:a"}]},
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {"fullUrl": "urn:a", "resource": {"meta": {"versionId": "1"}}},
+                {"fullUrl": "urn:a", "resource": {"meta": {"versionId": "2"}}},
+            ],
+        },
+        {"resourceType": "Bundle", "type": "message"},
+    ],
+)
+def test_native_bundle_invariants_agree_with_fhirpath(
+    key: str, expression: str, bundle: dict[str, Any]
+) -> None:
+    native = native_invariant(key, expression)
+    assert native is not None
+    assert native(bundle) == satisfied(fhirpathpy.evaluate(bundle, expression, {"resource": bundle}))

@@ -76,3 +76,50 @@ def test_a_missing_package_directory_exits_two_with_a_message(tmp_path: Path) ->
     )
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_build_prints_the_handover_a_transported_patients_journal_calls_for() -> None:
+    result = runner.invoke(app, ["medcom", "build", "--journal", "stemi", "--type", "handover"])
+    assert result.exit_code == 0, result.output
+    bundle = json.loads(result.output)
+    assert bundle["entry"][0]["resource"]["eventCoding"]["code"] == "prehospital-handover-message"
+
+
+def test_build_refuses_a_message_the_journal_does_not_call_for_with_the_reason() -> None:
+    result = runner.invoke(app, ["medcom", "build", "--journal", "stemi", "--type", "epikrise"])
+    assert result.exit_code == 2
+    assert "treated_and_released" in result.output
+
+
+def test_build_wraps_in_a_vans_envelope_with_xml_inside() -> None:
+    result = runner.invoke(
+        app,
+        ["medcom", "build", "--journal", "hypoglycaemia-released", "--type", "homecare", "--vans", "--xml"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "urn:oio:medcom:vans-envelope:1.0.4" in result.output
+    assert "application/fhir+xml" in result.output
+
+
+def test_a_built_handover_validates_with_the_package_built_by_the_cli(tmp_path: Path) -> None:
+    packaged = runner.invoke(
+        app, ["medcom", "package", "--out", str(tmp_path / "own"), "--packages", str(PACKAGES)]
+    )
+    assert packaged.exit_code == 0, packaged.output
+    message = tmp_path / "handover.json"
+    message.write_text(
+        runner.invoke(app, ["medcom", "build", "--journal", "stemi", "--type", "handover"]).output
+    )
+    validated = runner.invoke(
+        app,
+        [
+            "medcom",
+            "validate",
+            "--packages",
+            str(PACKAGES),
+            "--own-packages",
+            str(tmp_path / "own"),
+            str(message),
+        ],
+    )
+    assert validated.exit_code == 0, validated.output

@@ -17,8 +17,9 @@ from uuid import UUID
 import httpx2
 from pydantic import BaseModel, ValidationError
 
+from journal.hlc import HybridClock
 from sync.errors import ProtocolError
-from sync.journal_adapter import EntryEnvelope, Stamp, StampClock
+from sync.journal_adapter import EntryEnvelope, Stamp
 from sync.protocol import (
     ACCESS_PATH,
     DEFAULT_MAX_HLC_AHEAD_MS,
@@ -67,7 +68,7 @@ class FakeSyncServer:
     gzip_requests: int = 0
 
     def __post_init__(self) -> None:
-        self.clock = StampClock(writer=SERVER_WRITER, last=None, physical_ms=self._now_ms)
+        self.clock = HybridClock(SERVER_WRITER, physical_ms=self._now_ms)
 
     def _now_ms(self) -> int:
         return round(self.now().timestamp() * 1000)
@@ -170,7 +171,12 @@ class FakeSyncServer:
             )
         stamp = Stamp.parse(entry.hlc)
         if stamp.physical_ms > self._now_ms() + self.max_ahead_ms:
-            stored = entry.model_copy(update={"hlc": self.clock.tick().encode()})
+            # A fresh stamp from the server's clock (after everything it holds), under the entry's own
+            # writer: journal requires an entry's stamp to name its device.
+            tick = self.clock.tick()
+            stored = entry.model_copy(
+                update={"hlc": Stamp(tick.physical_ms, tick.logical, stamp.writer).encode()}
+            )
             self._commit(stored)
             return PushResult(
                 device_seq=seq,

@@ -85,7 +85,7 @@ EXAMPLES: dict[str, BaseModel] = {
                 device_seq=45,
                 entry_id=IDS[4],
                 code=PushResultCode.RESTAMPED,
-                hlc=stamp(1_795_672_800_135, 1, "server-1"),
+                hlc=stamp(1_795_672_800_135, 1),
                 restamp_reason=RestampReason.HLC_AHEAD_OF_BOUND,
             ),
             PushResult(device_seq=47, entry_id=IDS[5], code=PushResultCode.SEQUENCE_GAP, expected_seq=46),

@@ -1,0 +1,1 @@
+"""Delivery transports for outgoing messages (HTTP FHIR endpoints); see ``http``."""

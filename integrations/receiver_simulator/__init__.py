@@ -1,0 +1,1 @@
+"""A receiver simulator (hospital EPJ, GP system, municipality) over real HTTP; see ``server``."""
