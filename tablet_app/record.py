@@ -1,11 +1,8 @@
 """The tablet's record: journal entries written by the crew, kept in the encrypted local store first.
 
-This is the only place where the tablet turns ``journal`` entries into what ``sync`` stores and back:
+Entries become store envelopes and back through ``sync.journal_adapter`` (``EntryEnvelope.from_entry`` /
+``to_entry``: canonical content, the journal's content hash).
 
-* ``envelope_of(entry)`` — the entry's canonical content (``journal.entry.Entry.content_dict``: sorted
-  keys, no spaces, UTF-8, no ASCII escaping; everything but ``hlc``) as a ``sync`` envelope. Its hash is
-  ``Entry.content_hash()`` by construction (a test holds the two together).
-* ``entry_of(envelope)`` — parse and validate a stored entry, with the store's (possibly server-given) stamp.
 * ``LocalRecord`` — writes through a ``journal.writer.JournalWriter`` per author (so corrections,
   resolutions and signatures point at the right entries), stamps with the store's HLC (the writer's clock
   absorbs the store's last stamp before each entry, so stamps from this device keep increasing across
@@ -17,13 +14,12 @@ Invariant: a save either returns with the entry durable in the store, or raises 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from journal.entry import Author, Entry, entry_from_dict
+from journal.entry import Author, Entry
 from journal.fold import fold
 from journal.hlc import Hlc, HybridClock
 from journal.state import JournalState
@@ -31,29 +27,6 @@ from journal.writer import JournalWriter
 from sync.journal_adapter import EntryEnvelope
 from sync.store import LocalStore
 from tablet_app.facades.clock import ClockFacade
-
-
-def canonical_content(entry: Entry) -> bytes:
-    """The entry's content bytes as sync stores and sends them (the bytes ``content_hash`` is over)."""
-    return json.dumps(entry.content_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
-
-
-def envelope_of(entry: Entry) -> EntryEnvelope:
-    return EntryEnvelope.of(
-        entry_id=entry.entry_id,
-        journal_id=entry.journal_id,
-        hlc=entry.hlc.encode(),
-        content=canonical_content(entry),
-    )
-
-
-def entry_of(envelope: EntryEnvelope) -> Entry:
-    """The journal entry in ``envelope``, stamped with the envelope's (store's) HLC."""
-    data = json.loads(envelope.content)
-    data["hlc"] = envelope.hlc
-    return entry_from_dict(data)
 
 
 @dataclass(frozen=True)
@@ -104,10 +77,8 @@ class LocalRecord:
     def prepare(self) -> None:
         """Bring this device's HLC past every stamp the store holds; call before each new entry."""
         last = self._store.last_stamp()
-        if last is not None:
-            seen = Hlc(last.physical_ms, last.logical, last.writer)
-            if seen > self._hlc.last:
-                self._hlc.receive(seen)
+        if last is not None and last > self._hlc.last:
+            self._hlc.receive(last)
 
     def clock_offset_ms(self) -> int | None:
         """The device clock minus server time as last estimated (the entry field's sign; None before
@@ -118,12 +89,12 @@ class LocalRecord:
 
     def save(self, entry: Entry) -> None:
         """Store ``entry`` and queue it for upload in one local transaction, then wake sync."""
-        self._store.capture(envelope=envelope_of(entry))
+        self._store.capture(envelope=EntryEnvelope.from_entry(entry))
         self._cache.pop(entry.journal_id, None)
         self.on_saved()
 
     def entries(self, journal_id: UUID) -> list[Entry]:
-        return [entry_of(e) for e in self._store.journal_entries(journal_id)]
+        return [e.to_entry() for e in self._store.journal_entries(journal_id)]
 
     def state(self, journal_id: UUID) -> JournalState:
         """The journal folded from every entry the store holds (captured here or pulled)."""
@@ -140,7 +111,7 @@ class LocalRecord:
         if known is not None and known.content_hash() == envelope.content_hash:
             entry = known.restamped(Hlc.parse(envelope.hlc))
         else:
-            entry = entry_of(envelope)
+            entry = envelope.to_entry()
         self._parsed[envelope.entry_id] = entry
         return entry
 

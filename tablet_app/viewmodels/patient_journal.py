@@ -15,8 +15,8 @@ screen keeps, so what is shown is what is stored.
   ``set_time`` records an edited time, flagged as estimated.
 * Vital sets: readings collected from the pad are saved as one ``VitalSigns`` entry (UCUM units; "not
   measurable" as such; a value confirmed as implausible carries the note ``CONFIRMED_IMPLAUSIBLE``).
-* NEWS2: derived live from the latest set and consciousness with the journal's recorded NEWS2 table
-  (``tablet_app.viewmodels.scores``).
+* NEWS2: derived live by ``journal.derived`` (``state.derived``) with the journal's recorded table
+  versions; the screen shows the latest informative result with its colour band.
 """
 
 from __future__ import annotations
@@ -27,17 +27,17 @@ from uuid import UUID
 
 from journal.completeness import completeness
 from journal.cpr import parse_cpr
+from journal.derived import scores_text, table_versions_in_force
 from journal.entry import Entry
 from journal.errors import InvalidCprError
 from journal.handover import isbar
 from journal.ids import new_uuid7
 from journal.kinds.common import PersonRef, Reading
-from journal.kinds.mission import CrewSignOn, ScoreTableVersions, Timestamp, TimestampEvent
+from journal.kinds.mission import CrewSignOn, Timestamp, TimestampEvent
 from journal.kinds.observations import VITAL_UNITS, Consciousness, VitalSigns
 from journal.kinds.patient import CprIdentifier, LocalIdentifier, PatientIdentity
 from journal.kinds.treatment import ArrestEvent, CardiacArrestEvent, Medication, Rhythm
 from journal.payload import Payload
-from journal.scores import CURRENT_TABLE_VERSIONS
 from journal.state import JournalState
 from journal.writer import JournalWriter
 from tablet_app.facades.clock import ClockFacade
@@ -98,7 +98,7 @@ class JournalViewModel(Observable):
             for p in crew.members
         )
         vm._save(CrewSignOn(unit=record.unit or "?", members=members), at=now)
-        vm._save(ScoreTableVersions(versions={str(k): v for k, v in CURRENT_TABLE_VERSIONS.items()}), at=now)
+        vm._save(table_versions_in_force(), at=now)
         vm._save(Timestamp(event="patient_contact"), at=now)
         return vm
 
@@ -150,19 +150,9 @@ class JournalViewModel(Observable):
         return out
 
     def news2(self) -> News2View:
-        latest = self.vital_sets()
-        acvpu = None
-        for revision, _fact in self.state.current_entries("consciousness"):
-            if isinstance(revision.value, Consciousness) and revision.value.acvpu is not None:
-                acvpu = revision.value.acvpu
-        ident = self.identity()
-        age = ident.age_on(self._clock.now().date()) if ident is not None else None
-        return news2_view(
-            vitals=latest[-1][1] if latest else None,
-            acvpu=acvpu,
-            age_years=age,
-            table_versions=self.state.score_table_versions,
-        )
+        """The latest informative NEWS2 (``journal.derived``: the journal's recorded table version, ACVPU
+        within its window, SpO2 scale only from an authored decision)."""
+        return news2_view(self.state.derived)
 
     def missing_for_signing(self) -> list[str]:
         """The completeness checklist shown at signing (never at capture)."""
@@ -172,7 +162,7 @@ class JournalViewModel(Observable):
         return isbar(
             self.state,
             reporter=self._crew.active_author(),
-            derived_scores_text=self.news2().display,
+            derived_scores_text=scores_text(self.state.derived, tz=self._clock.now().tzinfo or UTC),
             tz=self._clock.now().tzinfo or UTC,
         )
 

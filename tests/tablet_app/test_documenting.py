@@ -15,7 +15,7 @@ from journal.kinds.observations import VitalSigns
 from journal.kinds.patient import CprIdentifier, LocalIdentifier
 from journal.kinds.record import Correction
 from journal.kinds.treatment import ConcreteDelegation, Medication, StandingProtocol
-from tablet_app.record import canonical_content, entry_of, envelope_of
+from sync.journal_adapter import EntryEnvelope, canonical_content
 from tablet_app.viewmodels.medication import MedicationViewModel
 from tablet_app.viewmodels.numeric_entry import NumericResult
 from tablet_app.viewmodels.patient_journal import CONFIRMED_IMPLAUSIBLE, JournalViewModel
@@ -26,7 +26,7 @@ def value(field_id: str, v: str, *, confirmed: bool = False) -> NumericResult:
     return NumericResult(field_id, Decimal(v), not_measurable=False, confirmed_implausible=confirmed)
 
 
-def test_an_entry_round_trips_through_the_store_envelope_with_the_journals_content_hash(
+def test_an_entry_round_trips_through_the_store_with_the_journals_content_hash(
     tmp_path: Path,
 ) -> None:
     t = tablet(tmp_path)
@@ -34,9 +34,9 @@ def test_an_entry_round_trips_through_the_store_envelope_with_the_journals_conte
     entries = t.record.entries(vm.journal_id)
     assert {e.kind for e in entries} == {"crew_sign_on", "score_table_versions", "timestamp"}
     for entry in entries:
-        envelope = envelope_of(entry)
+        envelope = EntryEnvelope.from_entry(entry)
         assert envelope.content_hash == entry.content_hash()
-        assert entry_of(envelope) == entry
+        assert envelope.to_entry() == entry
         assert b'"hlc"' not in canonical_content(entry)  # the stamp is outside the content
     assert t.keyring.store is not None and t.keyring.store.pending_count() == 3
     assert len(t.saves) == 3  # each save woke the sync worker
