@@ -2,25 +2,63 @@
 
 from __future__ import annotations
 
-import typer
+import importlib
+from typing import Any
 
-from ppj import admin_cli, bench, medcom_cli, tablet_cli
+import typer
+from typer import _click as click  # Typer ships its own Click; its group API is typed against it
+from typer.core import TyperGroup
+
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module, attribute) — a Typer sub-app or a plain command function, imported only when used.
+    "audit": ("ppj.admin_cli", "audit_app"),
+    "bench": ("ppj.bench", "app"),
+    "db": ("ppj.admin_cli", "db_app"),
+    "device": ("ppj.admin_cli", "device_app"),
+    "medcom": ("ppj.medcom_cli", "app"),
+    "org": ("ppj.admin_cli", "org_app"),
+    "tablet": ("ppj.tablet_cli", "tablet"),
+    "user": ("ppj.admin_cli", "user_app"),
+}
+
+
+class LazyGroup(TyperGroup):
+    """Imports a subcommand's module only when that subcommand runs (or help lists it).
+
+    Why: every subcommand pulls in its own stack (SQLAlchemy and FastAPI for the server, the FHIR models
+    for medcom, Kivy for the tablet); importing them all made ``ppj tablet`` take seconds to start."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *SUBCOMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in SUBCOMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = SUBCOMMANDS[cmd_name]
+        target: Any = getattr(importlib.import_module(module_name), attribute)
+        if module_name == "ppj.bench":
+            importlib.import_module(module_name).register_all()
+        if isinstance(target, typer.Typer):
+            group = typer.main.get_group(target)
+            group.name = cmd_name
+            return group
+        single = typer.Typer()
+        single.command(name=cmd_name)(target)
+        return typer.main.get_command(single)
+
 
 app = typer.Typer(
     name="ppj",
+    cls=LazyGroup,
     help="PPJ — the open prehospital patient record.",
     no_args_is_help=True,
     add_completion=False,
 )
-bench.register_all()
-app.add_typer(bench.app, name="bench")
-app.add_typer(medcom_cli.app, name="medcom")
-app.command(name="tablet")(tablet_cli.tablet)
-app.add_typer(admin_cli.user_app, name="user")
-app.add_typer(admin_cli.device_app, name="device")
-app.add_typer(admin_cli.org_app, name="org")
-app.add_typer(admin_cli.audit_app, name="audit")
-app.add_typer(admin_cli.db_app, name="db")
+
+
+@app.callback()
+def root() -> None:
+    """PPJ — the open prehospital patient record."""
 
 
 @app.command()
@@ -32,6 +70,7 @@ def serve(
     """Run the server (SQLite by default; PPJ_DATABASE_URL selects PostgreSQL)."""
     import uvicorn
 
+    from ppj import admin_cli
     from server.app import create_app
     from server.config import Settings
 

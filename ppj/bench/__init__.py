@@ -1,6 +1,7 @@
 """``ppj bench …``: benchmarks that print their figures together with the conditions they ran under.
 
-Each benchmark lives in its own module here and registers itself on ``app``; ``ppj.cli`` imports them.
+Each benchmark lives in its own module here and registers itself on ``app``; ``register_all()`` imports
+them when ``ppj bench`` runs.
 Benchmarks measure; they never assert. Tests never time anything.
 """
 
