@@ -173,7 +173,7 @@ class _Authors:
         return self._decisions[key]
 
 
-def _lock_incarnation(
+def lock_incarnation(
     *, session: Session, incarnation_id: uuid.UUID, writer_id: str, device: Device | None
 ) -> StoreIncarnation:
     """The incarnation row, created on first use and locked for this transaction.
@@ -259,7 +259,7 @@ def push(
     """Apply one push (protocol §4, server obligations); the caller commits, then answers."""
     if uploader.device is not None and request.device_id != uploader.device.id:
         raise SyncRefused(403, ErrorCode.INCARNATION_NOT_OWNED, "device_id is not the authenticated device")
-    incarnation = _lock_incarnation(
+    incarnation = lock_incarnation(
         session=session,
         incarnation_id=request.incarnation_id,
         writer_id=uploader.writer_id,
