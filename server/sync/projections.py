@@ -123,22 +123,24 @@ def _project_one(*, session: Session, journal_id: uuid.UUID) -> None:
     )
     relations = [(row[0], row[2], json.loads(row[3]), row[4]) for row in rows]
 
-    mission = _mission(session, journal_id=journal_id, relations=relations, opened_at=opened_at)
     journal = session.get(Journal, journal_id)
+    mission = _mission(
+        session, journal=journal, journal_id=journal_id, relations=relations, opened_at=opened_at
+    )
     if journal is None:
         journal = Journal(id=journal_id, mission_id=mission.id, opened_at=opened_at)
         session.add(journal)
+    # A fact no entry states keeps its value: a journal row written directly (before sync, or by a test's
+    # fixed world) keeps its relations until entries say otherwise.
     journal.mission_id = mission.id
-    journal.opened_at = opened_at
-    journal.patient_cpr = None
-    journal.episode_ended_at = None
-    for _entry_id, kind, content, at in relations:
+    journal.opened_at = min(journal.opened_at, opened_at)
+    for _entry_id, kind, content, _at in relations:
         payload = content.get("payload", {})
         if kind == "patient_identity" and payload.get("identifier", {}).get("type") == "cpr":
             journal.patient_cpr = payload["identifier"]["value"]
-        if kind == "disposition":
-            ended = _aware(at)
-            journal.episode_ended_at = max(journal.episode_ended_at or ended, ended)
+    endings = [_aware(at) for _, kind, _, at in relations if kind == "disposition"]
+    if endings:
+        journal.episode_ended_at = max(endings)
     session.flush()
     _project_units(session, journal_id=journal_id, mission=mission, relations=relations)
     _project_ed_relations(session, journal_id=journal_id, relations=relations)
@@ -151,6 +153,7 @@ def _aware(at: dt.datetime) -> dt.datetime:
 def _mission(
     session: Session,
     *,
+    journal: Journal | None,
     journal_id: uuid.UUID,
     relations: list[tuple[uuid.UUID, str, Any, dt.datetime]],
     opened_at: dt.datetime,
@@ -164,6 +167,8 @@ def _mission(
             session.add(mission)
             session.flush()
         return mission
+    if journal is not None:
+        return session.get_one(Mission, journal.mission_id)
     # No assignment yet (a journal opened on the tablet): a mission of its own until one arrives.
     mission_id = _derived_id("journal-mission", journal_id)
     mission = session.get(Mission, mission_id)

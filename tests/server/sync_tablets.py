@@ -22,6 +22,7 @@ from journal.ids import new_uuid7
 from journal.kinds.common import PersonRef
 from journal.kinds.mission import CrewSignOn
 from journal.kinds.record import Note
+from journal.payload import Payload
 from server.identity.models import Person
 from server.identity.service import enrol_device, issue_access_token
 from sync.client import SyncClient
@@ -59,7 +60,7 @@ class Tablet:
     def entry(
         self,
         journal_id: uuid.UUID,
-        payload: Note | CrewSignOn | None = None,
+        payload: Payload | None = None,
         *,
         ahead: dt.timedelta = dt.timedelta(0),
         entry_id: uuid.UUID | None = None,
