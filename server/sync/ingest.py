@@ -223,7 +223,7 @@ def lock_journal_logs(*, session: Session, journal_ids: Sequence[uuid.UUID]) -> 
     return {row.journal_id: row for row in rows}
 
 
-def _parse(item: PushItem) -> Entry | tuple[QuarantineReason, str]:
+def parse_item(item: PushItem) -> Entry | tuple[QuarantineReason, str]:
     wire = item.entry
     if hashlib.sha256(wire.content.encode("utf-8")).hexdigest() != wire.content_hash:
         return QuarantineReason.CONTENT_HASH_MISMATCH, "sha256(content) differs from content_hash"
@@ -323,7 +323,7 @@ def push(
                 else PushResult(device_seq=seq, entry_id=entry_id, code=PushResultCode.CONFLICT_ID_REUSED)
             )
             continue
-        parsed = _parse(item)
+        parsed = parse_item(item)
         problem = parsed if isinstance(parsed, tuple) else authors.verify(parsed, uploader=uploader)
         if problem is not None or isinstance(parsed, tuple):
             assert problem is not None
