@@ -88,7 +88,6 @@ def _enqueue_journal(
     entries = journal_entries(session=session, journal_id=journal_id)
     state = fold(entries)
     handed_over = any(e.kind == "handover" for e in entries)
-    trigger = next(e for e in new if e.kind in TRIGGER_KINDS | CHANGE_KINDS)
     out: list[OutboxMessage] = []
     for message_type in called_for(state):
         if message_type == "handover" and not handed_over:
@@ -96,6 +95,9 @@ def _enqueue_journal(
         previous = last.get(message_type)
         if previous is not None and not kinds & CHANGE_KINDS:
             continue  # already queued; later entries that change nothing sent are addenda
+        # The entry that calls for it: a trigger for a first message, the change for a correction.
+        wanted = TRIGGER_KINDS if previous is None else CHANGE_KINDS
+        trigger = next((e for e in new if e.kind in wanted), new[0])
         out.append(
             _queue(
                 session=session,

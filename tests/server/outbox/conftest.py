@@ -1,0 +1,47 @@
+"""Outbox fixtures: a warm validator with PPJ's own package, and a receiver simulator for the world's ED."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from integrations.receiver_simulator.server import ReceiverSimulator
+from medcom.fhir_packages import PackageRegistry, default_package_dirs
+from medcom.fhir_validator import Validator
+from medcom.message_parts import Organisation as MessageOrganisation
+from medcom.ppj_package import build_package
+from medcom.receiver import MessageReceiver
+from server.orgs.models import EndpointKind, MessageEndpoint, Organisation
+from tests.server.world import World
+
+
+@pytest.fixture(scope="session")
+def ppj_validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
+    own = tmp_path_factory.mktemp("ppj-package")
+    build_package(own, registry=PackageRegistry(default_package_dirs()))
+    return Validator(PackageRegistry([*default_package_dirs(), own]))
+
+
+@pytest.fixture
+def hospital(
+    ppj_validator: Validator, world: World, sessions: sessionmaker[Session]
+) -> Iterator[ReceiverSimulator]:
+    """The world's own emergency department as a receiver simulator, registered as its HTTP endpoint.
+
+    The row is written directly: the registry's service accepts only https:// endpoints, and the
+    simulator listens on plain loopback HTTP."""
+    with sessions() as session:
+        ed = session.get_one(Organisation, world.ed_own)
+        own = MessageOrganisation(sor=ed.sor_id or "", gln=ed.gln or "", name=ed.name)
+    simulator = ReceiverSimulator(MessageReceiver(ppj_validator, own=own), name="FAM OUH")
+    with simulator.running():
+        with sessions() as session:
+            session.add(
+                MessageEndpoint(
+                    organisation_id=world.ed_own, kind=EndpointKind.fhir_http, address=simulator.url
+                )
+            )
+            session.commit()
+        yield simulator
