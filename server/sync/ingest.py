@@ -99,11 +99,12 @@ class _Authors:
 
     def verify(self, entry: Entry, *, uploader: Uploader) -> tuple[QuarantineReason, str] | None:
         """Why the entry cannot be accepted from this uploader now, or None."""
+        if uploader.device is None:
+            # A server-side writer: the server made (or imported) the entry and checked its author itself.
+            return None
         writer_problem = self._writer(entry.device_id, uploader=uploader)
         if writer_problem is not None:
             return writer_problem, f"writer {entry.device_id} cannot be verified"
-        if uploader.device is None:
-            return None  # a server-side writer: the server made the entry and checked its author itself
         person = self._person(entry.author.person_id)
         if person is None or person.role.value != entry.author.role.value:
             return QuarantineReason.AUTHOR_UNVERIFIED, "author is not a person who logged in on this device"
@@ -224,7 +225,7 @@ def lock_journal_logs(*, session: Session, journal_ids: Sequence[uuid.UUID]) -> 
     return {row.journal_id: row for row in rows}
 
 
-def _parse(item: PushItem) -> Entry | tuple[QuarantineReason, str]:
+def parse_item(item: PushItem) -> Entry | tuple[QuarantineReason, str]:
     wire = item.entry
     if hashlib.sha256(wire.content.encode("utf-8")).hexdigest() != wire.content_hash:
         return QuarantineReason.CONTENT_HASH_MISMATCH, "sha256(content) differs from content_hash"
@@ -324,7 +325,7 @@ def push(
                 else PushResult(device_seq=seq, entry_id=entry_id, code=PushResultCode.CONFLICT_ID_REUSED)
             )
             continue
-        parsed = _parse(item)
+        parsed = parse_item(item)
         problem = parsed if isinstance(parsed, tuple) else authors.verify(parsed, uploader=uploader)
         if problem is not None or isinstance(parsed, tuple):
             assert problem is not None

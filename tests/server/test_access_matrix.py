@@ -197,12 +197,15 @@ NON_JOURNAL_EXPECTED: dict[str, frozenset[Role]] = {
     "POST /admin/devices": ADMINS,
     "POST /api/shifts": frozenset(CREW_ROLES),
     "GET /api/me": frozenset(Role),
+    "GET /api/admin/quarantine": ADMINS,
 }
 
 
 def _non_journal(client: TestClient, caller: Caller, endpoint: str, world: World) -> int:
     if endpoint == "GET /api/me":
         return client.get("/api/me", headers=caller.api_headers()).status_code
+    if endpoint == "GET /api/admin/quarantine":
+        return client.get("/api/admin/quarantine", headers=caller.api_headers()).status_code
     if endpoint == "POST /api/shifts":
         return client.post(
             "/api/shifts", json={"unit_id": str(world.unit_own)}, headers=caller.api_headers()
@@ -240,6 +243,8 @@ UNCLASSIFIED_OK = {
     # The other admin forms share GET /admin's and POST /admin/devices' rule (``_require_admin``).
     "POST /admin/users", "POST /admin/users/{person_id}/active", "POST /admin/devices/{device_id}/revoke",
     "POST /admin/organisations", "POST /admin/organisations/{organisation_id}",
+    # Resolving the quarantine shares GET /api/admin/quarantine's rule (``_require_admin``).
+    "POST /api/admin/quarantine/{quarantine_id}/accept", "POST /api/admin/quarantine/{quarantine_id}/reject",
 }  # fmt: skip
 
 
