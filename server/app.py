@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.responses import Response
 
-from server.api import auth_routes, journal_routes, quarantine_routes, sync_routes
+from server.api import auth_routes, journal_routes, outbox_routes, quarantine_routes, sync_routes
 from server.audit.service import ChainWriter
 from server.config import Settings
 from server.db import make_engine, make_session_factory
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(auth_routes.router)
     app.include_router(journal_routes.router)
     app.include_router(sync_routes.router)
+    app.include_router(outbox_routes.router)
     app.include_router(quarantine_routes.router)
     sync_routes.add_request_schemas(app)
     if settings.bench_unaudited_endpoint:

@@ -154,8 +154,10 @@ def _queue(
                 previous=previous,
             )
             built.to_json()  # refuses a message larger than the transport allows
-        except WrongPatientError as exc:
-            problem, detail, built = ErrorCode.wrong_patient, str(exc), None
+        except WrongPatientError:
+            # The error's text quotes both identifiers; administrators see only this (no patient data).
+            detail = f"the patient identity changed after message {previous.id if previous else '?'} was sent"
+            problem, built = ErrorCode.wrong_patient, None
         except MessageTooLargeError as exc:
             problem, detail, built = ErrorCode.message_too_large, str(exc), None
         except UnknownReceiverError as exc:
