@@ -9,7 +9,10 @@
 
 from __future__ import annotations
 
+import functools
+import tempfile
 import threading
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -17,6 +20,7 @@ from starlette.responses import Response
 
 from medcom.fhir_packages import PackageRegistry, default_package_dirs
 from medcom.fhir_validator import Validator
+from medcom.ppj_package import build_package
 from server.access.policy import Actor, Capability, has_capability
 from server.api.deps import ApiCallerDep, NowDep, SessionDep, WebCallerDep
 from server.errors import AccessDenied, Conflict
@@ -40,21 +44,14 @@ def _require_integrator(actor: Actor) -> None:
         raise AccessDenied(f"{actor.role.value}: the sandbox is for integrators")
 
 
-def sandbox_validator(request: Request) -> Validator:
-    """The official MedCom packages plus PPJ's own profiles, built once per app on first use."""
+@functools.cache
+def sandbox_validator() -> Validator:
+    """The official MedCom packages plus PPJ's own profiles, built once per process on first use (the
+    packages never change while the process runs; the validator is read-only and thread-safe)."""
     with _validator_lock:
-        validator: Validator | None = getattr(request.app.state, "sandbox_validator", None)
-        if validator is None:
-            import tempfile
-            from pathlib import Path
-
-            from medcom.ppj_package import build_package
-
-            own = Path(tempfile.mkdtemp(prefix="ppj-package-"))
-            build_package(own, registry=PackageRegistry(default_package_dirs()))
-            validator = Validator(PackageRegistry([*default_package_dirs(), own]))
-            request.app.state.sandbox_validator = validator
-        return validator
+        own = Path(tempfile.mkdtemp(prefix="ppj-package-"))
+        build_package(own, registry=PackageRegistry(default_package_dirs()))
+        return Validator(PackageRegistry([*default_package_dirs(), own]))
 
 
 async def limited_body(request: Request) -> bytes | None:
@@ -120,7 +117,7 @@ def post_to_sandbox(
     else:
         answer = sandbox.receive_in_sandbox(
             session=session,
-            validator=sandbox_validator(request),
+            validator=sandbox_validator(),
             integrator_id=caller.person.id,
             body=body,
             content_type=request.headers.get("content-type", ""),
