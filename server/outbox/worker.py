@@ -107,8 +107,8 @@ class OutboxWorker:
     def run_once(self) -> Recorded | None:
         """Claim, send and record one due delivery; None when nothing is due."""
         claimed = self.claim()
-        if claimed is None:
-            return None
+        if not isinstance(claimed, Claimed):
+            return claimed
         return self.record(claimed, self.delivery.deliver(endpoint=claimed.endpoint, body=claimed.body))
 
     def run_until_idle(self, *, limit: int = 10_000) -> list[Recorded]:
@@ -121,8 +121,9 @@ class OutboxWorker:
             done.append(recorded)
         return done
 
-    def claim(self) -> Claimed | None:
-        """Take the most overdue due delivery (see the module doc); None when there is none."""
+    def claim(self) -> Claimed | Recorded | None:
+        """Take the most overdue due delivery (see the module doc): Claimed to send it, Recorded when it had
+        no transmissions left and went to the dead letter instead, None when nothing is due."""
         while True:
             with self.sessions() as session:
                 now = self.now()
@@ -141,9 +142,9 @@ class OutboxWorker:
                 session.commit()
                 if claimed is not None:
                     return claimed
-                # The delivery was given up (no attempts left) or another worker won it: look again.
+                # Another worker won the race for this delivery: look again.
 
-    def _take(self, session: Session, delivery: Delivery, now: dt.datetime) -> Claimed | None:
+    def _take(self, session: Session, delivery: Delivery, now: dt.datetime) -> Claimed | Recorded | None:
         event = claim_event(delivery.state)
         message = session.get_one(OutboxMessage, delivery.message_id)
         seen = delivery.version
@@ -153,7 +154,7 @@ class OutboxWorker:
                 ErrorCode.ack_timeout if event is DeliveryEvent.ack_timeout else ErrorCode.attempts_exhausted
             )
             self._set(session, delivery, seen, DeliveryEvent.give_up, now, code=code, due=None)
-            return None
+            return Recorded(delivery.id, DeliveryState.dead_letter, code)
         state = transition(delivery.state, event)
         number = (
             session.scalar(
