@@ -245,7 +245,9 @@ def _serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
         "warning",
         "--no-access-log",
     ]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    # The server's own log (e.g. overload tracebacks) goes to a file, not into the figures.
+    log = Path(tempfile.gettempdir()) / f"ppj-bench-sync-server-{port}.log"
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     base = f"http://127.0.0.1:{port}"
     import httpx2
 
@@ -459,7 +461,11 @@ def bench_sync(
                 )
             finally:
                 process.terminate()
-                process.wait(timeout=20)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
     if not skip_store:
         from ppj.bench.sync_store import bench_sync_store
 
