@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from integrations.receiver_simulator.server import ReceiverSimulator
@@ -13,7 +15,11 @@ from medcom.fhir_validator import Validator
 from medcom.message_parts import Organisation as MessageOrganisation
 from medcom.ppj_package import build_package
 from medcom.receiver import MessageReceiver
+from server.app import create_app
+from server.config import Settings
+from server.identity.models import Role
 from server.orgs.models import EndpointKind, MessageEndpoint, Organisation
+from tests.server.sync_tablets import Tablet, make_tablet
 from tests.server.world import World
 
 
@@ -45,3 +51,15 @@ def hospital(
             )
             session.commit()
         yield simulator
+
+
+@pytest.fixture
+def tablet(
+    engine: Engine, database_url: str, sessions: sessionmaker[Session], world: World, tmp_path: Path
+) -> Iterator[Tablet]:
+    app = create_app(Settings(database_url=database_url), engine=engine)
+    made = make_tablet(
+        app=app, sessions=sessions, person_id=world.callers[Role.paramediciner].person_id, path=tmp_path / "t"
+    )
+    yield made
+    made.store.close()

@@ -7,69 +7,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx2
-import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from integrations.delivery.http import HttpDelivery
 from integrations.receiver_simulator.server import ReceiverSimulator
-from journal.demo.scenarios import scenarios
-from journal.kinds.disposition import Destination, Handover
 from medcom.receiver import MessageReceiver
-from server.app import create_app
-from server.config import Settings
-from server.identity.models import Role
-from server.orgs.models import Organisation
 from server.outbox.models import Delivery, DeliveryAttempt, OutboxMessage
 from server.outbox.states import DeliveryState
 from server.outbox.worker import OutboxWorker, RetryPolicy
 from server.sync.models import EntryRow
-from tests.server.sync_tablets import Tablet, make_tablet
+from tests.server.outbox.journeys import capture_stemi, ed_sor
+from tests.server.sync_tablets import Tablet
 from tests.server.world import World
 
 NO_WAIT = RetryPolicy(max_attempts=4, backoff_base=dt.timedelta(0), jitter=0.0)
 SKIPPED_KINDS = {"mission_assignment", "crew_sign_on", "signature", "destination"}
 
 
-@pytest.fixture
-def tablet(
-    engine: Engine, database_url: str, sessions: sessionmaker[Session], world: World, tmp_path: Path
-) -> Iterator[Tablet]:
-    app = create_app(Settings(database_url=database_url), engine=engine)
-    made = make_tablet(
-        app=app, sessions=sessions, person_id=world.callers[Role.paramediciner].person_id, path=tmp_path / "t"
-    )
-    yield made
-    made.store.close()
-
-
-def capture_stemi(tablet: Tablet, *, ed_sor: str) -> uuid.UUID:
-    """The demo STEMI journal written on this tablet by its crew: destination and handover name the ED."""
-    journal_id = tablet.open_journal()
-    stemi = next(s for s in scenarios() if s.name == "stemi")
-    for entry in stemi.entries:
-        payload = entry.payload
-        if entry.kind == "handover":
-            assert isinstance(payload, Handover)
-            tablet.capture(tablet.entry(journal_id, Destination(hospital="OUH", sor_code=ed_sor)))
-            payload = payload.model_copy(update={"receiving_unit": ed_sor})
-        if entry.kind not in SKIPPED_KINDS:
-            tablet.capture(tablet.entry(journal_id, payload))
-    return journal_id
-
-
 def worker(sessions: sessionmaker[Session], name: str = "w1") -> OutboxWorker:
     return OutboxWorker(sessions, HttpDelivery(httpx2.Client(timeout=10)), policy=NO_WAIT, name=name)
-
-
-def ed_sor(sessions: sessionmaker[Session], world: World) -> str:
-    with sessions() as session:
-        return session.get_one(Organisation, world.ed_own).sor_id or ""
 
 
 def processed(simulator: ReceiverSimulator) -> int:
@@ -81,7 +40,7 @@ def processed(simulator: ReceiverSimulator) -> int:
 def test_a_synced_handover_is_queued_with_its_entries_delivered_and_closed_by_the_ack(
     tablet: Tablet, hospital: ReceiverSimulator, sessions: sessionmaker[Session], world: World
 ) -> None:
-    journal_id = capture_stemi(tablet, ed_sor=ed_sor(sessions, world))
+    journal_id, _ = capture_stemi(tablet, ed_sor=ed_sor(sessions, world))
     tablet.client.sync_once()
     with sessions() as session:
         message = session.scalars(select(OutboxMessage)).one()
