@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import httpx2
-from sqlalchemy import select
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from integrations.delivery.http import HttpDelivery
 from integrations.receiver_simulator.server import ReceiverSimulator
 from medcom.receiver import MessageReceiver
+from server.app import create_app
+from server.config import Settings
 from server.outbox.models import Delivery, DeliveryAttempt, OutboxMessage
 from server.outbox.states import DeliveryState
 from server.outbox.worker import OutboxWorker, RetryPolicy
@@ -92,3 +96,25 @@ def test_with_the_receiver_failing_and_duplicating_first_the_message_is_processe
     assert len({a.bundle_id for a in attempts}) == 3  # a new Bundle.id per transmission
     sent = [json.loads(r.body) for r in hospital.log]
     assert {s["entry"][0]["resource"]["id"] for s in sent} == {str(message.id)}  # same MessageHeader.id
+
+
+def test_the_in_process_worker_delivers_what_sync_queued(
+    tablet: Tablet,
+    hospital: ReceiverSimulator,
+    sessions: sessionmaker[Session],
+    world: World,
+    engine: Engine,
+    database_url: str,
+) -> None:
+    settings = Settings(database_url=database_url, outbox_worker_in_process=True, outbox_poll_seconds=0.05)
+    with TestClient(create_app(settings, engine=engine)):
+        capture_stemi(tablet, ed_sor=ed_sor(sessions, world))
+        tablet.client.sync_once()
+        deadline = time.monotonic() + 20
+        state = None
+        while time.monotonic() < deadline and state is not DeliveryState.acknowledged:
+            time.sleep(0.05)
+            with sessions() as session:
+                state = session.scalars(select(Delivery.state)).one_or_none()
+    assert state is DeliveryState.acknowledged
+    assert processed(hospital) == 1
