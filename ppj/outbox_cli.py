@@ -64,7 +64,7 @@ def outbox_retry(
             console.print(f"[red]refused:[/red] {exc}")
             raise typer.Exit(2) from None
         session.commit()
-    console.print(f"delivery {view.delivery_id} is {view.state.value} again")
+    console.print(f"delivery {view.delivery_id} {view.state.value} again")
 
 
 @app.command("work")

@@ -19,6 +19,7 @@ from server.app import create_app
 from server.config import Settings
 from server.identity.models import Role
 from server.orgs.models import EndpointKind, MessageEndpoint, Organisation
+from tests.server.outbox.journeys import HOSPITAL
 from tests.server.sync_tablets import Tablet, make_tablet
 from tests.server.world import World
 
@@ -63,3 +64,9 @@ def tablet(
     )
     yield made
     made.store.close()
+
+
+@pytest.fixture
+def receiver(ppj_validator: Validator) -> Iterator[ReceiverSimulator]:
+    with ReceiverSimulator(MessageReceiver(ppj_validator, own=HOSPITAL)).running() as simulator:
+        yield simulator

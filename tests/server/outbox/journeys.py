@@ -10,12 +10,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from journal.demo.scenarios import scenarios
 from journal.entry import Entry, new_entry
+from journal.fold import fold_linked
 from journal.kinds.disposition import Destination, Handover
 from journal.payload import Payload
+from medcom.handover_message import build_handover
+from medcom.journal_messages import DEMO_ORGANISATIONS
 from server.orgs.models import Organisation
+from server.outbox.models import Delivery, OutboxMessage
+from server.outbox.states import DeliveryState
 from tests.server.sync_tablets import UNIT, Tablet
 from tests.server.world import World
 
+HOSPITAL = DEMO_ORGANISATIONS["hospital"]
+START = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 SKIPPED_KINDS = {"mission_assignment", "crew_sign_on", "signature", "destination"}
 
 
@@ -58,3 +65,33 @@ def revise(tablet: Tablet, journal_id: uuid.UUID, payload: Payload, *, based_on:
     )
     tablet.capture(entry)
     return entry
+
+
+def queue_handovers(sessions: sessionmaker[Session], endpoint: str, count: int = 1) -> list[uuid.UUID]:
+    """Built handovers of the demo STEMI journal to the MedCom example hospital, queued directly."""
+    state = fold_linked(next(s for s in scenarios() if s.name == "stemi").entries)[0]
+    ids = []
+    with sessions() as session:
+        for _ in range(count):
+            built = build_handover(state=state, sender=DEMO_ORGANISATIONS["sender"], receiver=HOSPITAL)
+            message = OutboxMessage(
+                id=uuid.UUID(built.header_id),
+                journal_id=uuid.uuid4(),
+                message_type="handover",
+                endpoint=endpoint,
+                payload=built.to_json(),
+                created_at=START,
+            )
+            session.add(message)
+            session.add(
+                Delivery(
+                    message=message,
+                    state=DeliveryState.queued,
+                    attempts=0,
+                    next_attempt_at=START,
+                    updated_at=START,
+                )
+            )
+            ids.append(message.id)
+        session.commit()
+    return ids

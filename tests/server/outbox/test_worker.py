@@ -22,10 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from integrations.delivery.http import HttpDelivery
 from integrations.receiver_simulator.server import ReceiverSimulator
-from journal.demo.scenarios import scenarios
-from journal.fold import fold_linked
 from medcom.fhir_validator import Validator
-from medcom.handover_message import build_handover
 from medcom.journal_messages import DEMO_ORGANISATIONS
 from medcom.receiver import MessageReceiver
 from server.db import make_engine, make_session_factory
@@ -35,9 +32,8 @@ from server.outbox.models import Delivery, DeliveryAttempt, OutboxMessage
 from server.outbox.service import list_deliveries, retry_delivery, show_delivery
 from server.outbox.states import DeliveryState, ErrorCode
 from server.outbox.worker import Claimed, OutboxWorker, RetryPolicy, backoff
+from tests.server.outbox.journeys import HOSPITAL, START, queue_handovers
 
-HOSPITAL = DEMO_ORGANISATIONS["hospital"]
-START = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 POLICY = RetryPolicy(max_attempts=3, backoff_base=dt.timedelta(seconds=10), jitter=0.0)
 
 
@@ -60,41 +56,6 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
     Base.metadata.create_all(engine)
     yield make_session_factory(engine)
     engine.dispose()
-
-
-@pytest.fixture
-def receiver(ppj_validator: Validator) -> Iterator[ReceiverSimulator]:
-    with ReceiverSimulator(MessageReceiver(ppj_validator, own=HOSPITAL)).running() as simulator:
-        yield simulator
-
-
-def queue_handovers(sessions: sessionmaker[Session], endpoint: str, count: int = 1) -> list[uuid.UUID]:
-    state = fold_linked(next(s for s in scenarios() if s.name == "stemi").entries)[0]
-    ids = []
-    with sessions() as session:
-        for _ in range(count):
-            built = build_handover(state=state, sender=DEMO_ORGANISATIONS["sender"], receiver=HOSPITAL)
-            message = OutboxMessage(
-                id=uuid.UUID(built.header_id),
-                journal_id=uuid.uuid4(),
-                message_type="handover",
-                endpoint=endpoint,
-                payload=built.to_json(),
-                created_at=START,
-            )
-            session.add(message)
-            session.add(
-                Delivery(
-                    message=message,
-                    state=DeliveryState.queued,
-                    attempts=0,
-                    next_attempt_at=START,
-                    updated_at=START,
-                )
-            )
-            ids.append(message.id)
-        session.commit()
-    return ids
 
 
 def worker(
