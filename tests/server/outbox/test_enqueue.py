@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from integrations.receiver_simulator.server import ReceiverSimulator
 from journal.kinds.patient import CprIdentifier, PatientIdentity
+from server.identity.models import Role
 from server.outbox.models import Delivery, OutboxMessage
 from server.outbox.service import list_deliveries
 from server.outbox.states import DeliveryState, ErrorCode
@@ -88,3 +90,22 @@ def test_a_receiver_without_an_http_endpoint_is_held_with_a_clear_code(
         DeliveryState.manual_handling,
         ErrorCode.receiver_has_no_http_endpoint,
     )
+
+
+def test_administrators_see_the_delivery_states_over_the_api_without_clinical_content(
+    tablet: Tablet,
+    hospital: ReceiverSimulator,
+    sessions: sessionmaker[Session],
+    world: World,
+    client: TestClient,
+) -> None:
+    capture_stemi(tablet, ed_sor=ed_sor(sessions, world))
+    tablet.client.sync_once()
+    headers = world.callers[Role.administrator].api_headers()
+    [listed] = client.get("/api/admin/deliveries", headers=headers).json()
+    assert (listed["state"], listed["message_type"], listed["receiver"]) == ("queued", "handover", "FAM OUH")
+    assert "2509479989" not in json.dumps(listed) and "Elmer" not in json.dumps(listed)
+    shown = client.get(f"/api/admin/deliveries/{listed['message_id']}", headers=headers)
+    assert shown.status_code == 200
+    refused = client.post(f"/api/admin/deliveries/{listed['message_id']}/retry", headers=headers)
+    assert refused.status_code == 409 and "queued" in refused.json()["detail"]
