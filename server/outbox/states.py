@@ -7,7 +7,7 @@ answer; any pair the table does not list raises ``TransitionRefused``. ::
       ▲                │  ▲ ├──ack_fatal / rejected──▶ rejected ──────────┐
       │                │  │ ├──accepted_no_ack──▶ awaiting_ack ─ack_*──▶ …│
       │                │  │ │                        └─ack_timeout─▶ sending (resend: new Bundle.id)
-      │                │  │ ├──retry_later──▶ failed_retrying ─claim─▶ sending
+      │                │  │ ├──retry_later──▶ failed_retrying ─claim─▶ sending (─give_up─▶ dead_letter)
       │                │  │ └──give_up──▶ dead_letter ─────────────────────┤
       │                │  └──reclaim (the sending worker's lease ran out)   │
       └──────retry (administrator)◀── dead_letter | rejected | manual_handling
@@ -87,6 +87,7 @@ TRANSITIONS: dict[tuple[DeliveryState, DeliveryEvent], DeliveryState] = {
     (S.awaiting_ack, E.retry_later): S.failed_retrying,
     (S.awaiting_ack, E.give_up): S.dead_letter,
     (S.failed_retrying, E.ack_ok): S.acknowledged,
+    (S.failed_retrying, E.give_up): S.dead_letter,
     (S.dead_letter, E.ack_ok): S.acknowledged,
     (S.dead_letter, E.retry): S.queued,
     (S.rejected, E.retry): S.queued,

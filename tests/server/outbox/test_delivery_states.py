@@ -34,6 +34,7 @@ EXPECTED: dict[tuple[DeliveryState, DeliveryEvent], DeliveryState] = {
     (S.awaiting_ack, E.give_up): S.dead_letter,
     (S.failed_retrying, E.claim): S.sending,
     (S.failed_retrying, E.ack_ok): S.acknowledged,
+    (S.failed_retrying, E.give_up): S.dead_letter,
     (S.dead_letter, E.ack_ok): S.acknowledged,
     (S.dead_letter, E.retry): S.queued,
     (S.rejected, E.retry): S.queued,

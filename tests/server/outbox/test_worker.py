@@ -254,3 +254,21 @@ def test_two_workers_on_postgresql_never_send_the_same_delivery(
         assert workers_seen == {"w0", "w1"}
     finally:
         engine.dispose()
+
+
+def test_a_retrying_delivery_past_a_lowered_limit_goes_to_the_dead_letter_unsent(
+    sessions: sessionmaker[Session], receiver: ReceiverSimulator
+) -> None:
+    [message_id] = queue_handovers(sessions, receiver.url)
+    receiver.behaviour.fail_next = 1
+    clock = Clock()
+    assert worker(sessions, clock).run_once() is not None
+    clock.advance(dt.timedelta(hours=1))
+    strict = OutboxWorker(
+        sessions, HttpDelivery(httpx2.Client(timeout=10)), policy=RetryPolicy(max_attempts=1), now=clock
+    )
+    recorded = strict.run_once()
+    assert recorded is not None
+    assert (recorded.state, recorded.error_code) == (DeliveryState.dead_letter, ErrorCode.attempts_exhausted)
+    assert len(receiver.log) == 1
+    assert delivery(sessions, message_id).attempts == 1
