@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "device": ("ppj.admin_cli", "device_app"),
     "medcom": ("ppj.medcom_cli", "app"),
     "org": ("ppj.admin_cli", "org_app"),
+    "outbox": ("ppj.outbox_cli", "app"),
     "sync": ("ppj.sync_cli", "app"),
     "tablet": ("ppj.tablet_cli", "tablet"),
     "user": ("ppj.admin_cli", "user_app"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 from starlette.responses import Response
 
-from server.api import auth_routes, journal_routes, quarantine_routes, sync_routes
+from server.api import auth_routes, journal_routes, outbox_routes, quarantine_routes, sync_routes
 from server.audit.service import ChainWriter
 from server.config import Settings
 from server.db import make_engine, make_session_factory
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         description="Sync, dispatch, ED board and messaging API of the open prehospital patient record.",
         docs_url="/docs" if settings.is_development else None,
         redoc_url=None,
+        lifespan=_outbox_lifespan,
     )
     engine = engine or make_engine(settings.database_url, pool_pre_ping=True)
     app.state.settings = settings
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(auth_routes.router)
     app.include_router(journal_routes.router)
     app.include_router(sync_routes.router)
+    app.include_router(outbox_routes.router)
     app.include_router(quarantine_routes.router)
     sync_routes.add_request_schemas(app)
     if settings.bench_unaudited_endpoint:
@@ -85,6 +89,36 @@ def _database_busy(request: Request, exc: SqlTimeout) -> Response:
         response = JSONResponse({"detail": "server busy"}, status_code=503)
     response.headers["Retry-After"] = "2"
     return response
+
+
+@asynccontextmanager
+async def _outbox_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the in-process outbox worker when configured (server.outbox.background), stop it on exit."""
+    settings: Settings = app.state.settings
+    background = None
+    if settings.outbox_worker_in_process:
+        import httpx2
+
+        from integrations.delivery.http import HttpDelivery
+        from server.outbox.background import BackgroundWorker
+        from server.outbox.worker import OutboxWorker, RetryPolicy
+
+        timeout = settings.outbox_http_timeout_seconds
+        policy = RetryPolicy(
+            max_attempts=settings.outbox_max_attempts,
+            ack_timeout=dt.timedelta(minutes=settings.outbox_ack_timeout_minutes),
+            lease=dt.timedelta(seconds=timeout * 2 + 30),
+        )
+        worker = OutboxWorker(
+            app.state.sessions, HttpDelivery(httpx2.Client(timeout=timeout)), policy=policy, name="in-process"
+        )
+        background = BackgroundWorker(worker, poll_seconds=settings.outbox_poll_seconds)
+        background.start()
+    try:
+        yield
+    finally:
+        if background is not None:
+            background.stop()
 
 
 def _is_api(request: Request) -> bool:

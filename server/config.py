@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     # Only ``ppj bench audit`` sets this: it mounts an unaudited twin of one read endpoint to measure
     # what auditing costs. Refused outside development.
     bench_unaudited_endpoint: bool = False
+    # Outbox: run one delivery worker inside the server process (else run ``ppj outbox work``).
+    outbox_worker_in_process: bool = False
+    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    outbox_http_timeout_seconds: float = Field(default=30.0, gt=0)
+    outbox_max_attempts: int = Field(default=3, ge=1)
+    outbox_ack_timeout_minutes: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
     def _secret_key_outside_development(self) -> Settings:

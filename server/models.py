@@ -7,6 +7,7 @@ from server.care.models import Journal, JournalAnnouncement, JournalHandover, Mi
 from server.db import Base
 from server.identity.models import AccessToken, CrewShift, Device, LoginFailure, Person, WebSession
 from server.orgs.models import GpAssignment, MessageEndpoint, Organisation
+from server.outbox.models import Delivery, DeliveryAttempt, OutboxMessage, ReceivedMessage
 from server.sync.models import EntryRow, JournalLog, QuarantinedEntry, StoreIncarnation
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "Base",
     "BoardViewMark",
     "CrewShift",
+    "Delivery",
+    "DeliveryAttempt",
     "Device",
     "EntryRow",
     "GpAssignment",
@@ -28,8 +31,10 @@ __all__ = [
     "Mission",
     "MissionUnit",
     "Organisation",
+    "OutboxMessage",
     "Person",
     "QuarantinedEntry",
+    "ReceivedMessage",
     "StoreIncarnation",
     "WebSession",
 ]

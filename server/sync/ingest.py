@@ -32,6 +32,7 @@ from server.access.policy import Action, Actor, Windows, decide
 from server.audit.service import AuditContext, ChainWriter, record
 from server.care.models import Journal
 from server.identity.models import CREW_ROLES, AccessToken, Device, Person
+from server.outbox.enqueue import enqueue_messages_for
 from server.sync.clock import ServerClock
 from server.sync.errors import SyncRefused
 from server.sync.models import EntryRow, JournalLog, QuarantinedEntry, StoreIncarnation
@@ -405,6 +406,8 @@ def push(
     )
     touched = {a.entry.journal_id for a in accepted}
     project_journals(session=session, journal_ids=touched, entries=[a.entry for a in accepted])
+    # The outbox: messages these entries call for, in this same transaction (server.outbox.enqueue).
+    enqueue_messages_for(session=session, new_entries=[a.entry for a in accepted], now=now)
     outcome.journals = touched | {h.item.entry.journal_id for h in quarantined}
     if audit_writer is not None and uploader.audit is not None:
         audit_journals(

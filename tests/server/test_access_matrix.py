@@ -198,7 +198,19 @@ NON_JOURNAL_EXPECTED: dict[str, frozenset[Role]] = {
     "POST /api/shifts": frozenset(CREW_ROLES),
     "GET /api/me": frozenset(Role),
     "GET /api/admin/quarantine": ADMINS,
+    "GET /api/admin/deliveries": ADMINS,
+    "GET /admin/outbox": ADMINS,
+    "POST /sandbox/medcom": frozenset({Role.integrator}),
+    "GET /sandbox": frozenset({Role.integrator}),
 }
+
+
+def _sandbox_message() -> bytes:
+    """The official MedCom "empty message" example: the sandbox answers it with an Acknowledgement."""
+    from medcom.fhir_packages import shared_reference_dir
+
+    examples = shared_reference_dir() / "reference" / "medcom" / "examples"
+    return next(examples.glob("Bundle-*.json")).read_bytes()
 
 
 def _non_journal(client: TestClient, caller: Caller, endpoint: str, world: World) -> int:
@@ -206,14 +218,20 @@ def _non_journal(client: TestClient, caller: Caller, endpoint: str, world: World
         return client.get("/api/me", headers=caller.api_headers()).status_code
     if endpoint == "GET /api/admin/quarantine":
         return client.get("/api/admin/quarantine", headers=caller.api_headers()).status_code
+    if endpoint == "GET /api/admin/deliveries":
+        return client.get("/api/admin/deliveries", headers=caller.api_headers()).status_code
+    if endpoint == "POST /sandbox/medcom":
+        return client.post(
+            "/sandbox/medcom", content=_sandbox_message(), headers=caller.api_headers()
+        ).status_code
     if endpoint == "POST /api/shifts":
         return client.post(
             "/api/shifts", json={"unit_id": str(world.unit_own)}, headers=caller.api_headers()
         ).status_code
     client.cookies.set("ppj_session", caller.cookie)
     try:
-        if endpoint == "GET /admin":
-            return client.get("/admin", follow_redirects=False).status_code
+        if endpoint in ("GET /admin", "GET /admin/outbox", "GET /sandbox"):
+            return client.get(endpoint.removeprefix("GET "), follow_redirects=False).status_code
         return client.post(
             "/admin/devices", data={"label": "Ny tablet", "csrf_token": caller.csrf}
         ).status_code
@@ -245,6 +263,8 @@ UNCLASSIFIED_OK = {
     "POST /admin/organisations", "POST /admin/organisations/{organisation_id}",
     # Resolving the quarantine shares GET /api/admin/quarantine's rule (``_require_admin``).
     "POST /api/admin/quarantine/{quarantine_id}/accept", "POST /api/admin/quarantine/{quarantine_id}/reject",
+    # One delivery, and retrying it, share GET /api/admin/deliveries' rule (``_require_admin``).
+    "GET /api/admin/deliveries/{key}", "POST /api/admin/deliveries/{key}/retry",
 }  # fmt: skip
 
 
