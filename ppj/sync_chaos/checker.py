@@ -116,8 +116,9 @@ def check(
             if mine != server_hashes[journal_id]:
                 ids = {e.entry_id for e in held}
                 theirs = {e.entry_id for e in server.journal_entries(journal_id)}
+                server_hash = server_hashes[journal_id]
                 result.diverged.append(
-                    f"{device.label}: journal {journal_id} hash {mine[:12]} != server {server_hashes[journal_id][:12]}"
+                    f"{device.label}: journal {journal_id} hash {mine[:12]} != server {server_hash[:12]}"
                     f" (device lacks {len(theirs - ids)}, has {len(ids - theirs)} the server lacks)"
                 )
     return result

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from ppj.sync_chaos.backend import ReferenceBackend
+from ppj.sync_chaos.forks import Zygote
 from ppj.sync_chaos.plan import make_plan
 from ppj.sync_chaos.proxy import FaultProxy
 from ppj.sync_chaos.runner import RunOutcome, run_once
@@ -35,7 +36,9 @@ def chaos(
     """Kill tablets and servers, break the network, skew clocks; then check nothing was lost or duplicated
     and every device converged with the server."""
     if server != "reference":
-        raise typer.BadParameter("only 'reference' is available until the server's sync routes exist", param_hint="--server")
+        raise typer.BadParameter(
+            "only 'reference' is available until the server's sync routes exist", param_hint="--server"
+        )
     began = time.monotonic()
     lost = duplicated = converged = failed = 0
     with tempfile.TemporaryDirectory(prefix="ppj-chaos-") as tmp:
@@ -44,10 +47,11 @@ def chaos(
         backend.start()
         proxy = FaultProxy(upstreams=backend.ports)
         proxy.start()
+        zygote = Zygote()
         try:
             for run in range(first_run, first_run + runs):
                 plan = make_plan(seed=seed, run=run, devices=devices, servers=servers, quick=quick)
-                outcome = run_once(plan=plan, backend=backend, proxy=proxy, workdir=workdir)
+                outcome = run_once(plan=plan, backend=backend, proxy=proxy, zygote=zygote, workdir=workdir)
                 lost += len(outcome.result.lost)
                 duplicated += len(outcome.result.duplicated)
                 converged += outcome.result.converged
@@ -55,9 +59,11 @@ def chaos(
                     failed += 1
                     _print_failure(outcome)
         finally:
+            zygote.close()
             proxy.stop()
             backend.stop()
-    typer.echo(f"faults injected by the proxy: {dict(sorted(proxy.counts.items()))}; {time.monotonic() - began:.0f} s")
+    faults = dict(sorted(proxy.counts.items()))
+    typer.echo(f"faults injected by the proxy: {faults}; {time.monotonic() - began:.0f} s")
     typer.echo(f"chaos: {runs} runs, {lost} lost, {duplicated} duplicated, {converged}/{runs} converged")
     if failed:
         raise typer.Exit(1)

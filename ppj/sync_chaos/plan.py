@@ -21,7 +21,9 @@ _EPOCH_MS = 1_795_000_000_000  # 2026-11-18: a fixed time base so ids derived fr
 
 
 def _uuid7(rng: random.Random) -> UUID:
-    return uuid7_from(unix_ms=_EPOCH_MS + rng.randrange(_DAY_MS), rand_a=rng.getrandbits(12), rand_b=rng.getrandbits(62))
+    return uuid7_from(
+        unix_ms=_EPOCH_MS + rng.randrange(_DAY_MS), rand_a=rng.getrandbits(12), rand_b=rng.getrandbits(62)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,9 @@ class RunPlan:
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        lines = [f"run {self.run} (seed {self.seed}): {len(self.devices)} devices, {len(self.journals)} journals"]
+        lines = [
+            f"run {self.run} (seed {self.seed}): {len(self.devices)} devices, {len(self.journals)} journals"
+        ]
         lines.append(f"  proxy rates: {self.rates}")
         for d in self.devices:
             lives = ", ".join(
@@ -93,6 +97,7 @@ def make_plan(*, seed: int, run: int, devices: int, servers: int, quick: bool) -
     late_device = devices - 1 if devices > 1 and rng.random() < 0.7 else None
     reinstalled = rng.randrange(devices) if rng.random() < 0.35 else None
     entries_per_life = (3, 8) if quick else (4, 14)
+    span = 1.2 if quick else 2.5  # seconds within which kills, restarts and late grants fall
     plans: list[DevicePlan] = []
     for k in range(devices):
         journals = [own[k]]
@@ -108,13 +113,20 @@ def make_plan(*, seed: int, run: int, devices: int, servers: int, quick: bool) -
             lives.append(
                 Life(
                     entries=rng.randint(*entries_per_life),
-                    kill_after_s=rng.uniform(0.3, 2.5) if killed else None,
+                    kill_after_s=rng.uniform(0.05, span) if killed else None,
                     reinstall=k == reinstalled and i == n_lives - 1 and n_lives > 1,
                     seed=rng.getrandbits(32),
                 )
             )
         if k == reinstalled and n_lives == 1:
-            lives.append(Life(entries=rng.randint(*entries_per_life), kill_after_s=None, reinstall=True, seed=rng.getrandbits(32)))
+            lives.append(
+                Life(
+                    entries=rng.randint(*entries_per_life),
+                    kill_after_s=None,
+                    reinstall=True,
+                    seed=rng.getrandbits(32),
+                )
+            )
         plans.append(
             DevicePlan(
                 label=f"tab{k}",
@@ -122,13 +134,13 @@ def make_plan(*, seed: int, run: int, devices: int, servers: int, quick: bool) -
                 skew_ms=skew,
                 journals=tuple(journals),
                 late_journal=shared if k == late_device else None,
-                late_at_s=rng.uniform(0.5, 3.0),
+                late_at_s=rng.uniform(0.1, span),
                 lives=tuple(lives),
             )
         )
     restarts = tuple(
         ServerRestart(
-            at_s=rng.uniform(0.2, 3.0),
+            at_s=rng.uniform(0.1, span),
             process=rng.randrange(servers),
             signal=rng.choice(["SIGKILL", "SIGTERM"]),
             down_s=rng.uniform(0.05, 0.8),

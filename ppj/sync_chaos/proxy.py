@@ -66,7 +66,14 @@ class FaultRates:
             raise ValueError("fault rates must add up to at most 1")
 
     def _weights(self) -> list[float]:
-        return [self.drop_request, self.drop_response, self.duplicate, self.delay, self.hold, self.replay_late]
+        return [
+            self.drop_request,
+            self.drop_response,
+            self.duplicate,
+            self.delay,
+            self.hold,
+            self.replay_late,
+        ]
 
     def draw(self, rng: random.Random) -> Fault:
         x = rng.random()
@@ -95,9 +102,7 @@ class _Message:
 
     def with_connection(self, value: str | None) -> bytes:
         """The message bytes with its ``Connection`` header replaced (or removed, for None)."""
-        lines = [
-            line for line in self.head.split(b"\r\n") if not line.lower().startswith(b"connection:")
-        ]
+        lines = [line for line in self.head.split(b"\r\n") if not line.lower().startswith(b"connection:")]
         if value is not None:
             lines.append(b"Connection: " + value.encode("ascii"))
         return b"\r\n".join(lines) + _HEAD_END + self.body

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from uuid import UUID
 
 from ppj.sync_chaos.backend import ServerBackend
 from ppj.sync_chaos.checker import CheckResult, DeviceOutcome, check
+from ppj.sync_chaos.forks import Zygote
 from ppj.sync_chaos.plan import DevicePlan, RunPlan
 from ppj.sync_chaos.proxy import PASS_THROUGH, FaultProxy
 from ppj.sync_chaos.tablet import TabletSpec, http_client, open_store, sync_client
@@ -84,7 +83,14 @@ def _wipe(path: Path, device: DevicePlan, ledger: _Ledger) -> None:
 
 
 def _run_device(
-    *, plan: RunPlan, device: DevicePlan, path: Path, base_url: str, headers: dict[str, str], ledger: _Ledger
+    *,
+    plan: RunPlan,
+    device: DevicePlan,
+    path: Path,
+    base_url: str,
+    headers: dict[str, str],
+    ledger: _Ledger,
+    zygote: Zygote,
 ) -> None:
     for index, life in enumerate(device.lives):
         if life.reinstall:
@@ -100,25 +106,19 @@ def _run_device(
             seed=life.seed,
             skew_ms=device.skew_ms,
         )
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ppj.sync_chaos.tablet", spec.to_json()],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-        )
-        try:
-            out, err = proc.communicate(timeout=life.kill_after_s or _TABLET_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            out, err = proc.communicate()
+        output = path.with_name(f"{path.name}.life{index}.out")
+        pid = zygote.spawn(spec, output)
+        code = zygote.wait(pid, timeout=life.kill_after_s or _TABLET_TIMEOUT_S)
+        if code is None:
+            code = zygote.kill(pid)
+        text = output.read_text(errors="replace")
+        output.unlink()
         with ledger.lock:
-            for line in out.decode().splitlines():
+            for line in text.splitlines():
                 if line.startswith("captured "):
                     ledger.acked[UUID(line.split()[1])] = f"acknowledged by {spec.label}"
-            if proc.returncode not in (0, -signal.SIGKILL):
-                ledger.problems.append(
-                    f"{spec.label} exited with {proc.returncode}: {err.decode()[-2000:]}"
-                )
+            if code not in (0, -signal.SIGKILL):
+                ledger.problems.append(f"{spec.label} exited with {code}: {text[-2000:]}")
 
 
 def _chaos(*, plan: RunPlan, backend: ServerBackend, started: float, stop: threading.Event) -> None:
@@ -139,6 +139,12 @@ def _chaos(*, plan: RunPlan, backend: ServerBackend, started: float, stop: threa
             backend.grant(device_id=device.device_id, journal_id=device.late_journal)
 
 
+def _sleep(seconds: float) -> bool:
+    """The backoff's sleep; never asks to stop (the final sync runs until it succeeds or gives up)."""
+    time.sleep(seconds)
+    return False
+
+
 def _final_sync(*, device: DevicePlan, path: Path, base_url: str, headers: dict[str, str]) -> bool:
     store = open_store(path=path, device_id=device.device_id, create=False)
     rng = random.Random(0)
@@ -150,7 +156,7 @@ def _final_sync(*, device: DevicePlan, path: Path, base_url: str, headers: dict[
                     client=client,
                     backoff=Backoff(base_s=0.05, cap_s=0.5),
                     rand=rng.random,
-                    sleep=lambda s: bool(time.sleep(s)),
+                    sleep=_sleep,
                     max_attempts=_FINAL_ATTEMPTS,
                 )
             except SyncRefusedError:
@@ -174,7 +180,9 @@ def _outcome(*, device: DevicePlan, path: Path, finished: bool) -> DeviceOutcome
         opened.close()
 
 
-def run_once(*, plan: RunPlan, backend: ServerBackend, proxy: FaultProxy, workdir: Path) -> RunOutcome:
+def run_once(
+    *, plan: RunPlan, backend: ServerBackend, proxy: FaultProxy, zygote: Zygote, workdir: Path
+) -> RunOutcome:
     began = time.monotonic()
     proxy.configure(PASS_THROUGH)
     backend.ensure_running()
@@ -191,7 +199,9 @@ def run_once(*, plan: RunPlan, backend: ServerBackend, proxy: FaultProxy, workdi
     proxy.configure(plan.rates)
     stop = threading.Event()
     started = time.monotonic()
-    chaos = threading.Thread(target=_chaos, kwargs={"plan": plan, "backend": backend, "started": started, "stop": stop})
+    chaos = threading.Thread(
+        target=_chaos, kwargs={"plan": plan, "backend": backend, "started": started, "stop": stop}
+    )
     tablets = [
         threading.Thread(
             target=_run_device,
@@ -202,6 +212,7 @@ def run_once(*, plan: RunPlan, backend: ServerBackend, proxy: FaultProxy, workdi
                 "base_url": base_url,
                 "headers": backend.headers(d.device_id),
                 "ledger": ledger,
+                "zygote": zygote,
             },
         )
         for d in plan.devices
@@ -224,7 +235,10 @@ def run_once(*, plan: RunPlan, backend: ServerBackend, proxy: FaultProxy, workdi
     outcomes = [_outcome(device=d, path=paths[d.label], finished=finished[d.label]) for d in plan.devices]
     must_survive = {**ledger.confirmed_before_wipe, **ledger.acked}
     result = check(
-        server=backend.contents(), devices=outcomes, must_survive=must_survive, wiped_unsent=ledger.wiped_unsent
+        server=backend.contents(),
+        devices=outcomes,
+        must_survive=must_survive,
+        wiped_unsent=ledger.wiped_unsent,
     )
     for d in plan.devices:
         for suffix in ("", "-wal", "-shm"):

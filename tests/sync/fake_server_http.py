@@ -90,7 +90,9 @@ def _device(headers: dict[str, str]) -> UUID:
     return UUID(value) if scheme == "Device" else _NOBODY
 
 
-def handle(state_file: StateFile, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+def handle(
+    state_file: StateFile, method: str, path: str, headers: dict[str, str], body: bytes
+) -> tuple[int, bytes]:
     """One request against the shared state: (status, JSON body)."""
     with state_file.transaction() as state:
         if path == "/chaos/reset":
