@@ -76,9 +76,11 @@ def wait_listening(port: int, *, process: subprocess.Popen[bytes]) -> None:
 
 
 class ReferenceBackend:
-    """``processes`` reference-server processes over one state file in ``workdir``."""
+    """``processes`` reference-server processes over one state file in ``workdir``; ``server_args`` go to
+    each process (the harness's tests pass ``--bug …`` to break the server on purpose)."""
 
-    def __init__(self, *, workdir: Path, processes: int) -> None:
+    def __init__(self, *, workdir: Path, processes: int, server_args: tuple[str, ...] = ()) -> None:
+        self._server_args = server_args
         self._state = workdir / "reference-server.pickle"
         self.ports = [free_port() for _ in range(processes)]
         self._procs: list[subprocess.Popen[bytes] | None] = [None] * processes
@@ -93,6 +95,7 @@ class ReferenceBackend:
                 str(self.ports[index]),
                 "--state",
                 str(self._state),
+                *self._server_args,
             ],
             cwd=_ROOT,
             stdin=subprocess.DEVNULL,

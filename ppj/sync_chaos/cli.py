@@ -32,6 +32,9 @@ def chaos(
         help="Which server: 'reference' (the protocol's reference semantics, tests/sync/fake_server.py).",
     ),
     first_run: int = typer.Option(0, "--first-run", min=0, help="Start at this run index (to replay one)."),
+    progress_every: int = typer.Option(
+        0, "--progress-every", min=0, help="Print a tally every N runs (0: never)."
+    ),
 ) -> None:
     """Kill tablets and servers, break the network, skew clocks; then check nothing was lost or duplicated
     and every device converged with the server."""
@@ -58,6 +61,13 @@ def chaos(
                 if not outcome.ok:
                     failed += 1
                     _print_failure(outcome)
+                done = run - first_run + 1
+                if progress_every and done % progress_every == 0:
+                    typer.echo(
+                        f"progress: {done} runs, {lost} lost, {duplicated} duplicated,"
+                        f" {converged}/{done} converged, {time.monotonic() - began:.0f} s",
+                        err=True,
+                    )
         finally:
             zygote.close()
             proxy.stop()

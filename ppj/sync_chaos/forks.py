@@ -71,5 +71,7 @@ class Zygote:
         return code
 
     def close(self) -> None:
-        self._stdin.close()
+        self._stdin.close()  # the zygote ends at end of input
         self._proc.wait(timeout=30)
+        self._reader.join(timeout=30)
+        self._stdout.close()

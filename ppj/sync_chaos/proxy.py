@@ -159,15 +159,15 @@ class FaultProxy:
 
     def configure(self, rates: FaultRates) -> None:
         """Use ``rates`` from now on (RNG reseeded from ``rates.seed``); replays still waiting are dropped
-        when switching to pass-through, so no fault outlives its phase."""
+        when switching to pass-through, so no fault outlives its phase. In force when this returns."""
 
-        def apply() -> None:
+        async def apply() -> None:
             self._rates = rates
             self._rng = random.Random(rates.seed)
             if rates == PASS_THROUGH:
                 self._late.clear()
 
-        self._loop.call_soon_threadsafe(apply)
+        asyncio.run_coroutine_threadsafe(apply(), self._loop).result(timeout=10)
 
     def flush_replays(self) -> None:
         """Deliver every request still waiting for a late replay, and wait for them."""

@@ -11,6 +11,10 @@ Besides the sync routes it serves harness routes (loopback only, never through t
 ``POST /chaos/reset`` (empty database), ``POST /chaos/grant`` ``{"device_id", "journal_id"}`` and
 ``GET /chaos/dump`` (entries, commit logs, quarantine). Devices are named by ``Authorization: Device <id>``
 and each sees only the journals granted to it.
+
+``--bug forget`` and ``--bug double-log`` make it a broken server on purpose (every third accepted entry
+is answered ``accepted`` but not kept; or listed twice in its journal's commit log), so the harness's tests
+can show that the checker catches a server that loses or duplicates entries.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from uuid import UUID
 import httpx2
 
 from sync.journal_adapter import StampClock
+from sync.protocol import PUSH_PATH, PushResponse, PushResultCode
 from tests.sync.fake_server import SERVER_WRITER, FakeSyncServer
 
 _NOBODY = UUID(int=0)
@@ -91,7 +96,12 @@ def _device(headers: dict[str, str]) -> UUID:
 
 
 def handle(
-    state_file: StateFile, method: str, path: str, headers: dict[str, str], body: bytes
+    state_file: StateFile,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    bug: str | None = None,
 ) -> tuple[int, bytes]:
     """One request against the shared state: (status, JSON body)."""
     with state_file.transaction() as state:
@@ -110,7 +120,25 @@ def handle(
         request = httpx2.Request(method, "http://reference" + path, headers=headers, content=body)
         response = server.handle(request)
         state["clock_last"] = server.clock.last
+        if bug is not None and path == PUSH_PATH and response.status_code == 200:
+            _break(state, PushResponse.model_validate_json(response.content), bug)
         return response.status_code, response.content
+
+
+def _break(state: dict[str, Any], response: PushResponse, bug: str) -> None:
+    for result in response.results:
+        if result.code is not PushResultCode.ACCEPTED:
+            continue
+        state["accepted_seen"] = state.get("accepted_seen", 0) + 1
+        if state["accepted_seen"] % 3:
+            continue
+        entry = state["entries"][result.entry_id]
+        log = state["logs"][entry.journal_id]
+        if bug == "forget":
+            del state["entries"][result.entry_id]
+            log.remove(result.entry_id)
+        else:
+            log.append(result.entry_id)
 
 
 def _dump(state: dict[str, Any]) -> dict[str, Any]:
@@ -124,7 +152,7 @@ def _dump(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def serve(*, port: int, state_path: Path) -> None:
+def serve(*, port: int, state_path: Path, bug: str | None) -> None:
     state_file = StateFile(state_path)
 
     class Handler(BaseHTTPRequestHandler):
@@ -134,7 +162,7 @@ def serve(*, port: int, state_path: Path) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
-            status, content = handle(state_file, self.command, self.path, headers, body)
+            status, content = handle(state_file, self.command, self.path, headers, body, bug)
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(content)))
@@ -156,5 +184,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--state", type=Path, required=True)
+    parser.add_argument("--bug", choices=["forget", "double-log"], default=None)
     args = parser.parse_args()
-    serve(port=args.port, state_path=args.state)
+    serve(port=args.port, state_path=args.state, bug=args.bug)
