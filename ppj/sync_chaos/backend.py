@@ -4,7 +4,7 @@ restarted (SIGTERM or SIGKILL) in the middle of runs, and read back by the check
 ``ServerBackend`` is what the runner needs of a server. ``ReferenceBackend`` serves the reference
 semantics of ``tests/sync/fake_server.py`` from one or two processes sharing one state file
 (``tests/sync/fake_server_http.py``; it needs the source tree). The real server (``ppj serve`` over
-PostgreSQL or SQLite) plugs in here as a second backend once its sync routes exist.
+SQLite or PostgreSQL) is ``server_backend.PpjServerBackend``.
 """
 
 from __future__ import annotations
@@ -21,12 +21,23 @@ from uuid import UUID
 
 import httpx2
 
+from journal.entry import Author
 from ppj.sync_chaos import ServerStartError
+from ppj.sync_chaos.tablet import AUTHOR
 from sync.journal_adapter import EntryEnvelope
 from sync.protocol import WireEntry
 
-_START_TIMEOUT_S = 20.0
+_START_TIMEOUT_S = 120.0  # a loaded 2-core CI machine needs tens of seconds to start ppj serve
 _ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """A device as the server knows it: its id, the person who writes on it, and the unit's call sign."""
+
+    device_id: UUID
+    author: Author
+    unit: str
 
 
 @dataclass(frozen=True)
@@ -43,11 +54,18 @@ class ServerContents:
 
 
 class ServerBackend(Protocol):
+    """What the runner needs of a server. ``reset`` gives the next run an empty database;
+    ``create_journal`` registers a journal before anyone writes to it; ``enrol`` makes a device (and its
+    person and unit); ``headers`` is a log-in on
+    the device, valid for ``session_s`` seconds (None: the rest of the run)."""
+
     ports: list[int]
 
     def start(self) -> None: ...
     def reset(self) -> None: ...
-    def headers(self, device_id: UUID) -> dict[str, str]: ...
+    def create_journal(self, journal_id: UUID) -> None: ...
+    def enrol(self, device_id: UUID, label: str) -> Enrolled: ...
+    def headers(self, device_id: UUID, *, session_s: float | None) -> dict[str, str]: ...
     def grant(self, *, device_id: UUID, journal_id: UUID) -> None: ...
     def kill(self, process: int, sig: signal.Signals) -> None: ...
     def ensure_running(self) -> None: ...
@@ -134,7 +152,18 @@ class ReferenceBackend:
     def reset(self) -> None:
         self._admin("POST", "/chaos/reset")
 
-    def headers(self, device_id: UUID) -> dict[str, str]:
+    def create_journal(self, journal_id: UUID) -> None:
+        """Nothing to do: the reference server keeps no journal register, only per-device grants."""
+
+    def enrol(self, device_id: UUID, label: str) -> Enrolled:
+        """The planned id: the reference server knows devices by the id in their header."""
+        del label
+        return Enrolled(device_id=device_id, author=AUTHOR, unit="SYD-AMB-101")
+
+    def headers(self, device_id: UUID, *, session_s: float | None) -> dict[str, str]:
+        """The reference server names the device by a header and has no person sessions: ``session_s``
+        does not apply to it (the real server's backend makes sessions expire)."""
+        del session_s
         return {"Authorization": f"Device {device_id}"}
 
     def grant(self, *, device_id: UUID, journal_id: UUID) -> None:

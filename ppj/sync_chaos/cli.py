@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from ppj.sync_chaos.backend import ReferenceBackend
+from ppj.sync_chaos.backend import ReferenceBackend, ServerBackend
 from ppj.sync_chaos.forks import Zygote
 from ppj.sync_chaos.plan import make_plan
 from ppj.sync_chaos.proxy import FaultProxy
@@ -27,26 +27,40 @@ def chaos(
     servers: int = typer.Option(2, "--servers", min=1, max=4, help="Server processes over one database."),
     quick: bool = typer.Option(False, "--quick", help="Smaller runs (CI)."),
     server: str = typer.Option(
-        "reference",
+        "ppj",
         "--server",
-        help="Which server: 'reference' (the protocol's reference semantics, tests/sync/fake_server.py).",
+        help="'ppj': the real server (ppj serve); 'reference': the protocol's reference semantics"
+        " (tests/sync/fake_server.py, needs the source tree).",
+    ),
+    database: str = typer.Option(
+        "sqlite",
+        "--database",
+        help="For --server ppj: 'sqlite', or a PostgreSQL URL (one fresh schema per run).",
     ),
     first_run: int = typer.Option(0, "--first-run", min=0, help="Start at this run index (to replay one)."),
+    keep: Path | None = typer.Option(
+        None, "--keep", help="Work in this directory and keep it (server database and logs, stores)."
+    ),
     progress_every: int = typer.Option(
         0, "--progress-every", min=0, help="Print a tally every N runs (0: never)."
     ),
 ) -> None:
     """Kill tablets and servers, break the network, skew clocks; then check nothing was lost or duplicated
     and every device converged with the server."""
-    if server != "reference":
-        raise typer.BadParameter(
-            "only 'reference' is available until the server's sync routes exist", param_hint="--server"
-        )
+    if server not in {"ppj", "reference"}:
+        raise typer.BadParameter("choose 'ppj' or 'reference'", param_hint="--server")
     began = time.monotonic()
     lost = duplicated = converged = failed = 0
     with tempfile.TemporaryDirectory(prefix="ppj-chaos-") as tmp:
-        workdir = Path(tmp)
-        backend = ReferenceBackend(workdir=workdir, processes=servers)
+        workdir = keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        backend: ServerBackend
+        if server == "ppj":
+            from ppj.sync_chaos.server_backend import PpjServerBackend
+
+            backend = PpjServerBackend(workdir=workdir, processes=servers, database=database)
+        else:
+            backend = ReferenceBackend(workdir=workdir, processes=servers)
         backend.start()
         proxy = FaultProxy(upstreams=backend.ports)
         proxy.start()

@@ -45,6 +45,7 @@ class DevicePlan:
     journals: tuple[UUID, ...]  # granted at the start; the tablet writes into these
     late_journal: UUID | None  # granted later (backfill), at ``late_at_s``
     late_at_s: float
+    session_s: float | None  # the person's log-in expires this long after the start (None: it lasts)
     lives: tuple[Life, ...]
 
 
@@ -79,6 +80,7 @@ class RunPlan:
                 for life in d.lives
             )
             late = f"; late access to {d.late_journal} at {d.late_at_s:.2f}s" if d.late_journal else ""
+            late += f"; log-in expires at {d.session_s:.2f}s" if d.session_s is not None else ""
             lines.append(
                 f"  {d.label} {d.device_id} skew {d.skew_ms / 3_600_000:+.2f} h; journals "
                 f"{', '.join(str(j)[-6:] for j in d.journals)}{late}; lives: {lives}"
@@ -135,6 +137,7 @@ def make_plan(*, seed: int, run: int, devices: int, servers: int, quick: bool) -
                 journals=tuple(journals),
                 late_journal=shared if k == late_device else None,
                 late_at_s=rng.uniform(0.1, span),
+                session_s=rng.uniform(0.2, span) if rng.random() < 0.3 else None,
                 lives=tuple(lives),
             )
         )

@@ -36,7 +36,7 @@ DEVICE_SECRET = b"chaos-device-secret-0123456789abcdef"
 # Argon2id at its cheapest: the harness tests sync, not resistance to guessing; rows are still sealed.
 CHAOS_KDF = KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
 HTTP_TIMEOUT_S = 2.0
-AUTHOR = Author(
+AUTHOR = Author(  # the author for servers without people (the reference server)
     person_id="chaos-medic",
     name="Chaos Medic",
     role=Role.AMBULANCEBEHANDLER,
@@ -50,6 +50,8 @@ class TabletSpec:
     device_id: str
     base_url: str
     headers: dict[str, str]
+    author: dict[str, str]  # the person logged in (``journal.entry.Author`` as JSON)
+    unit: str  # the call sign of the tablet's unit
     journals: list[str]
     entries: int
     label: str
@@ -122,15 +124,17 @@ def entry_of(envelope: EntryEnvelope) -> Entry:
     return entry_from_dict({**data, "hlc": stamp.encode()})
 
 
-def write_entry(*, store: LocalStore, journal_id: UUID, text: str, skew_ms: int) -> Entry:
+def write_entry(
+    *, store: LocalStore, author: Author, unit: str, journal_id: UUID, text: str, skew_ms: int
+) -> Entry:
     now = datetime.now(UTC) + timedelta(milliseconds=skew_ms)
     stamp = Hlc.parse(store.new_stamp(wall_ms=round(now.timestamp() * 1000)))
     entry = new_entry(
         journal_id=journal_id,
         payload=Note(text=text),
-        author=AUTHOR,
+        author=author,
         device_id=store.writer_id,
-        unit="SYD-AMB-101",
+        unit=unit,
         clinical_time=ClinicalTime(at=now, device_clock_offset_ms=round(store.offset_ms())),
         hlc=stamp,
     )
@@ -144,9 +148,15 @@ def run(spec: TabletSpec) -> None:
     http = http_client(base_url=spec.base_url, headers=spec.headers)
     client = sync_client(store=store, http=http, skew_ms=spec.skew_ms, rng=rng)
     journals = [UUID(j) for j in spec.journals]
+    author = Author.model_validate(spec.author)
     for n in range(spec.entries):
         entry = write_entry(
-            store=store, journal_id=rng.choice(journals), text=f"{spec.label} #{n}", skew_ms=spec.skew_ms
+            store=store,
+            author=author,
+            unit=spec.unit,
+            journal_id=rng.choice(journals),
+            text=f"{spec.label} #{n}",
+            skew_ms=spec.skew_ms,
         )
         print(f"captured {entry.entry_id}", flush=True)
         time.sleep(rng.uniform(0.0, 0.05))
