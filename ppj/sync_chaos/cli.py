@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -49,6 +50,8 @@ def chaos(
     and every device converged with the server."""
     if server not in {"ppj", "reference"}:
         raise typer.BadParameter("choose 'ppj' or 'reference'", param_hint="--server")
+    # SIGTERM ends the series like Ctrl-C: the finally blocks below stop the servers and tablets started.
+    signal.signal(signal.SIGTERM, _terminate)
     began = time.monotonic()
     lost = duplicated = converged = failed = 0
     with tempfile.TemporaryDirectory(prefix="ppj-chaos-") as tmp:
@@ -91,6 +94,10 @@ def chaos(
     typer.echo(f"chaos: {runs} runs, {lost} lost, {duplicated} duplicated, {converged}/{runs} converged")
     if failed:
         raise typer.Exit(1)
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _print_failure(outcome: RunOutcome) -> None:

@@ -112,10 +112,10 @@ def envelope_of(entry: Entry) -> EntryEnvelope:
 def entry_of(envelope: EntryEnvelope) -> Entry:
     """The journal entry in an envelope (validated), with the envelope's stamp.
 
-    A stamp the server re-stamped (``hlc_ahead_of_bound``) carries the server's writer id, which
-    ``journal.entry`` refuses (it requires the stamp's writer to be the entry's device). Until the journal
-    model accepts re-stamped entries, the entry is folded under the same instant and counter with its own
-    device as writer: the order the fold sees is the re-stamped one (writer ids only break ties).
+    The reference server (``tests/sync/fake_server.py``) re-stamps an entry (``hlc_ahead_of_bound``) under
+    its own writer id, which ``journal.entry`` refuses (the stamp's writer must be the entry's device; the
+    real server keeps the entry's writer when it re-stamps). Such an entry is folded under the same
+    instant and counter with its own device as writer; the state hash still covers the stamp as held.
     """
     data = json.loads(envelope.content)
     stamp = Hlc.parse(envelope.hlc)
