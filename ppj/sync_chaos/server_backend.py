@@ -78,13 +78,14 @@ class PpjServerBackend:
             "PPJ_ENVIRONMENT": "development",
             "PPJ_SECRET_KEY": "chaos-harness-secret-key-0123456789abcdef",
         }
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ppj", "serve", "--port", str(self.ports[index])],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=(self._workdir / f"server{index}.log").open("ab"),
-        )
+        with (self._workdir / f"server{index}.log").open("ab") as log:  # the child keeps its own copy
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "ppj", "serve", "--port", str(self.ports[index])],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         self._procs[index] = proc
         wait_listening(self.ports[index], process=proc)
 
@@ -121,8 +122,6 @@ class PpjServerBackend:
         if proc is not None and proc.poll() is None:
             proc.send_signal(sig)
             proc.wait(timeout=30)
-        if proc is not None and proc.stderr is not None:
-            proc.stderr.close()
 
     def stop(self) -> None:
         for index in range(len(self._procs)):
