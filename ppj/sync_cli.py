@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from ppj.admin_cli import _now, _session, console
+from ppj.sync_chaos import cli as sync_chaos_cli
 from server.sync.models import QuarantineStatus
 
 app = typer.Typer(help="Sync server administration (quarantine, projections).", no_args_is_help=True)
@@ -100,3 +101,7 @@ def quarantine_reject(
         )
         session.commit()
     console.print(f"rejected entry {view.entry_id}")
+
+
+# The fault-injection harness lives in its own package; it joins ``ppj sync`` here.
+app.command(name="chaos")(sync_chaos_cli.chaos)

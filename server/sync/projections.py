@@ -56,6 +56,11 @@ def _derived_id(*parts: object) -> uuid.UUID:
     return uuid.uuid5(_NAMESPACE, "/".join(str(p) for p in parts))
 
 
+def journal_mission_id(journal_id: uuid.UUID) -> uuid.UUID:
+    """The id of the mission of a journal that no mission assignment names (yet)."""
+    return _derived_id("journal-mission", journal_id)
+
+
 def project_journals(*, session: Session, journal_ids: Iterable[uuid.UUID], entries: Iterable[Entry]) -> None:
     """Bring the projections of ``journal_ids`` up to date after ``entries`` were stored.
 
@@ -170,7 +175,7 @@ def _mission(
     if journal is not None:
         return session.get_one(Mission, journal.mission_id)
     # No assignment yet (a journal opened on the tablet): a mission of its own until one arrives.
-    mission_id = _derived_id("journal-mission", journal_id)
+    mission_id = journal_mission_id(journal_id)
     mission = session.get(Mission, mission_id)
     if mission is None:
         mission = Mission(id=mission_id, created_at=opened_at)
