@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ppj import admin_cli, bench, medcom_cli, tablet_cli
+from ppj import admin_cli, bench, medcom_cli, sync_cli, tablet_cli
 
 app = typer.Typer(
     name="ppj",
@@ -21,6 +21,7 @@ app.add_typer(admin_cli.device_app, name="device")
 app.add_typer(admin_cli.org_app, name="org")
 app.add_typer(admin_cli.audit_app, name="audit")
 app.add_typer(admin_cli.db_app, name="db")
+app.add_typer(sync_cli.app, name="sync")
 
 
 @app.command()

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.responses import Response
 
-from server.api import auth_routes, journal_routes
+from server.api import auth_routes, journal_routes, quarantine_routes, sync_routes
 from server.audit.service import ChainWriter
 from server.config import Settings
 from server.db import make_engine, make_session_factory
@@ -26,6 +26,7 @@ from server.errors import (
     NotFound,
     ServerError,
 )
+from server.sync.clock import ServerClock
 from server.web import admin, board, pages
 from server.web.security_headers import SecurityHeadersMiddleware
 from server.web.templating import render
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         anchor_every=settings.audit_anchor_every,
         anchor_interval=dt.timedelta(seconds=settings.audit_anchor_seconds),
     )
+    app.state.sync_clock = ServerClock()
     app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.is_development)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
 
@@ -60,6 +62,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.include_router(auth_routes.router)
     app.include_router(journal_routes.router)
+    app.include_router(sync_routes.router)
+    app.include_router(quarantine_routes.router)
+    sync_routes.add_request_schemas(app)
     if settings.bench_unaudited_endpoint:
         app.include_router(journal_routes.bench_router)
     app.include_router(pages.router)
@@ -74,7 +79,9 @@ def _is_api(request: Request) -> bool:
 
 
 def _server_error(request: Request, exc: ServerError) -> Response:
-    """Map the core's errors to HTTP: JSON for the API, pages (or a log-in redirect) for the web."""
+    """Map the core's errors to HTTP: ErrorBody for sync, JSON for the API, pages for the web."""
+    if request.url.path.startswith("/sync/"):
+        return sync_routes.sync_error(exc)
     if isinstance(exc, LoginThrottled):
         return JSONResponse(
             {"detail": "too many failed log-ins"},

@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sync.protocol import DEFAULT_MAX_HLC_AHEAD_MS
+
 
 class Environment(StrEnum):
     development = "development"
@@ -48,6 +50,8 @@ class Settings(BaseSettings):
     # whichever comes first (and whenever ``ppj audit verify`` runs).
     audit_anchor_every: int = Field(default=100, ge=1)
     audit_anchor_seconds: float = Field(default=60.0, gt=0)
+    # How far ahead of the server's clock an entry's HLC may run before the server re-stamps it.
+    sync_max_hlc_ahead_ms: int = Field(default=DEFAULT_MAX_HLC_AHEAD_MS, ge=0)
     # Only ``ppj bench audit`` sets this: it mounts an unaudited twin of one read endpoint to measure
     # what auditing costs. Refused outside development.
     bench_unaudited_endpoint: bool = False

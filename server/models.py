@@ -7,6 +7,7 @@ from server.care.models import Journal, JournalAnnouncement, JournalHandover, Mi
 from server.db import Base
 from server.identity.models import AccessToken, CrewShift, Device, LoginFailure, Person, WebSession
 from server.orgs.models import GpAssignment, MessageEndpoint, Organisation
+from server.sync.models import EntryRow, JournalLog, QuarantinedEntry, StoreIncarnation
 
 __all__ = [
     "AccessToken",
@@ -16,15 +17,19 @@ __all__ = [
     "BoardViewMark",
     "CrewShift",
     "Device",
+    "EntryRow",
     "GpAssignment",
     "Journal",
     "JournalAnnouncement",
     "JournalHandover",
+    "JournalLog",
     "LoginFailure",
     "MessageEndpoint",
     "Mission",
     "MissionUnit",
     "Organisation",
     "Person",
+    "QuarantinedEntry",
+    "StoreIncarnation",
     "WebSession",
 ]

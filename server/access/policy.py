@@ -43,6 +43,7 @@ class Capability(StrEnum):
     sign_on_unit = "sign_on_unit"
     view_board = "view_board"
     use_journal_api = "use_journal_api"
+    resolve_quarantine = "resolve_quarantine"  # the sync quarantine (metadata only, no entry content)
 
 
 CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -50,6 +51,7 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.sign_on_unit: CREW_ROLES,
     Capability.view_board: frozenset({Role.ed_staff}),
     Capability.use_journal_api: CREW_ROLES | {Role.integrator, Role.ed_staff},
+    Capability.resolve_quarantine: frozenset({Role.administrator}),
 }
 
 

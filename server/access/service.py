@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from journal.entry import Author, AuthorisationLevel, new_entry
+from journal.entry import Role as AuthorRole
+from journal.kinds.common import PersonRef
+from journal.kinds.disposition import Handover
 from server.access.facts import journal_facts, person_shifts
 from server.access.policy import Action, Actor, Decision, Shift, Windows, decide
 from server.audit.service import AuditContext, ChainWriter, first_board_view, record
@@ -21,6 +25,8 @@ from server.care.models import Journal, JournalAnnouncement, JournalHandover, Mi
 from server.errors import AccessDenied, InvalidInput, NotFound
 from server.identity.models import CREW_ROLES, CrewShift, Role
 from server.orgs.models import Organisation, OrgKind
+from server.sync.clock import ServerClock
+from server.sync.writers import person_writer, write_entries
 
 
 @dataclass(frozen=True)
@@ -164,13 +170,17 @@ def record_handover(
     *,
     session: Session,
     actor: Actor,
+    actor_name: str,
     journal_id: uuid.UUID,
     emergency_department_id: uuid.UUID,
     windows: Windows,
     auditing: Auditing,
+    sync: ServerWriting,
     now: dt.datetime,
 ) -> JournalHandover:
-    """A crew records that the patient was handed over to an ED; write and audit share one transaction."""
+    """A crew records that the patient was handed over to an ED: a real ``handover`` entry written by
+    the person as a server-side writer (so tablets pull it), projected into ``journal_handovers``.
+    Write, projection and audit share one transaction."""
     ed = session.get(Organisation, emergency_department_id)
     if ed is None or ed.kind is not OrgKind.emergency_department:
         raise InvalidInput("emergency_department_id", "no emergency department with this id")
@@ -183,9 +193,57 @@ def record_handover(
         auditing=auditing,
         now=now,
     )
-    handover = JournalHandover(
-        journal_id=journal.id, emergency_department_id=ed.id, handed_over_at=now, recorded_by=actor.person_id
+    author = Author(
+        person_id=str(actor.person_id),
+        name=actor_name,
+        role=AuthorRole(actor.role.value),
+        authorisation_level=AuthorisationLevel.PHYSICIAN
+        if actor.role is Role.physician
+        else AuthorisationLevel.AUTHORISED,
     )
-    session.add(handover)
-    session.flush()
+    writer_id = person_writer(actor.person_id)
+    payload = Handover(
+        to="hospital", receiver=PersonRef(name=ed.name, organisation=ed.name), receiving_unit=ed.sor_id
+    )
+    outcome = write_entries(
+        session=session,
+        writer_id=writer_id,
+        drafts=[
+            lambda hlc: new_entry(
+                journal_id=journal.id,
+                payload=payload,
+                author=author,
+                device_id=writer_id,
+                clinical_time=now,
+                hlc=hlc,
+                source="manual",
+            )
+        ],
+        clock=sync.clock,
+        max_ahead_ms=sync.max_ahead_ms,
+        windows=windows,
+        audit_writer=None,  # open_journal above audited this write
+        audit=None,
+        now=now,
+    )
+    entry_id = outcome.results[0].entry_id
+    handover = session.scalar(select(JournalHandover).where(JournalHandover.source_entry_id == entry_id))
+    if handover is None:
+        # The ED has no SOR code, so the entry names it only by name; record the relation directly.
+        handover = JournalHandover(
+            journal_id=journal.id,
+            emergency_department_id=ed.id,
+            handed_over_at=now,
+            recorded_by=actor.person_id,
+        )
+        session.add(handover)
+        session.flush()
     return handover
+
+
+@dataclass(frozen=True)
+class ServerWriting:
+    """What a server-side write needs from the running app: its clock and the HLC bound."""
+
+    clock: ServerClock
+    max_ahead_ms: int

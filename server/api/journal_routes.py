@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from server.access import service as access
 from server.access.policy import Action, Capability, has_capability
-from server.api.deps import ApiAuditingDep, ApiCaller, ApiCallerDep, NowDep, SessionDep, WindowsDep
+from server.api.deps import (
+    ApiAuditingDep,
+    ApiCaller,
+    ApiCallerDep,
+    NowDep,
+    SessionDep,
+    SettingsDep,
+    WindowsDep,
+)
 from server.api.schemas import HandoverIn, JournalRead
 from server.care.models import Journal
 from server.errors import AccessDenied
@@ -63,6 +71,8 @@ def read_journal(
 def record_handover(
     journal_id: uuid.UUID,
     body: HandoverIn,
+    request: Request,
+    settings: SettingsDep,
     caller: ApiCallerDep,
     auditing: ApiAuditingDep,
     session: SessionDep,
@@ -74,6 +84,10 @@ def record_handover(
     access.record_handover(
         session=session,
         actor=caller.actor,
+        actor_name=caller.person.display_name,
+        sync=access.ServerWriting(
+            clock=request.app.state.sync_clock, max_ahead_ms=settings.sync_max_hlc_ahead_ms
+        ),
         journal_id=journal_id,
         emergency_department_id=body.emergency_department_id,
         windows=windows,

@@ -1,8 +1,10 @@
 """Care relations: the facts about missions and journals that the access policy needs.
 
-These tables hold relations only, no clinical content. Until the sync issue lands they are written by
-the demo seed, the handover route and tests; the sync issue will fill (and rebuild) them from journal
-entries — mission assignment, destination / pre-alert and handover entries — as projections.
+These tables hold relations only, no clinical content. They are projections of journal entries
+(``server.sync.projections``: mission assignment, crew sign-on, patient identity, destination / pre-alert,
+handover and disposition entries), filled in the transaction that stores the entries and rebuildable from
+them (``ppj sync rebuild-projections``). A row derived from an entry names it in ``source_entry_id``;
+rows without one were written directly (tests' fixed worlds), and a rebuild leaves them alone.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ class Mission(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The dispatch centre's mission id as written in mission_assignment entries ("M-2026-1124-0031").
+    reference: Mapped[str | None] = mapped_column(String(100), unique=True)
 
     units: Mapped[list[MissionUnit]] = relationship(cascade="all, delete-orphan")
 
@@ -34,6 +38,7 @@ class MissionUnit(Base):
     mission_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("missions.id", ondelete="CASCADE"))
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
     assigned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    source_entry_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
 
 
 class Journal(Base):
@@ -70,6 +75,7 @@ class JournalAnnouncement(Base):
     emergency_department_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
     kind: Mapped[AnnouncementKind] = mapped_column(str_enum(AnnouncementKind))
     announced_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    source_entry_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
 
 
 class JournalHandover(Base):
@@ -82,3 +88,4 @@ class JournalHandover(Base):
     emergency_department_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
     handed_over_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
+    source_entry_id: Mapped[uuid.UUID | None] = mapped_column(index=True)

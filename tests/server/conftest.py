@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -41,3 +41,19 @@ def client(engine: Engine, database_url: str) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=database_url), engine=engine)
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def engine_for() -> Iterator[Callable[[str], Engine]]:
+    """Migrated engines for URLs the test names (e.g. only PostgreSQL), disposed afterwards."""
+    made: list[Engine] = []
+
+    def make(url: str) -> Engine:
+        engine = make_engine(url, pool_size=10)
+        Base.metadata.create_all(engine)
+        made.append(engine)
+        return engine
+
+    yield make
+    for engine in made:
+        engine.dispose()

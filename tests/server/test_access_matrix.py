@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from server import migrate
 from server.app import create_app
 from server.config import Settings
-from server.db import make_engine, make_session_factory
+from server.db import make_engine, make_session_factory, utcnow
 from server.identity.models import CREW_ROLES, Role
 from tests.server.world import Caller, World, build_world
 
@@ -80,6 +80,63 @@ def board_list(client: TestClient, caller: Caller, journal_id: uuid.UUID, world:
     return _decided(response.status_code, 200) and f"/board/journals/{journal_id}" in response.text
 
 
+def _sync_decided(status: int) -> bool:
+    if status == 200:
+        return True
+    assert status in (401, 403), f"expected 200 or a clear 401/403, got {status}"
+    return False
+
+
+def sync_pull(client: TestClient, caller: Caller, journal_id: uuid.UUID, world: World) -> bool:
+    body = {"protocol_version": 1, "device_id": str(world.device_id), "journal_id": str(journal_id)}
+    return _sync_decided(client.post("/sync/v1/pull", json=body, headers=caller.api_headers()).status_code)
+
+
+def sync_access(client: TestClient, caller: Caller, journal_id: uuid.UUID, world: World) -> bool:
+    response = client.get("/sync/v1/access", headers=caller.api_headers())
+    if not _sync_decided(response.status_code):
+        return False
+    return str(journal_id) in {item["journal_id"] for item in response.json()["journals"]}
+
+
+def sync_push(client: TestClient, caller: Caller, journal_id: uuid.UUID, world: World) -> bool:
+    """Allowed when the server takes the caller's entry into the journal (else it is quarantined)."""
+    from journal.entry import Author, AuthorisationLevel, new_entry
+    from journal.entry import Role as AuthorRole
+    from journal.hlc import Hlc
+    from journal.kinds.record import Note
+    from sync.protocol import PushItem, PushRequest, WireEntry
+    from tests.server.sync_tablets import envelope_of
+
+    role = AuthorRole(caller.role.value) if caller.role.value in set(AuthorRole) else AuthorRole.SERVER
+    entry = new_entry(
+        journal_id=journal_id,
+        payload=Note(text="matrix"),
+        author=Author(
+            person_id=str(caller.person_id),
+            name="Matrix",
+            role=role,
+            authorisation_level=AuthorisationLevel.AUTHORISED,
+        ),
+        device_id=str(world.device_id),
+        clinical_time=utcnow(),
+        hlc=Hlc(int(utcnow().timestamp() * 1000), 0, str(world.device_id)),
+    )
+    request = PushRequest(
+        device_id=world.device_id,
+        incarnation_id=uuid.uuid4(),
+        items=[PushItem(device_seq=1, entry=WireEntry.from_envelope(envelope_of(entry)))],
+    )
+    response = client.post(
+        "/sync/v1/push",
+        content=request.model_dump_json(),
+        headers={**caller.api_headers(), "X-PPJ-Device": world.device_credential},
+    )
+    if not _sync_decided(response.status_code):
+        return False
+    return bool(response.json()["results"][0]["code"] == "accepted")
+
+
 Endpoint = Callable[[TestClient, Caller, uuid.UUID, World], bool]
 ENDPOINTS: dict[str, Endpoint] = {
     "GET /api/journals/{id}": api_read,
@@ -87,6 +144,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "POST /api/journals/{id}/handover": api_handover,
     "GET /board/journals/{id}": board_read,
     "GET /board": board_list,
+    "POST /sync/v1/pull": sync_pull,
+    "GET /sync/v1/access": sync_access,
+    "POST /sync/v1/push": sync_push,
 }
 
 NOTHING: frozenset[str] = frozenset()
@@ -96,7 +156,14 @@ RELATED = frozenset({"related"})
 def _expected() -> dict[tuple[Role, str], frozenset[str]]:
     table = {(role, endpoint): NOTHING for role in Role for endpoint in ENDPOINTS}
     for role in CREW_ROLES:
-        for endpoint in ("GET /api/journals/{id}", "GET /api/journals", "POST /api/journals/{id}/handover"):
+        for endpoint in (
+            "GET /api/journals/{id}",
+            "GET /api/journals",
+            "POST /api/journals/{id}/handover",
+            "POST /sync/v1/pull",
+            "GET /sync/v1/access",
+            "POST /sync/v1/push",
+        ):
             table[(role, endpoint)] = RELATED
     for endpoint in ("GET /api/journals/{id}", "GET /api/journals", "GET /board/journals/{id}", "GET /board"):
         table[(Role.ed_staff, endpoint)] = RELATED
@@ -130,12 +197,15 @@ NON_JOURNAL_EXPECTED: dict[str, frozenset[Role]] = {
     "POST /admin/devices": ADMINS,
     "POST /api/shifts": frozenset(CREW_ROLES),
     "GET /api/me": frozenset(Role),
+    "GET /api/admin/quarantine": ADMINS,
 }
 
 
 def _non_journal(client: TestClient, caller: Caller, endpoint: str, world: World) -> int:
     if endpoint == "GET /api/me":
         return client.get("/api/me", headers=caller.api_headers()).status_code
+    if endpoint == "GET /api/admin/quarantine":
+        return client.get("/api/admin/quarantine", headers=caller.api_headers()).status_code
     if endpoint == "POST /api/shifts":
         return client.post(
             "/api/shifts", json={"unit_id": str(world.unit_own)}, headers=caller.api_headers()
@@ -173,6 +243,8 @@ UNCLASSIFIED_OK = {
     # The other admin forms share GET /admin's and POST /admin/devices' rule (``_require_admin``).
     "POST /admin/users", "POST /admin/users/{person_id}/active", "POST /admin/devices/{device_id}/revoke",
     "POST /admin/organisations", "POST /admin/organisations/{organisation_id}",
+    # Resolving the quarantine shares GET /api/admin/quarantine's rule (``_require_admin``).
+    "POST /api/admin/quarantine/{quarantine_id}/accept", "POST /api/admin/quarantine/{quarantine_id}/reject",
 }  # fmt: skip
 
 

@@ -1,0 +1,371 @@
+"""The sync API, protocol version 1 (docs/sync/protocol.md). Thin: authenticate, parse, call
+``server.sync``, commit, answer. Errors on these paths are ``ErrorBody`` documents (``sync_error``).
+
+Credentials: the device credential (``X-PPJ-Device``) on every request; a person's bearer token is
+required for pull and access and optional for push — entries written offline under a valid log-in are
+accepted from a valid device after the token expired, because the author is in the entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from server.access import service as access
+from server.access.policy import Action, Capability, has_capability
+from server.access.service import Auditing
+from server.api.deps import (
+    DEVICE_HEADER,
+    ApiCaller,
+    SessionDep,
+    SettingsDep,
+    WindowsDep,
+    WriterDep,
+    actor_of,
+    client_ip,
+)
+from server.audit.service import AuditContext
+from server.db import utcnow
+from server.errors import AccessDenied, AuthenticationFailed, InvalidInput, NotFound, ServerError
+from server.identity.models import Device
+from server.identity.service import authenticate_device, authenticate_token
+from server.sync.body import decode_body, parse_model
+from server.sync.clock import ServerClock
+from server.sync.errors import BatchTooLarge, SyncRefused
+from server.sync.ingest import Uploader, push
+from server.sync.pull import pull
+from sync.protocol import (
+    MAX_PUSH_BYTES,
+    AccessResponse,
+    ErrorBody,
+    ErrorCode,
+    HlcBound,
+    JournalAccess,
+    PullRequest,
+    PullResponse,
+    PushItem,
+    PushRequest,
+    PushResponse,
+    ServerTiming,
+    WireEntry,
+)
+
+router = APIRouter(prefix="/sync/v1", tags=["sync"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "unsupported_protocol_version, unknown_cursor",
+        401: "unauthenticated, device_revoked",
+        403: "incarnation_not_owned, forbidden_journal",
+        413: "batch_too_large",
+        422: "malformed_request (``field`` names the part)",
+    }.items()
+}
+# Compressed bodies may not be larger than the uncompressed limit plus gzip's worst-case overhead.
+_RAW_LIMIT = MAX_PUSH_BYTES + MAX_PUSH_BYTES // 100 + 1024
+
+
+async def received_at() -> dt.datetime:
+    return utcnow()
+
+
+ReceivedAtDep = Annotated[dt.datetime, Depends(received_at)]
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body as sent, read no further than the limit (the uncompressed limit is checked later)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > _RAW_LIMIT:
+        raise BatchTooLarge(f"body of {declared} bytes exceeds the limit")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _RAW_LIMIT:
+            raise BatchTooLarge("body exceeds the limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+RawBodyDep = Annotated[bytes, Depends(raw_body)]
+
+
+def _device(request: Request, session: SessionDep) -> Device:
+    credential = request.headers.get(DEVICE_HEADER)
+    if not credential:
+        raise AuthenticationFailed("device credential required")
+    return authenticate_device(session=session, credential=credential)
+
+
+DeviceDep = Annotated[Device, Depends(_device)]
+
+
+def _person(request: Request, session: SessionDep, device: DeviceDep) -> ApiCaller | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    identity = authenticate_token(
+        session=session,
+        token=token.strip(),
+        device_credential=request.headers.get(DEVICE_HEADER),
+        now=utcnow(),
+    )
+    if identity.device is None or identity.device.id != device.id:
+        raise AuthenticationFailed("the token is not bound to this device")
+    return ApiCaller(
+        person=identity.person, device=device, token_id=identity.token_id, actor=actor_of(identity.person)
+    )
+
+
+def _required_person(caller: ApiCaller | None) -> ApiCaller:
+    if caller is None:
+        raise AuthenticationFailed("a person's bearer token is required")
+    if not has_capability(caller.actor, Capability.use_journal_api):
+        raise AccessDenied(f"{caller.person.role.value}: reads no journals")
+    return caller
+
+
+def _audit_context(request: Request, device: Device, caller: ApiCaller | None) -> AuditContext:
+    route = request.scope.get("route")
+    channel = f"api {request.method} {getattr(route, 'path', request.url.path)}"
+    if caller is None:
+        return AuditContext(
+            actor_id=None,
+            actor_name=f"device {device.label}",
+            actor_role="device",
+            actor_authorisation_id=None,
+            actor_organisation_id=device.organisation_id,
+            device_id=device.id,
+            client_ip=client_ip(request),
+            channel=channel,
+        )
+    person = caller.person
+    return AuditContext(
+        actor_id=person.id,
+        actor_name=person.display_name,
+        actor_role=person.role.value,
+        actor_authorisation_id=person.authorisation_id,
+        actor_organisation_id=person.organisation_id,
+        device_id=device.id,
+        client_ip=client_ip(request),
+        channel=channel,
+    )
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+def _push_person(request: Request, session: SessionDep, device: DeviceDep) -> ApiCaller | None:
+    """The person behind an optional token; an expired or revoked token does not stop a push."""
+    try:
+        return _person(request, session, device)
+    except AuthenticationFailed:
+        return None
+
+
+@router.post(
+    "/push",
+    responses={200: {"model": PushResponse}, **_ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}},
+        }
+    },
+    summary="Upload a batch of entries from one store incarnation",
+)
+def push_route(
+    request: Request,
+    body: RawBodyDep,
+    at: ReceivedAtDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    windows: WindowsDep,
+    writer: WriterDep,
+    device: DeviceDep,
+    caller: Annotated[ApiCaller | None, Depends(_push_person)],
+) -> Response:
+    """Apply the batch (protocol §4) in one transaction and answer one result per item."""
+    payload = decode_body(
+        raw=body, content_encoding=request.headers.get("content-encoding"), limit=MAX_PUSH_BYTES
+    )
+    push_request = parse_model(payload, PushRequest)
+    clock: ServerClock = request.app.state.sync_clock
+    outcome = push(
+        session=session,
+        uploader=Uploader(
+            writer_id=str(device.id), device=device, audit=_audit_context(request, device, caller)
+        ),
+        request=push_request,
+        clock=clock,
+        max_ahead_ms=settings.sync_max_hlc_ahead_ms,
+        windows=windows,
+        audit_writer=writer,
+        now=at,
+    )
+    session.commit()
+    return _json(
+        PushResponse(
+            incarnation_id=outcome.incarnation_id,
+            highest_applied_seq=outcome.highest_applied_seq,
+            results=outcome.results,
+            timing=ServerTiming(received_at=at, sent_at=utcnow()),
+            hlc_bound=HlcBound(max_ahead_ms=settings.sync_max_hlc_ahead_ms, server_hlc=clock.last.encode()),
+        )
+    )
+
+
+@router.post(
+    "/pull",
+    responses={200: {"model": PullResponse}, **_ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PullRequest"}}},
+        }
+    },
+    summary="Download a journal's entries after a cursor, up to the watermark",
+)
+def pull_route(
+    request: Request,
+    body: RawBodyDep,
+    at: ReceivedAtDep,
+    session: SessionDep,
+    windows: WindowsDep,
+    writer: WriterDep,
+    device: DeviceDep,
+    caller: Annotated[ApiCaller | None, Depends(_person)],
+) -> Response:
+    """Entries in commit order (protocol §6); access is decided and audited (one event per patient)."""
+    person = _required_person(caller)
+    payload = decode_body(
+        raw=body, content_encoding=request.headers.get("content-encoding"), limit=MAX_PUSH_BYTES
+    )
+    pull_request = parse_model(payload, PullRequest)
+    if pull_request.device_id != device.id:
+        raise SyncRefused(
+            403, ErrorCode.INCARNATION_NOT_OWNED, "device_id is not the authenticated device", "device_id"
+        )
+    access.open_journal(
+        session=session,
+        actor=person.actor,
+        action=Action.read,
+        journal_id=pull_request.journal_id,
+        windows=windows,
+        auditing=Auditing(writer=writer, ctx=_audit_context(request, device, person)),
+        now=at,
+    )
+    page = pull(
+        session=session,
+        journal_id=pull_request.journal_id,
+        after=pull_request.after,
+        limit=pull_request.limit,
+    )
+    session.commit()
+    return _json(
+        PullResponse(
+            journal_id=pull_request.journal_id,
+            entries=page.entries,
+            next_cursor=page.next_cursor,
+            watermark=page.watermark,
+            has_more=page.has_more,
+            timing=ServerTiming(received_at=at, sent_at=utcnow()),
+        )
+    )
+
+
+@router.get(
+    "/access",
+    responses={200: {"model": AccessResponse}, **_ERRORS},
+    summary="The journals this device's person may pull now",
+)
+def access_route(
+    request: Request,
+    at: ReceivedAtDep,
+    session: SessionDep,
+    windows: WindowsDep,
+    writer: WriterDep,
+    device: DeviceDep,
+    caller: Annotated[ApiCaller | None, Depends(_person)],
+) -> Response:
+    """Every journal the person may see now (one ``list`` audit event per patient)."""
+    person = _required_person(caller)
+    journals = access.visible_journals(
+        session=session,
+        actor=person.actor,
+        windows=windows,
+        auditing=Auditing(writer=writer, ctx=_audit_context(request, device, person)),
+        now=at,
+    )
+    listed = [
+        JournalAccess(
+            journal_id=journal.id,
+            granted_at=journal.opened_at,
+            until=journal.episode_ended_at + windows.documentation if journal.episode_ended_at else None,
+        )
+        for journal in journals
+    ]
+    session.commit()
+    return _json(
+        AccessResponse(
+            device_id=device.id, journals=listed, timing=ServerTiming(received_at=at, sent_at=utcnow())
+        )
+    )
+
+
+def sync_error(exc: ServerError) -> Response:
+    """The ErrorBody answer for an error raised on a sync path."""
+    if isinstance(exc, SyncRefused):
+        status, body = exc.status, ErrorBody(code=exc.code, message=exc.message, field=exc.field)
+    elif isinstance(exc, AuthenticationFailed):
+        code = ErrorCode.DEVICE_REVOKED if exc.reason == "device revoked" else ErrorCode.UNAUTHENTICATED
+        status, body = (
+            401,
+            ErrorBody(
+                code=code,
+                message="authentication required"
+                if code is ErrorCode.UNAUTHENTICATED
+                else "this device was revoked",
+            ),
+        )
+    elif isinstance(exc, AccessDenied | NotFound):
+        status, body = (
+            403,
+            ErrorBody(
+                code=ErrorCode.FORBIDDEN_JOURNAL, message="no access to this journal", field="journal_id"
+            ),
+        )
+    elif isinstance(exc, InvalidInput):
+        status, body = 422, ErrorBody(code=ErrorCode.MALFORMED_REQUEST, message=exc.message, field=exc.field)
+    else:
+        status, body = 503, ErrorBody(code=ErrorCode.UNAVAILABLE, message="server error")
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(
+        body.model_dump_json(), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def add_request_schemas(app: FastAPI) -> None:
+    """Publish the request models in OpenAPI (the routes read raw bodies, so FastAPI cannot see them)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (PushRequest, PushItem, WireEntry, PullRequest):
+            generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in generated.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components[model.__name__] = generated
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,492 @@
+"""Push: store a batch from one store incarnation, exactly once and in order (docs/sync/protocol.md §4).
+
+One call is one database transaction (the caller commits): lock the incarnation, decide every item,
+allocate positions under the journals' log locks, insert entries and quarantine rows, move
+``highest_applied_seq``, update the projections and write the audit events. Nothing is stored unless
+everything is.
+
+Lock order (so concurrent pushes never deadlock): the incarnation row first, then the journal log rows of
+the batch in ascending journal id. Pushes of different incarnations to different journals never wait for
+each other; pushes to one journal serialise on its log row from position allocation to commit, which is
+what makes the journal's head a watermark (server.sync.models).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from journal.entry import Entry, entry_from_dict
+from journal.errors import EntryValidationError, InvalidHlcError, UnknownKindError
+from journal.hlc import Hlc
+from server.access.facts import journal_facts, person_shifts
+from server.access.policy import Action, Actor, Windows, decide
+from server.audit.service import AuditContext, ChainWriter, record
+from server.care.models import Journal
+from server.identity.models import CREW_ROLES, AccessToken, Device, Person
+from server.sync.clock import ServerClock
+from server.sync.errors import SyncRefused
+from server.sync.models import EntryRow, JournalLog, QuarantinedEntry, StoreIncarnation
+from server.sync.projections import project_journals
+from sync.protocol import (
+    ErrorCode,
+    PushItem,
+    PushRequest,
+    PushResult,
+    PushResultCode,
+    QuarantineReason,
+    RestampReason,
+)
+
+
+@dataclass(frozen=True)
+class Uploader:
+    """Who sends the batch: an enrolled device (``device``), or a server-side writer (``device`` None)
+    whose entries the server made itself and whose author it has checked already."""
+
+    writer_id: str
+    device: Device | None
+    audit: AuditContext | None  # None only for the server's own seeding, which no person requested
+
+
+@dataclass
+class PushOutcome:
+    incarnation_id: uuid.UUID
+    highest_applied_seq: int
+    results: list[PushResult]
+    server_hlc: Hlc
+    stored: int = 0
+    quarantined: int = 0
+    journals: set[uuid.UUID] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    item: PushItem
+    entry: Entry
+    hlc: str
+
+
+@dataclass(frozen=True)
+class _Held:
+    item: PushItem
+    reason: QuarantineReason
+    detail: str | None
+
+
+class _Authors:
+    """Per-batch cache of author checks (a batch is usually one journal and one or two authors)."""
+
+    def __init__(
+        self, *, session: Session, device: Device | None, windows: Windows, now: dt.datetime
+    ) -> None:
+        self._session = session
+        self._device = device
+        self._windows = windows
+        self._now = now
+        self._people: dict[str, Person | None] = {}
+        self._decisions: dict[tuple[uuid.UUID, str], bool] = {}
+        self._writers: dict[str, QuarantineReason | None] = {}
+
+    def verify(self, entry: Entry, *, uploader: Uploader) -> tuple[QuarantineReason, str] | None:
+        """Why the entry cannot be accepted from this uploader now, or None."""
+        writer_problem = self._writer(entry.device_id, uploader=uploader)
+        if writer_problem is not None:
+            return writer_problem, f"writer {entry.device_id} cannot be verified"
+        if uploader.device is None:
+            return None  # a server-side writer: the server made the entry and checked its author itself
+        person = self._person(entry.author.person_id)
+        if person is None or person.role.value != entry.author.role.value:
+            return QuarantineReason.AUTHOR_UNVERIFIED, "author is not a person who logged in on this device"
+        if not self._may_write(entry.journal_id, person):
+            return QuarantineReason.NO_ACCESS, "the author may not write to this journal now"
+        return None
+
+    def _writer(self, writer_id: str, *, uploader: Uploader) -> QuarantineReason | None:
+        if writer_id == uploader.writer_id:
+            return None
+        if writer_id not in self._writers:
+            # Who uploads is not who wrote: another enrolled device's entry, relayed. It must be known and
+            # not revoked.
+            try:
+                device = self._session.get(Device, uuid.UUID(writer_id))
+            except ValueError:
+                device = None
+            if device is None:
+                self._writers[writer_id] = QuarantineReason.AUTHOR_UNVERIFIED
+            elif device.revoked_at is not None:
+                self._writers[writer_id] = QuarantineReason.DEVICE_REVOKED
+            else:
+                self._writers[writer_id] = None
+        return self._writers[writer_id]
+
+    def _person(self, person_id: str) -> Person | None:
+        if person_id not in self._people:
+            person: Person | None = None
+            try:
+                person = self._session.get(Person, uuid.UUID(person_id))
+            except ValueError:
+                person = None
+            if person is not None and self._device is not None:
+                # "Allowed for that device": the person logged in through this tablet at least once (an
+                # offline log-in needs the verifier cached by an online one), whatever the token's age now.
+                logged_in_here = self._session.scalar(
+                    select(AccessToken.id)
+                    .where(AccessToken.person_id == person.id, AccessToken.device_id == self._device.id)
+                    .limit(1)
+                )
+                if logged_in_here is None:
+                    person = None
+            self._people[person_id] = person
+        return self._people[person_id]
+
+    def _may_write(self, journal_id: uuid.UUID, person: Person) -> bool:
+        key = (journal_id, str(person.id))
+        if key not in self._decisions:
+            journal = self._session.get(Journal, journal_id)
+            if journal is None:
+                # A new journal: opened on the tablet by this author; its entries make its relations.
+                self._decisions[key] = person.role in CREW_ROLES
+            else:
+                facts = journal_facts(session=self._session, journal=journal)
+                decision = decide(
+                    actor=Actor(
+                        person_id=person.id, role=person.role, organisation_id=person.organisation_id
+                    ),
+                    action=Action.write,
+                    journal=facts,
+                    shifts=person_shifts(
+                        session=self._session, person_id=person.id, unit_ids=[u.unit_id for u in facts.units]
+                    ),
+                    windows=self._windows,
+                    now=self._now,
+                )
+                self._decisions[key] = decision.allowed
+        return self._decisions[key]
+
+
+def lock_incarnation(
+    *, session: Session, incarnation_id: uuid.UUID, writer_id: str, device: Device | None
+) -> StoreIncarnation:
+    """The incarnation row, created on first use and locked for this transaction.
+
+    The insert-or-ignore comes first on purpose: on SQLite it takes the database's write lock, so the
+    read below cannot be stale; on PostgreSQL ``FOR UPDATE`` serialises pushes of one incarnation.
+    """
+    values = {
+        "incarnation_id": incarnation_id,
+        "device_id": device.id if device else None,
+        "writer_id": writer_id,
+        "highest_applied_seq": 0,
+        "created_at": dt.datetime.now(dt.UTC),
+    }
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(upsert(StoreIncarnation).values(**values).on_conflict_do_nothing())
+    row = session.scalars(
+        select(StoreIncarnation)
+        .where(StoreIncarnation.incarnation_id == incarnation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    owner = device.id if device else None
+    if row.device_id != owner or row.writer_id != writer_id:
+        raise SyncRefused(403, ErrorCode.INCARNATION_NOT_OWNED, "this incarnation belongs to another writer")
+    return row
+
+
+def lock_journal_logs(*, session: Session, journal_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, JournalLog]:
+    """The log rows of ``journal_ids``, created if new and locked in ascending id order."""
+    ordered = sorted(set(journal_ids))
+    if not ordered:
+        return {}
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        upsert(JournalLog).values([{"journal_id": j, "head": 0} for j in ordered]).on_conflict_do_nothing()
+    )
+    rows = session.scalars(
+        select(JournalLog)
+        .where(JournalLog.journal_id.in_(ordered))
+        .order_by(JournalLog.journal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return {row.journal_id: row for row in rows}
+
+
+def parse_item(item: PushItem) -> Entry | tuple[QuarantineReason, str]:
+    wire = item.entry
+    if hashlib.sha256(wire.content.encode("utf-8")).hexdigest() != wire.content_hash:
+        return QuarantineReason.CONTENT_HASH_MISMATCH, "sha256(content) differs from content_hash"
+    try:
+        data = json.loads(wire.content)
+    except json.JSONDecodeError as exc:
+        return QuarantineReason.INVALID_ENTRY, f"content is not JSON: {exc.msg}"
+    if not isinstance(data, dict):
+        return QuarantineReason.INVALID_ENTRY, "content is not a JSON object"
+    if "hlc" in data:
+        return QuarantineReason.INVALID_ENTRY, "content must not carry the hlc (it is outside the content)"
+    if data.get("entry_id") != str(wire.entry_id) or data.get("journal_id") != str(wire.journal_id):
+        return QuarantineReason.JOURNAL_MISMATCH, "entry_id/journal_id in clear differ from the content"
+    try:
+        return entry_from_dict({**data, "hlc": wire.hlc})
+    except UnknownKindError as exc:
+        return QuarantineReason.UNKNOWN_KIND_VERSION, str(exc)[:500]
+    except (EntryValidationError, InvalidHlcError) as exc:
+        return QuarantineReason.INVALID_ENTRY, str(exc)[:500]
+
+
+def push(
+    *,
+    session: Session,
+    uploader: Uploader,
+    request: PushRequest,
+    clock: ServerClock,
+    max_ahead_ms: int,
+    windows: Windows,
+    audit_writer: ChainWriter | None,
+    now: dt.datetime,
+) -> PushOutcome:
+    """Apply one push (protocol §4, server obligations); the caller commits, then answers."""
+    if uploader.device is not None and request.device_id != uploader.device.id:
+        raise SyncRefused(403, ErrorCode.INCARNATION_NOT_OWNED, "device_id is not the authenticated device")
+    incarnation = lock_incarnation(
+        session=session,
+        incarnation_id=request.incarnation_id,
+        writer_id=uploader.writer_id,
+        device=uploader.device,
+    )
+    ids = [item.entry.entry_id for item in request.items]
+    stored = {
+        row.entry_id: (row.content_hash, row.hlc)
+        for row in session.execute(
+            select(EntryRow.entry_id, EntryRow.content_hash, EntryRow.hlc).where(EntryRow.entry_id.in_(ids))
+        )
+    }
+    held = {
+        row.entry_id: (row.content_hash, row.reason)
+        for row in session.execute(
+            select(QuarantinedEntry.entry_id, QuarantinedEntry.content_hash, QuarantinedEntry.reason).where(
+                QuarantinedEntry.entry_id.in_(ids)
+            )
+        )
+    }
+    authors = _Authors(session=session, device=uploader.device, windows=windows, now=now)
+    bound_ms = round(now.timestamp() * 1000) + max_ahead_ms
+    highest = incarnation.highest_applied_seq
+    last_hlc = Hlc.parse(incarnation.last_hlc) if incarnation.last_hlc else None
+    results: list[PushResult] = []
+    accepted: list[_Accepted] = []
+    quarantined: list[_Held] = []
+    for item in request.items:
+        seq, entry_id = item.device_seq, item.entry.entry_id
+        if seq > highest + 1:
+            results.append(
+                PushResult(
+                    device_seq=seq,
+                    entry_id=entry_id,
+                    code=PushResultCode.SEQUENCE_GAP,
+                    expected_seq=highest + 1,
+                )
+            )
+            continue
+        highest = max(highest, seq)
+        if entry_id in stored:
+            same = stored[entry_id][0] == item.entry.content_hash
+            results.append(
+                PushResult(
+                    device_seq=seq, entry_id=entry_id, code=PushResultCode.DUPLICATE, hlc=stored[entry_id][1]
+                )
+                if same
+                else PushResult(device_seq=seq, entry_id=entry_id, code=PushResultCode.CONFLICT_ID_REUSED)
+            )
+            continue
+        if entry_id in held:
+            same = held[entry_id][0] == item.entry.content_hash
+            results.append(
+                PushResult(
+                    device_seq=seq,
+                    entry_id=entry_id,
+                    code=PushResultCode.QUARANTINED,
+                    quarantine_reason=QuarantineReason(held[entry_id][1]),
+                )
+                if same
+                else PushResult(device_seq=seq, entry_id=entry_id, code=PushResultCode.CONFLICT_ID_REUSED)
+            )
+            continue
+        parsed = parse_item(item)
+        problem = parsed if isinstance(parsed, tuple) else authors.verify(parsed, uploader=uploader)
+        if problem is not None or isinstance(parsed, tuple):
+            assert problem is not None
+            quarantined.append(_Held(item, problem[0], problem[1]))
+            held[entry_id] = (item.entry.content_hash, problem[0].value)
+            results.append(
+                PushResult(
+                    device_seq=seq,
+                    entry_id=entry_id,
+                    code=PushResultCode.QUARANTINED,
+                    quarantine_reason=problem[0],
+                    detail=problem[1][:500],
+                )
+            )
+            continue
+        entry = parsed
+        stamp = entry.hlc
+        if stamp.physical_ms > bound_ms:
+            floor = _largest_stamp(session)
+            after = max((s for s in (floor, last_hlc) if s is not None), default=None)
+            new = clock.restamp(after=after, writer=stamp.writer)
+            hlc_text = new.encode()
+            results.append(
+                PushResult(
+                    device_seq=seq,
+                    entry_id=entry_id,
+                    code=PushResultCode.RESTAMPED,
+                    hlc=hlc_text,
+                    restamp_reason=RestampReason.HLC_AHEAD_OF_BOUND,
+                )
+            )
+            stamp = new
+        else:
+            clock.absorb(stamp)
+            hlc_text = item.entry.hlc
+            results.append(
+                PushResult(device_seq=seq, entry_id=entry_id, code=PushResultCode.ACCEPTED, hlc=hlc_text)
+            )
+        last_hlc = stamp if last_hlc is None or stamp > last_hlc else last_hlc
+        stored[entry_id] = (item.entry.content_hash, hlc_text)
+        accepted.append(_Accepted(item, entry, hlc_text))
+
+    outcome = PushOutcome(
+        incarnation_id=request.incarnation_id,
+        highest_applied_seq=highest,
+        results=results,
+        server_hlc=clock.last,
+        stored=len(accepted),
+        quarantined=len(quarantined),
+    )
+    _store(session=session, uploader=uploader, accepted=accepted, now=now)
+    if quarantined:
+        session.execute(
+            insert(QuarantinedEntry),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "entry_id": h.item.entry.entry_id,
+                    "journal_id": h.item.entry.journal_id,
+                    "hlc": h.item.entry.hlc,
+                    "content_hash": h.item.entry.content_hash,
+                    "content": h.item.entry.content,
+                    "reason": h.reason.value,
+                    "detail": h.detail[:500] if h.detail else None,
+                    "uploaded_by": uploader.writer_id,
+                    "incarnation_id": request.incarnation_id,
+                    "device_seq": h.item.device_seq,
+                    "received_at": now,
+                    "status": "open",
+                }
+                for h in quarantined
+            ],
+        )
+    session.execute(
+        update(StoreIncarnation)
+        .where(StoreIncarnation.incarnation_id == request.incarnation_id)
+        .values(highest_applied_seq=highest, last_hlc=last_hlc.encode() if last_hlc else None)
+    )
+    touched = {a.entry.journal_id for a in accepted}
+    project_journals(session=session, journal_ids=touched, entries=[a.entry for a in accepted])
+    outcome.journals = touched | {h.item.entry.journal_id for h in quarantined}
+    if audit_writer is not None and uploader.audit is not None:
+        audit_journals(
+            session=session,
+            writer=audit_writer,
+            ctx=uploader.audit,
+            journal_ids=outcome.journals,
+            action=Action.write,
+            now=now,
+        )
+    return outcome
+
+
+def _largest_stamp(session: Session) -> Hlc | None:
+    text = session.scalar(select(func.max(EntryRow.hlc)))
+    return Hlc.parse(text) if text else None
+
+
+def _store(
+    *,
+    session: Session,
+    uploader: Uploader,
+    accepted: list[_Accepted],
+    now: dt.datetime,
+) -> None:
+    """Insert the accepted entries at the next positions of their journals (under the log locks)."""
+    if not accepted:
+        return
+    logs = lock_journal_logs(session=session, journal_ids=[a.entry.journal_id for a in accepted])
+    heads = {journal_id: log.head for journal_id, log in logs.items()}
+    rows = []
+    for a in accepted:
+        heads[a.entry.journal_id] += 1
+        rows.append(
+            {
+                "entry_id": a.entry.entry_id,
+                "journal_id": a.entry.journal_id,
+                "position": heads[a.entry.journal_id],
+                "kind": a.entry.kind,
+                "kind_version": a.entry.kind_version,
+                "hlc": a.hlc,
+                "content_hash": a.item.entry.content_hash,
+                "content": a.item.entry.content,
+                "author_person_id": a.entry.author.person_id,
+                "writer_id": a.entry.device_id,
+                "uploaded_by": uploader.writer_id,
+                "unit": a.entry.unit,
+                "clinical_at": a.entry.clinical_time.at,
+                "received_at": now,
+            }
+        )
+    session.execute(insert(EntryRow), rows)
+    for journal_id, head in heads.items():
+        if head != logs[journal_id].head:
+            session.execute(update(JournalLog).where(JournalLog.journal_id == journal_id).values(head=head))
+
+
+def audit_journals(
+    *,
+    session: Session,
+    writer: ChainWriter,
+    ctx: AuditContext,
+    journal_ids: set[uuid.UUID],
+    action: Action,
+    now: dt.datetime,
+) -> None:
+    """One audit event per patient of ``journal_ids`` for this request (journals without a CPR count as
+    their own patient)."""
+    seen: set[str] = set()
+    for journal_id in sorted(journal_ids):
+        journal = session.get(Journal, journal_id)
+        cpr = journal.patient_cpr if journal else None
+        key = cpr or f"journal:{journal_id}"
+        if key in seen:
+            continue
+        seen.add(key)
+        record(
+            session=session,
+            writer=writer,
+            ctx=ctx,
+            action=action.value,
+            outcome="allowed",
+            patient_cpr=cpr,
+            journal_id=journal_id,
+            now=now,
+        )
