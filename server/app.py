@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from starlette.responses import Response
 
 from server.api import auth_routes, journal_routes, quarantine_routes, sync_routes
 from server.audit.service import ChainWriter
+from server.board.live import ChangeHub
 from server.config import Settings
 from server.db import make_engine, make_session_factory
 from server.errors import (
@@ -36,7 +39,19 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One change hub per process: LISTEN on PostgreSQL, in-process on SQLite (server.board.live).
+        hub: ChangeHub = app.state.change_hub
+        hub.start()
+        try:
+            yield
+        finally:
+            hub.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="PPJ — prehospital patient record",
         version="0.1.0",
         description="Sync, dispatch, ED board and messaging API of the open prehospital patient record.",
@@ -52,6 +67,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         anchor_interval=dt.timedelta(seconds=settings.audit_anchor_seconds),
     )
     app.state.sync_clock = ServerClock()
+    app.state.change_hub = ChangeHub(engine=engine)
     app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.is_development)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
 

@@ -8,7 +8,8 @@ look-ups only for current treatment):
   the episode plus the documentation window;
 - ED staff see the patients announced (destination or pre-alert) or handed over to an emergency department
   of their own hospital, until the ED window after the later of announcement and handover; they write
-  nothing here yet (receipt confirmation comes with the board issue);
+  no clinical entries, only the receipt confirmation (``service.confirm_receipt``, capability
+  ``confirm_receipt``) for a patient they may see;
 - integrators see sandbox journals only, and only sandbox journals;
 - administrators manage accounts, devices and organisations and read no journal;
 - dispatchers and dispatch systems create missions (dispatch issue) and read no journal here.
@@ -42,6 +43,7 @@ class Capability(StrEnum):
     manage_accounts = "manage_accounts"  # people, devices, organisations (admin page, admin CLI)
     sign_on_unit = "sign_on_unit"
     view_board = "view_board"
+    confirm_receipt = "confirm_receipt"  # ED staff: "patient received" (a handover entry on the journal)
     use_journal_api = "use_journal_api"
     resolve_quarantine = "resolve_quarantine"  # the sync quarantine (metadata only, no entry content)
 
@@ -50,6 +52,7 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.manage_accounts: frozenset({Role.administrator}),
     Capability.sign_on_unit: CREW_ROLES,
     Capability.view_board: frozenset({Role.ed_staff}),
+    Capability.confirm_receipt: frozenset({Role.ed_staff}),
     Capability.use_journal_api: CREW_ROLES | {Role.integrator, Role.ed_staff},
     Capability.resolve_quarantine: frozenset({Role.administrator}),
 }

@@ -193,40 +193,18 @@ def record_handover(
         auditing=auditing,
         now=now,
     )
-    author = Author(
-        person_id=str(actor.person_id),
-        name=actor_name,
-        role=AuthorRole(actor.role.value),
-        authorisation_level=AuthorisationLevel.PHYSICIAN
-        if actor.role is Role.physician
-        else AuthorisationLevel.AUTHORISED,
-    )
-    writer_id = person_writer(actor.person_id)
-    payload = Handover(
-        to="hospital", receiver=PersonRef(name=ed.name, organisation=ed.name), receiving_unit=ed.sor_id
-    )
-    outcome = write_entries(
+    entry_id = _write_handover_entry(
         session=session,
-        writer_id=writer_id,
-        drafts=[
-            lambda hlc: new_entry(
-                journal_id=journal.id,
-                payload=payload,
-                author=author,
-                device_id=writer_id,
-                clinical_time=now,
-                hlc=hlc,
-                source="manual",
-            )
-        ],
-        clock=sync.clock,
-        max_ahead_ms=sync.max_ahead_ms,
+        actor=actor,
+        actor_name=actor_name,
+        journal_id=journal.id,
+        payload=Handover(
+            to="hospital", receiver=PersonRef(name=ed.name, organisation=ed.name), receiving_unit=ed.sor_id
+        ),
         windows=windows,
-        audit_writer=None,  # open_journal above audited this write
-        audit=None,
+        sync=sync,
         now=now,
     )
-    entry_id = outcome.results[0].entry_id
     handover = session.scalar(select(JournalHandover).where(JournalHandover.source_entry_id == entry_id))
     if handover is None:
         # The ED has no SOR code, so the entry names it only by name; record the relation directly.
@@ -247,3 +225,100 @@ class ServerWriting:
 
     clock: ServerClock
     max_ahead_ms: int
+
+
+def confirm_receipt(
+    *,
+    session: Session,
+    actor: Actor,
+    actor_name: str,
+    journal_id: uuid.UUID,
+    windows: Windows,
+    auditing: Auditing,
+    sync: ServerWriting,
+    now: dt.datetime,
+) -> uuid.UUID:
+    """ED staff confirm that their department received the patient: a ``handover`` entry with
+    ``confirmed_receipt`` written by the person as a server-side writer, so the crew's tablet pulls it.
+
+    Allowed when the patient is announced or handed over to the person's hospital (the policy's ED read
+    rule); the confirmation is audited as a write. Returns the new entry's id.
+    """
+    journal = open_journal(
+        session=session,
+        actor=actor,
+        action=Action.read,
+        journal_id=journal_id,
+        windows=windows,
+        auditing=None,  # audited below as the write it is
+        now=now,
+    )
+    _audit(
+        session=session,
+        auditing=auditing,
+        action=Action.write,
+        journal=journal,
+        decision=Decision(True, "ED: receipt of a patient announced to this hospital"),
+        now=now,
+    )
+    hospital = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+    hospital_name = hospital.name if hospital is not None else "ED"
+    return _write_handover_entry(
+        session=session,
+        actor=actor,
+        actor_name=actor_name,
+        journal_id=journal.id,
+        payload=Handover(
+            to="hospital",
+            receiver=PersonRef(name=actor_name, organisation=hospital_name),
+            receiving_unit=hospital.sor_id if hospital is not None else None,
+            confirmed_receipt=True,
+        ),
+        windows=windows,
+        sync=sync,
+        now=now,
+    )
+
+
+def _write_handover_entry(
+    *,
+    session: Session,
+    actor: Actor,
+    actor_name: str,
+    journal_id: uuid.UUID,
+    payload: Handover,
+    windows: Windows,
+    sync: ServerWriting,
+    now: dt.datetime,
+) -> uuid.UUID:
+    author = Author(
+        person_id=str(actor.person_id),
+        name=actor_name,
+        role=AuthorRole(actor.role.value),
+        authorisation_level=AuthorisationLevel.PHYSICIAN
+        if actor.role is Role.physician
+        else AuthorisationLevel.AUTHORISED,
+    )
+    writer_id = person_writer(actor.person_id)
+    outcome = write_entries(
+        session=session,
+        writer_id=writer_id,
+        drafts=[
+            lambda hlc: new_entry(
+                journal_id=journal_id,
+                payload=payload,
+                author=author,
+                device_id=writer_id,
+                clinical_time=now,
+                hlc=hlc,
+                source="manual",
+            )
+        ],
+        clock=sync.clock,
+        max_ahead_ms=sync.max_ahead_ms,
+        windows=windows,
+        audit_writer=None,  # the caller audited this write
+        audit=None,
+        now=now,
+    )
+    return outcome.results[0].entry_id
