@@ -91,6 +91,8 @@ async def board_events(
     _require(caller)
     session.close()  # an open stream must not hold a database connection
     hub: ChangeHub = request.app.state.change_hub
+    # Subscribe only once the process listens, so an event that follows this answer is never missed.
+    await asyncio.to_thread(hub.listening.wait, 5.0)
     queue = hub.subscribe()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.board_stream_seconds
