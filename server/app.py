@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.responses import Response
 
-from server.api import auth_routes, journal_routes, quarantine_routes, sync_routes
+from server.api import auth_routes, dispatch_routes, journal_routes, quarantine_routes, sync_routes
 from server.audit.service import ChainWriter
 from server.board.live import ChangeHub
 from server.config import Settings
@@ -27,6 +27,7 @@ from server.errors import (
     InvalidInput,
     LoginThrottled,
     NotFound,
+    RequestTooLarge,
     ServerError,
 )
 from server.sync.clock import ServerClock
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.include_router(auth_routes.router)
     app.include_router(journal_routes.router)
+    app.include_router(dispatch_routes.router)
     app.include_router(sync_routes.router)
     app.include_router(quarantine_routes.router)
     sync_routes.add_request_schemas(app)
@@ -117,6 +119,8 @@ def _server_error(request: Request, exc: ServerError) -> Response:
         return render(request, "error.html", {"message_key": key}, 403)
     if isinstance(exc, NotFound):
         return JSONResponse({"detail": str(exc)}, status_code=404)
+    if isinstance(exc, RequestTooLarge):
+        return JSONResponse({"detail": [{"loc": ["body"], "msg": exc.message}]}, status_code=413)
     if isinstance(exc, InvalidInput):
         return JSONResponse({"detail": [{"loc": ["body", exc.field], "msg": exc.message}]}, status_code=422)
     if isinstance(exc, Conflict):

@@ -243,6 +243,7 @@ NON_JOURNAL_EXPECTED: dict[str, frozenset[Role]] = {
     # The board's row fragment (its rows are the journal matrix's "GET /board") and its event stream.
     "GET /board/rows": frozenset({Role.ed_staff}),
     "GET /board/events": frozenset({Role.ed_staff}),
+    "POST /api/dispatch/missions": frozenset({Role.dispatcher, Role.dispatch_system}),
 }
 
 
@@ -251,6 +252,15 @@ def _non_journal(client: TestClient, caller: Caller, endpoint: str, world: World
         return client.get("/api/me", headers=caller.api_headers()).status_code
     if endpoint == "GET /api/admin/quarantine":
         return client.get("/api/admin/quarantine", headers=caller.api_headers()).status_code
+    if endpoint == "POST /api/dispatch/missions":
+        mission = {
+            "reference": f"M-matrix-{caller.role.value}",
+            "units": ["T-AMB-1"],
+            "urgency": "B",
+            "criterion": "10.1",
+            "address": "Vestergade 12, 5000 Odense C",
+        }
+        return client.post("/api/dispatch/missions", json=mission, headers=caller.api_headers()).status_code
     if endpoint == "POST /api/shifts":
         return client.post(
             "/api/shifts", json={"unit_id": str(world.unit_own)}, headers=caller.api_headers()
@@ -296,6 +306,9 @@ UNCLASSIFIED_OK = {
     "POST /admin/organisations", "POST /admin/organisations/{organisation_id}",
     # Resolving the quarantine shares GET /api/admin/quarantine's rule (``_require_admin``).
     "POST /api/admin/quarantine/{quarantine_id}/accept", "POST /api/admin/quarantine/{quarantine_id}/reject",
+    # Reading, updating and cancelling a mission share POST /api/dispatch/missions' rule (``_dispatcher``).
+    "GET /api/dispatch/missions/{mission_id}", "PUT /api/dispatch/missions/{mission_id}",
+    "POST /api/dispatch/missions/{mission_id}/cancel",
 }  # fmt: skip
 
 
