@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ppj import admin_cli, bench, medcom_cli, sync_cli, tablet_cli
+from ppj import admin_cli, bench, dispatch_cli, medcom_cli, sync_cli, tablet_cli
 
 app = typer.Typer(
     name="ppj",
@@ -22,6 +22,7 @@ app.add_typer(admin_cli.org_app, name="org")
 app.add_typer(admin_cli.audit_app, name="audit")
 app.add_typer(admin_cli.db_app, name="db")
 app.add_typer(sync_cli.app, name="sync")
+app.add_typer(dispatch_cli.app, name="dispatch")
 
 
 @app.command()

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ppj.dispatch_cli import DispatchClient, DispatchRefused
 from server.api.dispatch_routes import MAX_BODY_BYTES
 from server.app import create_app
 from server.config import Settings
@@ -136,3 +137,18 @@ def test_unknown_missions_and_duplicate_references_are_refused(http: TestClient,
     assert http.put(unknown, json=MISSION, headers=headers).status_code == 404
     assert http.post(f"{unknown}/cancel", json={"reason": "x"}, headers=headers).status_code == 404
     assert http.post("/api/dispatch/missions", content=b"{not json", headers=headers).status_code == 422
+
+
+def test_the_dispatch_client_creates_updates_and_cancels_and_reports_refusals(
+    app: FastAPI, world: World
+) -> None:
+    headers = world.callers[Role.dispatcher].api_headers()
+    with TestClient(app, headers=headers) as http:
+        client = DispatchClient(http)
+        created = client.create(MISSION)
+        updated = client.update(created["mission_id"], {**MISSION, "units": ["T-AMB-1", "T-AMB-2"]})
+        assert updated["units"] == ["T-AMB-1", "T-AMB-2"]
+        assert client.cancel(created["mission_id"], "Fejlalarm")["cancelled"] is True
+        with pytest.raises(DispatchRefused) as refused:
+            client.create({**MISSION, "reference": "M-2", "units": ["NO-SUCH-UNIT"]})
+    assert refused.value.status == 422
