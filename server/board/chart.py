@@ -21,6 +21,7 @@ class Series:
     name: str
     css_class: str
     points: str  # SVG polyline "x,y x,y …"
+    dots: tuple[tuple[float, float], ...]  # one marker per reading (a single reading draws no line)
 
 
 SERIES: tuple[tuple[str, str, Callable[[VitalPoint], float | None]], ...] = (
@@ -39,14 +40,15 @@ def vitals_chart(points: Sequence[VitalPoint]) -> list[Series]:
     span = max(points[-1].at.timestamp() - start, 1.0)
     result = []
     for name, css_class, read in SERIES:
-        coords = []
+        coords: list[tuple[float, float]] = []
         for point in points:
             value = read(point)
             if value is None:
                 continue
             x = (point.at.timestamp() - start) / span * WIDTH
             y = HEIGHT - min(max(value, 0.0), _Y_MAX) / _Y_MAX * HEIGHT
-            coords.append(f"{x:.1f},{y:.1f}")
+            coords.append((round(x, 1), round(y, 1)))
         if coords:
-            result.append(Series(name=name, css_class=css_class, points=" ".join(coords)))
+            line = " ".join(f"{x},{y}" for x, y in coords)
+            result.append(Series(name=name, css_class=css_class, points=line, dots=tuple(coords)))
     return result

@@ -4,11 +4,6 @@ PostgreSQL they cross server processes (a tablet pushes to one process, a board 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +19,7 @@ from server.config import Settings
 from server.db import make_session_factory
 from server.identity.models import Role
 from tests.server.ed_board_scenario import capture_pre_alerted_patient, hospital_sor
+from tests.server.live_server import server_process
 from tests.server.sync_tablets import make_tablet
 from tests.server.world import build_world
 
@@ -67,40 +63,14 @@ def test_a_committed_change_reaches_subscribers_and_a_rolled_back_one_never_does
     assert second is None or dropped not in second
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def board_process(
     postgres_schema_url: str, engine_for: Callable[[str], Engine]
 ) -> Iterator[tuple[str, Engine]]:
     """A second server process (uvicorn) on the same PostgreSQL schema; yields its base URL."""
     engine = engine_for(postgres_schema_url)
-    port = _free_port()
-    env = dict(os.environ, PPJ_DATABASE_URL=postgres_schema_url, PPJ_ENVIRONMENT="development")
-    command = [
-        sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"{base_url}/health").status_code == 200:
-                    break
-            except httpx2.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    with server_process(postgres_schema_url) as base_url:
         yield base_url, engine
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_a_push_to_one_process_reaches_a_board_connected_to_another(

@@ -16,6 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from journal.entry import new_entry
+from journal.kinds.common import Reading
+from journal.kinds.observations import VitalSigns
 from server.app import create_app
 from server.config import Settings
 from server.db import utcnow
@@ -127,3 +130,26 @@ def test_the_receipt_needs_the_sessions_csrf_token(
         response = board.post(f"/board/journals/{journal_id}/received", data={"csrf_token": "forged"})
         assert response.status_code == 403
         assert board.get(f"/board/journals/{uuid.uuid4()}").status_code == 404
+
+
+def test_the_latest_vitals_are_the_latest_by_clinical_time_not_by_upload(
+    app: FastAPI, tablet: Tablet, sessions: sessionmaker[Session], world: World
+) -> None:
+    journal_id = capture_pre_alerted_patient(
+        tablet, sor=hospital_sor(sessions, world.ed_own), hospital="Odense Universitetshospital"
+    )
+    # Typed in afterwards, measured 30 minutes earlier: it must not become the "latest" vitals.
+    earlier = new_entry(
+        journal_id=journal_id,
+        payload=VitalSigns(heart_rate=Reading(value=61, unit="/min")),
+        author=tablet.author,
+        device_id=str(tablet.device_id),
+        unit="T-AMB-1",
+        clinical_time=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30),
+        hlc=tablet.stamp(),
+    )
+    tablet.capture(earlier)
+    tablet.client.sync_once()
+    with _board_client(app, world.callers[Role.ed_staff].cookie) as board:
+        row = board.get("/board/rows").text.split(f'data-journal="{journal_id}"')[1].split("</tr>")[0]
+    assert "P 128 /min" in row and "P 61 /min" not in row and "news2-red" in row
