@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import TimeoutError as SqlTimeout
 from starlette.responses import Response
 
 from server.api import auth_routes, dispatch_routes, journal_routes, quarantine_routes, sync_routes
@@ -89,7 +90,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(board.router)
     app.include_router(admin.router)
     app.add_exception_handler(ServerError, _server_error)  # type: ignore[arg-type]
+    app.add_exception_handler(SqlTimeout, _database_busy)  # type: ignore[arg-type]
     return app
+
+
+def _database_busy(request: Request, exc: SqlTimeout) -> Response:
+    """No database connection came free in time: overload, so a transient 503 with Retry-After (sync
+    clients back off with jitter), never a bare 500."""
+    if request.url.path.startswith("/sync/"):
+        response = sync_routes.sync_error(exc)
+    else:
+        response = JSONResponse({"detail": "server busy"}, status_code=503)
+    response.headers["Retry-After"] = "2"
+    return response
 
 
 def _is_api(request: Request) -> bool:

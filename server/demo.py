@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.care.models import AnnouncementKind, Journal, JournalAnnouncement, Mission, MissionUnit
-from server.identity.models import Person, Role
+from server.identity.models import CrewShift, Person, Role
 from server.identity.passwords import HashedPassword
 from server.identity.service import create_person, enrol_device, set_password, sign_on
 from server.orgs.gp_lookup import assign_gp
@@ -105,6 +105,7 @@ def seed_demo(*, session: Session, now: dt.datetime) -> DemoSeed:
         session=session, label=f"Demo-tablet {now:%Y-%m-%d %H:%M}", organisation_id=region.id
     )
     _seed_care(session=session, now=now, by_name=by_name)
+    _seed_journal_entries(session=session, region=region, now=now)
     return DemoSeed(password=password, usernames=names, device_credential=device.credential)
 
 
@@ -193,3 +194,69 @@ def _seed_care(*, session: Session, now: dt.datetime, by_name: dict[str, Organis
         person = session.scalar(select(Person).where(Person.username == username))
         assert person is not None
         sign_on(session=session, person=person, unit_id=unit.id, device=None, now=now - dt.timedelta(hours=1))
+
+
+def _seed_journal_entries(*, session: Session, region: Organisation, now: dt.datetime) -> None:
+    """Load the demo scenarios' entries (``journal.demo.scenarios``) into the entry log, as a server-side
+    import writer, so their journals, missions and relations exist as projections of real entries.
+
+    Their units' call signs (A-121, LB-1, …) become demo units, and the demo crew is signed on to A-121
+    since the scenarios' day. Idempotent: a second start resends the same ids, which are no-ops. The
+    scenarios lie on a fixed past day, so the crew's documentation window may have closed for the ones
+    that ended: they then exist (and pull for administrators' tools) without being visible to the crew.
+    """
+    from journal.demo import scenarios
+    from journal.demo.builder import DEMO_DAY
+    from server.access.policy import Windows
+    from server.sync.clock import ServerClock
+    from server.sync.ingest import Uploader, push
+    from server.sync.writers import incarnation_of, wire
+    from sync.protocol import DEFAULT_MAX_HLC_AHEAD_MS, MAX_PUSH_ENTRIES, PushItem, PushRequest
+
+    entries = [entry for scenario in scenarios() for entry in scenario.entries]
+    call_signs = sorted({entry.unit for entry in entries if entry.unit})
+    known = set(session.scalars(select(Organisation.call_sign).where(Organisation.call_sign.in_(call_signs))))
+    for n, call_sign in enumerate(call_signs, start=900):
+        if call_sign not in known:
+            create_organisation(
+                session=session,
+                kind=OrgKind.unit,
+                name=f"Demo unit {call_sign}",
+                parent_id=region.id,
+                sor_id=demo_sor(n),
+                gln=demo_gln(n),
+                call_sign=call_sign,
+                unit_type=UnitType.ambulance,
+                demo_identifiers=True,
+            )
+    scenario_unit = session.scalar(select(Organisation).where(Organisation.call_sign == "A-121"))
+    if scenario_unit is not None:
+        for username in ("behandler", "assist"):
+            person = session.scalar(select(Person).where(Person.username == username))
+            if person is not None and person.id not in set(
+                session.scalars(select(CrewShift.person_id).where(CrewShift.unit_id == scenario_unit.id))
+            ):
+                session.add(
+                    CrewShift(
+                        person_id=person.id, unit_id=scenario_unit.id, started_at=DEMO_DAY, ended_at=now
+                    )
+                )
+    writer_id = "demo-import"
+    incarnation = incarnation_of(writer_id)
+    clock = ServerClock()
+    windows = Windows(documentation=dt.timedelta(hours=12), emergency_department=dt.timedelta(hours=24))
+    for start in range(0, len(entries), MAX_PUSH_ENTRIES):
+        items = [
+            PushItem(device_seq=start + i + 1, entry=wire(entry))
+            for i, entry in enumerate(entries[start : start + MAX_PUSH_ENTRIES])
+        ]
+        push(
+            session=session,
+            uploader=Uploader(writer_id=writer_id, device=None, audit=None),
+            request=PushRequest(device_id=incarnation, incarnation_id=incarnation, items=items),
+            clock=clock,
+            max_ahead_ms=DEFAULT_MAX_HLC_AHEAD_MS,
+            windows=windows,
+            audit_writer=None,
+            now=now,
+        )

@@ -4,7 +4,7 @@ Every body is JSON with a ``protocol_version``. Requests may be gzip-compressed 
 gzip``). Models forbid unknown fields, so a typo is an error naming the field, never silently ignored; a
 later protocol version adds fields under a new version number.
 
-Proposed HTTP paths (finalised with the server in wave 2):
+HTTP paths (final for version 1; see docs/sync/server.md and the server's OpenAPI):
 
 =====================  =================  ==================
 path                   request            response

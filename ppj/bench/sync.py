@@ -245,7 +245,12 @@ def _serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
         "warning",
         "--no-access-log",
     ]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    # The server's own log (e.g. overload tracebacks) goes to a file, not into the figures.
+    log = Path(tempfile.gettempdir()) / f"ppj-bench-sync-server-{port}.log"
+    # Its own session (process group), so the whole server, workers included, is stopped at the end.
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"), start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     import httpx2
 
@@ -258,6 +263,19 @@ def _serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("uvicorn did not start")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server started by ``_serve`` and its workers (its process group), before the schema goes."""
+    import signal
+
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    time.sleep(1)  # let the workers' database sessions end before the schema is dropped
 
 
 def _tablet(base: str, crew: Crew, path: Path) -> tuple[object, object]:
@@ -458,8 +476,7 @@ def bench_sync(
                     f"({100 * run.cpu_s / run.wall_s / cores:.0f} % of the machine)"
                 )
             finally:
-                process.terminate()
-                process.wait(timeout=20)
+                _stop(process)
     if not skip_store:
         from ppj.bench.sync_store import bench_sync_store
 

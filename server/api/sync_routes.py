@@ -30,7 +30,7 @@ from server.api.deps import (
 )
 from server.audit.service import AuditContext
 from server.db import utcnow
-from server.errors import AccessDenied, AuthenticationFailed, InvalidInput, NotFound, ServerError
+from server.errors import AccessDenied, AuthenticationFailed, InvalidInput, NotFound
 from server.identity.models import Device
 from server.identity.service import authenticate_device, authenticate_token
 from server.sync.body import decode_body, parse_model
@@ -319,7 +319,7 @@ def access_route(
     )
 
 
-def sync_error(exc: ServerError) -> Response:
+def sync_error(exc: Exception) -> Response:
     """The ErrorBody answer for an error raised on a sync path."""
     if isinstance(exc, SyncRefused):
         status, body = exc.status, ErrorBody(code=exc.code, message=exc.message, field=exc.field)
@@ -344,7 +344,10 @@ def sync_error(exc: ServerError) -> Response:
     elif isinstance(exc, InvalidInput):
         status, body = 422, ErrorBody(code=ErrorCode.MALFORMED_REQUEST, message=exc.message, field=exc.field)
     else:
-        status, body = 503, ErrorBody(code=ErrorCode.UNAVAILABLE, message="server error")
+        status, body = (
+            503,
+            ErrorBody(code=ErrorCode.UNAVAILABLE, message="server busy or failing; retry later"),
+        )
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return Response(
         body.model_dump_json(), status_code=status, media_type="application/json", headers=headers

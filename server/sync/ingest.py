@@ -99,11 +99,12 @@ class _Authors:
 
     def verify(self, entry: Entry, *, uploader: Uploader) -> tuple[QuarantineReason, str] | None:
         """Why the entry cannot be accepted from this uploader now, or None."""
+        if uploader.device is None:
+            # A server-side writer: the server made (or imported) the entry and checked its author itself.
+            return None
         writer_problem = self._writer(entry.device_id, uploader=uploader)
         if writer_problem is not None:
             return writer_problem, f"writer {entry.device_id} cannot be verified"
-        if uploader.device is None:
-            return None  # a server-side writer: the server made the entry and checked its author itself
         person = self._person(entry.author.person_id)
         if person is None or person.role.value != entry.author.role.value:
             return QuarantineReason.AUTHOR_UNVERIFIED, "author is not a person who logged in on this device"
