@@ -18,9 +18,9 @@ from journal.entry import Author, AuthorisationLevel, new_entry
 from journal.entry import Role as AuthorRole
 from journal.kinds.common import PersonRef
 from journal.kinds.disposition import Handover
-from server.access.facts import journal_facts, person_shifts
+from server.access.facts import journal_facts, journals_facts, person_shifts
 from server.access.policy import Action, Actor, Decision, Shift, Windows, decide
-from server.audit.service import AuditContext, ChainWriter, first_board_view, record
+from server.audit.service import AuditContext, ChainWriter, board_views_seen, first_board_view, record
 from server.care.models import Journal, JournalAnnouncement, JournalHandover, MissionUnit
 from server.errors import AccessDenied, InvalidInput, NotFound
 from server.identity.models import CREW_ROLES, CrewShift, Role
@@ -56,7 +56,7 @@ def _audit(
     if (
         decision.allowed
         and auditing.board_session_id is not None
-        and action is not Action.write
+        and action in (Action.list, Action.read)  # exports and writes are audited every time
         and not first_board_view(
             session=session, web_session_id=auditing.board_session_id, patient_key=patient_key(journal)
         )
@@ -83,8 +83,10 @@ def open_journal(
     windows: Windows,
     auditing: Auditing | None,
     now: dt.datetime,
+    audited_as: Action | None = None,
 ) -> Journal:
-    """The journal, if the policy allows ``action``; the decision is audited either way.
+    """The journal, if the policy allows ``action``; the decision is audited either way (as
+    ``audited_as`` when given: the receipt is decided by the read rule but is a write).
 
     A refusal raises AccessDenied *after* its audit event was added: the caller commits, then answers 403.
     """
@@ -105,7 +107,14 @@ def open_journal(
         windows=windows,
         now=now,
     )
-    _audit(session=session, auditing=auditing, action=action, journal=journal, decision=decision, now=now)
+    _audit(
+        session=session,
+        auditing=auditing,
+        action=audited_as or action,
+        journal=journal,
+        decision=decision,
+        now=now,
+    )
     if not decision.allowed:
         raise AccessDenied(decision.reason)
     return journal
@@ -140,12 +149,19 @@ def visible_journals(
     """The journals the actor may see now, oldest first; one ``list`` audit event per listed patient."""
     shifts = person_shifts(session=session, person_id=actor.person_id)
     visible: list[Journal] = []
-    audited: set[str] = set()
-    for journal in sorted(_candidates(session=session, actor=actor), key=lambda j: (j.opened_at, j.id)):
+    candidates = sorted(_candidates(session=session, actor=actor), key=lambda j: (j.opened_at, j.id))
+    facts = journals_facts(session=session, journals=candidates)
+    # A board session audits each patient once: patients it has seen need no per-patient check.
+    audited: set[str] = (
+        board_views_seen(session=session, web_session_id=auditing.board_session_id)
+        if auditing is not None and auditing.board_session_id is not None
+        else set()
+    )
+    for journal in candidates:
         decision = decide(
             actor=actor,
             action=Action.list,
-            journal=journal_facts(session=session, journal=journal),
+            journal=facts[journal.id],
             shifts=shifts,
             windows=windows,
             now=now,
@@ -250,16 +266,9 @@ def confirm_receipt(
         action=Action.read,
         journal_id=journal_id,
         windows=windows,
-        auditing=None,  # audited below as the write it is
-        now=now,
-    )
-    _audit(
-        session=session,
         auditing=auditing,
-        action=Action.write,
-        journal=journal,
-        decision=Decision(True, "ED: receipt of a patient announced to this hospital"),
         now=now,
+        audited_as=Action.write,
     )
     hospital = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
     hospital_name = hospital.name if hospital is not None else "ED"

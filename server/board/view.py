@@ -28,7 +28,7 @@ from journal.kinds.mission import MissionAssignment
 from journal.kinds.observations import VitalSigns
 from journal.kinds.patient import ChiefComplaint
 from journal.state import JournalState
-from server.care.models import Journal
+from server.care.models import Journal, JournalAnnouncement
 from server.sync.models import EntryRow
 
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
@@ -99,8 +99,12 @@ def load_entries(*, session: Session, journal_ids: Sequence[uuid.UUID]) -> dict[
 
 def board_rows(*, session: Session, journals: Sequence[Journal]) -> list[BoardRow]:
     """The board's rows for journals the caller may see (already decided and audited), ETA first."""
-    entries = load_entries(session=session, journal_ids=[j.id for j in journals])
-    rows = [_row(journal, fold(entries.get(journal.id, ()))) for journal in journals]
+    journal_ids = [j.id for j in journals]
+    entries = load_entries(session=session, journal_ids=journal_ids)
+    announced = _latest_announcements(session=session, journal_ids=journal_ids)
+    rows = [
+        _row(journal, fold(entries.get(journal.id, ())), announced.get(journal.id)) for journal in journals
+    ]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(rows, key=lambda r: (r.received, r.eta or r.announced_at or far, str(r.journal_id)))
 
@@ -119,7 +123,9 @@ def patient_view(*, session: Session, journal: Journal) -> PatientView:
         for item in state.timeline
     )
     return PatientView(
-        row=_row(journal, state),
+        row=_row(
+            journal, state, _latest_announcements(session=session, journal_ids=[journal.id]).get(journal.id)
+        ),
         timeline=timeline,
         vitals=_vital_points(state),
         conflicts=tuple("/".join(f.key) for f in state.conflicts),
@@ -145,7 +151,24 @@ def _vital_points(state: JournalState) -> tuple[VitalPoint, ...]:
     return tuple(sorted(points, key=lambda p: p.at))
 
 
-def _row(journal: Journal, state: JournalState) -> BoardRow:
+def _latest_announcements(
+    *, session: Session, journal_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, dt.datetime]]:
+    """Each journal's latest announcement (kind, time), in one query."""
+    latest: dict[uuid.UUID, tuple[str, dt.datetime]] = {}
+    if not journal_ids:
+        return latest
+    rows = session.execute(
+        select(JournalAnnouncement.journal_id, JournalAnnouncement.kind, JournalAnnouncement.announced_at)
+        .where(JournalAnnouncement.journal_id.in_(journal_ids))
+        .order_by(JournalAnnouncement.announced_at)
+    )
+    for journal_id, kind, at in rows:
+        latest[journal_id] = (kind.value, _aware(at))
+    return latest
+
+
+def _row(journal: Journal, state: JournalState, announced: tuple[str, dt.datetime] | None) -> BoardRow:
     derived: DerivedValues = derive(state)
     destination = state.value("destination")
     urgency = state.value("transport_urgency")
@@ -153,14 +176,13 @@ def _row(journal: Journal, state: JournalState) -> BoardRow:
     complaint = state.value("chief_complaint")
     vitals = _vital_points(state)
     latest_news2 = derived.latest_news2
-    announcements = sorted(journal.announcements, key=lambda a: a.announced_at)
     handovers = [v for v in state.current("handover") if isinstance(v, Handover)]
     units = sorted({e.unit for e in state.by_key.values() if e.unit})
     return BoardRow(
         journal_id=journal.id,
         patient=journal.patient_cpr,
-        announced=announcements[-1].kind.value if announcements else "handover",
-        announced_at=_aware(announcements[-1].announced_at) if announcements else None,
+        announced=announced[0] if announced else "handover",
+        announced_at=announced[1] if announced else None,
         eta=destination.eta if isinstance(destination, Destination) else None,
         units=tuple(units),
         urgency=urgency.level

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from journal.entry import new_entry
 from journal.kinds.common import Reading
 from journal.kinds.observations import VitalSigns
 from server.app import create_app
+from server.audit.models import AuditEvent
 from server.config import Settings
 from server.db import utcnow
 from server.identity.models import Role
@@ -153,3 +154,32 @@ def test_the_latest_vitals_are_the_latest_by_clinical_time_not_by_upload(
     with _board_client(app, world.callers[Role.ed_staff].cookie) as board:
         row = board.get("/board/rows").text.split(f'data-journal="{journal_id}"')[1].split("</tr>")[0]
     assert "P 128 /min" in row and "P 61 /min" not in row and "news2-red" in row
+
+
+def test_every_board_view_and_the_receipt_are_audited_and_a_refused_receipt_too(
+    app: FastAPI, tablet: Tablet, sessions: sessionmaker[Session], world: World
+) -> None:
+    journal_id = capture_pre_alerted_patient(
+        tablet, sor=hospital_sor(sessions, world.ed_own), hospital="Odense Universitetshospital"
+    )
+    tablet.client.sync_once()
+    ed = world.callers[Role.ed_staff]
+    with _board_client(app, ed.cookie) as board:
+        board.get("/board")
+        board.get(f"/board/journals/{journal_id}/pdf")
+        board.post(f"/board/journals/{journal_id}/received", data={"csrf_token": ed.csrf})
+    other_cookie = _other_hospital_staff(sessions, world)
+    with _board_client(app, other_cookie) as board:
+        csrf = board.get("/board").text  # a page of the other session carries its CSRF token
+        token = csrf.split('name="csrf_token" value="')[1].split('"')[0]
+        assert (
+            board.post(f"/board/journals/{journal_id}/received", data={"csrf_token": token}).status_code
+            == 403
+        )
+    with sessions() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.journal_id == journal_id)).all()
+        seen = {(e.actor_role, e.action, e.outcome, e.actor_id == ed.person_id) for e in events}
+    assert ("ed_staff", "list", "allowed", True) in seen
+    assert ("ed_staff", "export", "allowed", True) in seen
+    assert ("ed_staff", "write", "allowed", True) in seen
+    assert ("ed_staff", "write", "denied", False) in seen
