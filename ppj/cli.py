@@ -15,6 +15,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("ppj.bench", "app"),
     "db": ("ppj.admin_cli", "db_app"),
     "device": ("ppj.admin_cli", "device_app"),
+    "dispatch": ("ppj.dispatch_cli", "app"),
     "medcom": ("ppj.medcom_cli", "app"),
     "org": ("ppj.admin_cli", "org_app"),
     "outbox": ("ppj.outbox_cli", "app"),

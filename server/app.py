@@ -15,8 +15,16 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 from starlette.responses import Response
 
-from server.api import auth_routes, journal_routes, outbox_routes, quarantine_routes, sync_routes
+from server.api import (
+    auth_routes,
+    dispatch_routes,
+    journal_routes,
+    outbox_routes,
+    quarantine_routes,
+    sync_routes,
+)
 from server.audit.service import ChainWriter
+from server.board.live import ChangeHub
 from server.config import Settings
 from server.db import make_engine, make_session_factory
 from server.errors import (
@@ -27,6 +35,7 @@ from server.errors import (
     InvalidInput,
     LoginThrottled,
     NotFound,
+    RequestTooLarge,
     ServerError,
 )
 from server.sync.clock import ServerClock
@@ -39,13 +48,25 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One change hub per process: LISTEN on PostgreSQL, in-process on SQLite (server.board.live).
+        hub: ChangeHub = app.state.change_hub
+        hub.start()
+        try:
+            async with _outbox_lifespan(app):
+                yield
+        finally:
+            hub.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="PPJ — prehospital patient record",
         version="0.1.0",
         description="Sync, dispatch, ED board and messaging API of the open prehospital patient record.",
         docs_url="/docs" if settings.is_development else None,
         redoc_url=None,
-        lifespan=_outbox_lifespan,
     )
     engine = engine or make_engine(settings.database_url, pool_pre_ping=True)
     app.state.settings = settings
@@ -56,6 +77,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         anchor_interval=dt.timedelta(seconds=settings.audit_anchor_seconds),
     )
     app.state.sync_clock = ServerClock()
+    app.state.change_hub = ChangeHub(engine=engine)
     app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.is_development)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
 
@@ -66,6 +88,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.include_router(auth_routes.router)
     app.include_router(journal_routes.router)
+    app.include_router(dispatch_routes.router)
     app.include_router(sync_routes.router)
     app.include_router(outbox_routes.router)
     app.include_router(quarantine_routes.router)
@@ -148,6 +171,8 @@ def _server_error(request: Request, exc: ServerError) -> Response:
         return render(request, "error.html", {"message_key": key}, 403)
     if isinstance(exc, NotFound):
         return JSONResponse({"detail": str(exc)}, status_code=404)
+    if isinstance(exc, RequestTooLarge):
+        return JSONResponse({"detail": [{"loc": ["body"], "msg": exc.message}]}, status_code=413)
     if isinstance(exc, InvalidInput):
         return JSONResponse({"detail": [{"loc": ["body", exc.field], "msg": exc.message}]}, status_code=422)
     if isinstance(exc, Conflict):

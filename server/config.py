@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # an emergency department keeps it after the last announcement or handover.
     documentation_window_hours: float = Field(default=12.0, gt=0)
     ed_window_hours: float = Field(default=24.0, gt=0)
+    # An ED board's event stream ends after this long; the browser reconnects, and the reconnect
+    # authenticates the web session again (a logged-out or expired session stops receiving events).
+    board_stream_seconds: float = Field(default=300.0, gt=0)
     access_token_minutes: float = Field(default=15.0, gt=0)
     web_session_hours: float = Field(default=12.0, gt=0)
     # Log-in throttle per account + client IP, counted in the database so it holds across processes.

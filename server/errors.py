@@ -5,6 +5,7 @@
     ServerError
     ├── NotFound                 a named record does not exist             → 404
     ├── InvalidInput             a field's value is unusable (names field)  → 422
+    │   └── RequestTooLarge      the request body exceeds the route's limit → 413
     ├── Conflict                 the change clashes with stored state       → 409
     ├── AuthenticationFailed     no valid credential for this request       → 401
     │   └── LoginThrottled       too many failed log-ins for account + IP   → 429
@@ -30,6 +31,13 @@ class InvalidInput(ServerError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class RequestTooLarge(InvalidInput):
+    """Raised when a request body is larger than its route accepts (``field`` is ``body``)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("body", f"larger than {limit} bytes")
 
 
 class Conflict(ServerError):

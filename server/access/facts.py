@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -15,34 +16,46 @@ from server.orgs.models import Organisation
 
 
 def journal_facts(*, session: Session, journal: Journal) -> JournalFacts:
-    units = tuple(
-        UnitAssignment(unit_id=row.unit_id, assigned_at=row.assigned_at)
-        for row in session.scalars(select(MissionUnit).where(MissionUnit.mission_id == journal.mission_id))
-    )
+    return journals_facts(session=session, journals=[journal])[journal.id]
+
+
+def journals_facts(*, session: Session, journals: Sequence[Journal]) -> dict[uuid.UUID, JournalFacts]:
+    """The facts of many journals in three queries (a board or list decides on each of them)."""
+    if not journals:
+        return {}
+    journal_ids = [j.id for j in journals]
+    units: dict[uuid.UUID, list[UnitAssignment]] = defaultdict(list)
+    for row in session.scalars(
+        select(MissionUnit).where(MissionUnit.mission_id.in_({j.mission_id for j in journals}))
+    ):
+        units[row.mission_id].append(UnitAssignment(unit_id=row.unit_id, assigned_at=row.assigned_at))
     ed = aliased(Organisation)
-    relations: list[EdRelation] = []
-    for hospital_id, at in session.execute(
-        select(ed.parent_id, JournalAnnouncement.announced_at)
+    relations: dict[uuid.UUID, list[EdRelation]] = defaultdict(list)
+    for journal_id, hospital_id, at in session.execute(
+        select(JournalAnnouncement.journal_id, ed.parent_id, JournalAnnouncement.announced_at)
         .join(ed, ed.id == JournalAnnouncement.emergency_department_id)
-        .where(JournalAnnouncement.journal_id == journal.id)
+        .where(JournalAnnouncement.journal_id.in_(journal_ids))
     ):
         if hospital_id is not None:
-            relations.append(EdRelation(hospital_id=hospital_id, at=at, handover=False))
-    for hospital_id, at in session.execute(
-        select(ed.parent_id, JournalHandover.handed_over_at)
+            relations[journal_id].append(EdRelation(hospital_id=hospital_id, at=at, handover=False))
+    for journal_id, hospital_id, at in session.execute(
+        select(JournalHandover.journal_id, ed.parent_id, JournalHandover.handed_over_at)
         .join(ed, ed.id == JournalHandover.emergency_department_id)
-        .where(JournalHandover.journal_id == journal.id)
+        .where(JournalHandover.journal_id.in_(journal_ids))
     ):
         if hospital_id is not None:
-            relations.append(EdRelation(hospital_id=hospital_id, at=at, handover=True))
-    return JournalFacts(
-        journal_id=journal.id,
-        sandbox=journal.sandbox,
-        opened_at=journal.opened_at,
-        episode_ended_at=journal.episode_ended_at,
-        units=units,
-        ed_relations=tuple(relations),
-    )
+            relations[journal_id].append(EdRelation(hospital_id=hospital_id, at=at, handover=True))
+    return {
+        journal.id: JournalFacts(
+            journal_id=journal.id,
+            sandbox=journal.sandbox,
+            opened_at=journal.opened_at,
+            episode_ended_at=journal.episode_ended_at,
+            units=tuple(units[journal.mission_id]),
+            ed_relations=tuple(relations[journal.id]),
+        )
+        for journal in journals
+    }
 
 
 def person_shifts(

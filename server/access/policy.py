@@ -8,10 +8,12 @@ look-ups only for current treatment):
   the episode plus the documentation window;
 - ED staff see the patients announced (destination or pre-alert) or handed over to an emergency department
   of their own hospital, until the ED window after the later of announcement and handover; they write
-  nothing here yet (receipt confirmation comes with the board issue);
+  no clinical entries, only the receipt confirmation (``service.confirm_receipt``, capability
+  ``confirm_receipt``) for a patient they may see;
 - integrators see sandbox journals only, and only sandbox journals;
 - administrators manage accounts, devices and organisations and read no journal;
-- dispatchers and dispatch systems create missions (dispatch issue) and read no journal here.
+- dispatchers and dispatch systems create, update and cancel missions (``server.dispatch``) and read
+  no journal.
 
 Sandbox journals are visible to integrators only: real crews never see test data and vice versa.
 """
@@ -42,6 +44,8 @@ class Capability(StrEnum):
     manage_accounts = "manage_accounts"  # people, devices, organisations (admin page, admin CLI)
     sign_on_unit = "sign_on_unit"
     view_board = "view_board"
+    dispatch_missions = "dispatch_missions"  # create, update and cancel missions (server.dispatch)
+    confirm_receipt = "confirm_receipt"  # ED staff: "patient received" (a handover entry on the journal)
     use_journal_api = "use_journal_api"
     resolve_quarantine = "resolve_quarantine"  # the sync quarantine (metadata only, no entry content)
 
@@ -50,6 +54,8 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.manage_accounts: frozenset({Role.administrator}),
     Capability.sign_on_unit: CREW_ROLES,
     Capability.view_board: frozenset({Role.ed_staff}),
+    Capability.confirm_receipt: frozenset({Role.ed_staff}),
+    Capability.dispatch_missions: frozenset({Role.dispatcher, Role.dispatch_system}),
     Capability.use_journal_api: CREW_ROLES | {Role.integrator, Role.ed_staff},
     Capability.resolve_quarantine: frozenset({Role.administrator}),
 }

@@ -18,9 +18,9 @@ from journal.entry import Author, AuthorisationLevel, new_entry
 from journal.entry import Role as AuthorRole
 from journal.kinds.common import PersonRef
 from journal.kinds.disposition import Handover
-from server.access.facts import journal_facts, person_shifts
+from server.access.facts import journal_facts, journals_facts, person_shifts
 from server.access.policy import Action, Actor, Decision, Shift, Windows, decide
-from server.audit.service import AuditContext, ChainWriter, first_board_view, record
+from server.audit.service import AuditContext, ChainWriter, board_views_seen, first_board_view, record
 from server.care.models import Journal, JournalAnnouncement, JournalHandover, MissionUnit
 from server.errors import AccessDenied, InvalidInput, NotFound
 from server.identity.models import CREW_ROLES, CrewShift, Role
@@ -56,7 +56,7 @@ def _audit(
     if (
         decision.allowed
         and auditing.board_session_id is not None
-        and action is not Action.write
+        and action in (Action.list, Action.read)  # exports and writes are audited every time
         and not first_board_view(
             session=session, web_session_id=auditing.board_session_id, patient_key=patient_key(journal)
         )
@@ -83,8 +83,10 @@ def open_journal(
     windows: Windows,
     auditing: Auditing | None,
     now: dt.datetime,
+    audited_as: Action | None = None,
 ) -> Journal:
-    """The journal, if the policy allows ``action``; the decision is audited either way.
+    """The journal, if the policy allows ``action``; the decision is audited either way (as
+    ``audited_as`` when given: the receipt is decided by the read rule but is a write).
 
     A refusal raises AccessDenied *after* its audit event was added: the caller commits, then answers 403.
     """
@@ -105,7 +107,14 @@ def open_journal(
         windows=windows,
         now=now,
     )
-    _audit(session=session, auditing=auditing, action=action, journal=journal, decision=decision, now=now)
+    _audit(
+        session=session,
+        auditing=auditing,
+        action=audited_as or action,
+        journal=journal,
+        decision=decision,
+        now=now,
+    )
     if not decision.allowed:
         raise AccessDenied(decision.reason)
     return journal
@@ -140,12 +149,19 @@ def visible_journals(
     """The journals the actor may see now, oldest first; one ``list`` audit event per listed patient."""
     shifts = person_shifts(session=session, person_id=actor.person_id)
     visible: list[Journal] = []
-    audited: set[str] = set()
-    for journal in sorted(_candidates(session=session, actor=actor), key=lambda j: (j.opened_at, j.id)):
+    candidates = sorted(_candidates(session=session, actor=actor), key=lambda j: (j.opened_at, j.id))
+    facts = journals_facts(session=session, journals=candidates)
+    # A board session audits each patient once: patients it has seen need no per-patient check.
+    audited: set[str] = (
+        board_views_seen(session=session, web_session_id=auditing.board_session_id)
+        if auditing is not None and auditing.board_session_id is not None
+        else set()
+    )
+    for journal in candidates:
         decision = decide(
             actor=actor,
             action=Action.list,
-            journal=journal_facts(session=session, journal=journal),
+            journal=facts[journal.id],
             shifts=shifts,
             windows=windows,
             now=now,
@@ -193,40 +209,18 @@ def record_handover(
         auditing=auditing,
         now=now,
     )
-    author = Author(
-        person_id=str(actor.person_id),
-        name=actor_name,
-        role=AuthorRole(actor.role.value),
-        authorisation_level=AuthorisationLevel.PHYSICIAN
-        if actor.role is Role.physician
-        else AuthorisationLevel.AUTHORISED,
-    )
-    writer_id = person_writer(actor.person_id)
-    payload = Handover(
-        to="hospital", receiver=PersonRef(name=ed.name, organisation=ed.name), receiving_unit=ed.sor_id
-    )
-    outcome = write_entries(
+    entry_id = _write_handover_entry(
         session=session,
-        writer_id=writer_id,
-        drafts=[
-            lambda hlc: new_entry(
-                journal_id=journal.id,
-                payload=payload,
-                author=author,
-                device_id=writer_id,
-                clinical_time=now,
-                hlc=hlc,
-                source="manual",
-            )
-        ],
-        clock=sync.clock,
-        max_ahead_ms=sync.max_ahead_ms,
+        actor=actor,
+        actor_name=actor_name,
+        journal_id=journal.id,
+        payload=Handover(
+            to="hospital", receiver=PersonRef(name=ed.name, organisation=ed.name), receiving_unit=ed.sor_id
+        ),
         windows=windows,
-        audit_writer=None,  # open_journal above audited this write
-        audit=None,
+        sync=sync,
         now=now,
     )
-    entry_id = outcome.results[0].entry_id
     handover = session.scalar(select(JournalHandover).where(JournalHandover.source_entry_id == entry_id))
     if handover is None:
         # The ED has no SOR code, so the entry names it only by name; record the relation directly.
@@ -247,3 +241,93 @@ class ServerWriting:
 
     clock: ServerClock
     max_ahead_ms: int
+
+
+def confirm_receipt(
+    *,
+    session: Session,
+    actor: Actor,
+    actor_name: str,
+    journal_id: uuid.UUID,
+    windows: Windows,
+    auditing: Auditing,
+    sync: ServerWriting,
+    now: dt.datetime,
+) -> uuid.UUID:
+    """ED staff confirm that their department received the patient: a ``handover`` entry with
+    ``confirmed_receipt`` written by the person as a server-side writer, so the crew's tablet pulls it.
+
+    Allowed when the patient is announced or handed over to the person's hospital (the policy's ED read
+    rule); the confirmation is audited as a write. Returns the new entry's id.
+    """
+    journal = open_journal(
+        session=session,
+        actor=actor,
+        action=Action.read,
+        journal_id=journal_id,
+        windows=windows,
+        auditing=auditing,
+        now=now,
+        audited_as=Action.write,
+    )
+    hospital = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+    hospital_name = hospital.name if hospital is not None else "ED"
+    return _write_handover_entry(
+        session=session,
+        actor=actor,
+        actor_name=actor_name,
+        journal_id=journal.id,
+        payload=Handover(
+            to="hospital",
+            receiver=PersonRef(name=actor_name, organisation=hospital_name),
+            receiving_unit=hospital.sor_id if hospital is not None else None,
+            confirmed_receipt=True,
+        ),
+        windows=windows,
+        sync=sync,
+        now=now,
+    )
+
+
+def _write_handover_entry(
+    *,
+    session: Session,
+    actor: Actor,
+    actor_name: str,
+    journal_id: uuid.UUID,
+    payload: Handover,
+    windows: Windows,
+    sync: ServerWriting,
+    now: dt.datetime,
+) -> uuid.UUID:
+    author = Author(
+        person_id=str(actor.person_id),
+        name=actor_name,
+        role=AuthorRole(actor.role.value),
+        authorisation_level=AuthorisationLevel.PHYSICIAN
+        if actor.role is Role.physician
+        else AuthorisationLevel.AUTHORISED,
+    )
+    writer_id = person_writer(actor.person_id)
+    outcome = write_entries(
+        session=session,
+        writer_id=writer_id,
+        drafts=[
+            lambda hlc: new_entry(
+                journal_id=journal_id,
+                payload=payload,
+                author=author,
+                device_id=writer_id,
+                clinical_time=now,
+                hlc=hlc,
+                source="manual",
+            )
+        ],
+        clock=sync.clock,
+        max_ahead_ms=sync.max_ahead_ms,
+        windows=windows,
+        audit_writer=None,  # the caller audited this write
+        audit=None,
+        now=now,
+    )
+    return outcome.results[0].entry_id

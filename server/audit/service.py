@@ -253,6 +253,15 @@ def record(
     return writer.append(session=session, fields=fields, now=now)
 
 
+def board_views_seen(*, session: Session, web_session_id: uuid.UUID) -> set[str]:
+    """The patient keys this board session has already seen (one query; a board refresh skips them)."""
+    return set(
+        session.scalars(
+            select(BoardViewMark.patient_key).where(BoardViewMark.web_session_id == web_session_id)
+        )
+    )
+
+
 def first_board_view(*, session: Session, web_session_id: uuid.UUID, patient_key: str) -> bool:
     """Mark that this board session has seen this patient; True only the first time."""
     exists = session.scalar(

@@ -30,6 +30,7 @@ from journal.hlc import Hlc
 from server.access.facts import journal_facts, person_shifts
 from server.access.policy import Action, Actor, Windows, decide
 from server.audit.service import AuditContext, ChainWriter, record
+from server.board.live import announce_changed_journals
 from server.care.models import Journal
 from server.identity.models import CREW_ROLES, AccessToken, Device, Person
 from server.outbox.enqueue import enqueue_messages_for
@@ -408,6 +409,7 @@ def push(
     project_journals(session=session, journal_ids=touched, entries=[a.entry for a in accepted])
     # The outbox: messages these entries call for, in this same transaction (server.outbox.enqueue).
     enqueue_messages_for(session=session, new_entries=[a.entry for a in accepted], now=now)
+    announce_changed_journals(session=session, journal_ids=touched)  # ED board live updates (ids only)
     outcome.journals = touched | {h.item.entry.journal_id for h in quarantined}
     if audit_writer is not None and uploader.audit is not None:
         audit_journals(

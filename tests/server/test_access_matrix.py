@@ -30,7 +30,9 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     engine = make_engine(url)
     migrate.upgrade(engine=engine)
     world = build_world(make_session_factory(engine))
-    with TestClient(create_app(Settings(database_url=url), engine=engine)) as client:
+    with TestClient(
+        create_app(Settings(database_url=url, board_stream_seconds=0.2), engine=engine)
+    ) as client:
         yield client, world
     engine.dispose()
 
@@ -78,6 +80,35 @@ def board_list(client: TestClient, caller: Caller, journal_id: uuid.UUID, world:
     finally:
         client.cookies.clear()
     return _decided(response.status_code, 200) and f"/board/journals/{journal_id}" in response.text
+
+
+def _board_get(client: TestClient, caller: Caller, path: str) -> int:
+    client.cookies.set("ppj_session", caller.cookie)
+    try:
+        return client.get(path, follow_redirects=False).status_code
+    finally:
+        client.cookies.clear()
+
+
+def board_print(client: TestClient, caller: Caller, journal_id: uuid.UUID, world: World) -> bool:
+    return _decided(_board_get(client, caller, f"/board/journals/{journal_id}/print"), 200)
+
+
+def board_pdf(client: TestClient, caller: Caller, journal_id: uuid.UUID, world: World) -> bool:
+    return _decided(_board_get(client, caller, f"/board/journals/{journal_id}/pdf"), 200)
+
+
+def board_received(client: TestClient, caller: Caller, journal_id: uuid.UUID, world: World) -> bool:
+    client.cookies.set("ppj_session", caller.cookie)
+    try:
+        response = client.post(
+            f"/board/journals/{journal_id}/received",
+            data={"csrf_token": caller.csrf},
+            follow_redirects=False,
+        )
+    finally:
+        client.cookies.clear()
+    return _decided(response.status_code, 303)
 
 
 def _sync_decided(status: int) -> bool:
@@ -144,6 +175,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "POST /api/journals/{id}/handover": api_handover,
     "GET /board/journals/{id}": board_read,
     "GET /board": board_list,
+    "GET /board/journals/{id}/print": board_print,
+    "GET /board/journals/{id}/pdf": board_pdf,
+    "POST /board/journals/{id}/received": board_received,
     "POST /sync/v1/pull": sync_pull,
     "GET /sync/v1/access": sync_access,
     "POST /sync/v1/push": sync_push,
@@ -165,7 +199,15 @@ def _expected() -> dict[tuple[Role, str], frozenset[str]]:
             "POST /sync/v1/push",
         ):
             table[(role, endpoint)] = RELATED
-    for endpoint in ("GET /api/journals/{id}", "GET /api/journals", "GET /board/journals/{id}", "GET /board"):
+    for endpoint in (
+        "GET /api/journals/{id}",
+        "GET /api/journals",
+        "GET /board/journals/{id}",
+        "GET /board",
+        "GET /board/journals/{id}/print",
+        "GET /board/journals/{id}/pdf",
+        "POST /board/journals/{id}/received",
+    ):
         table[(Role.ed_staff, endpoint)] = RELATED
     for endpoint in ("GET /api/journals/{id}", "GET /api/journals"):
         table[(Role.integrator, endpoint)] = frozenset({"sandbox"})
@@ -202,6 +244,10 @@ NON_JOURNAL_EXPECTED: dict[str, frozenset[Role]] = {
     "GET /admin/outbox": ADMINS,
     "POST /sandbox/medcom": frozenset({Role.integrator}),
     "GET /sandbox": frozenset({Role.integrator}),
+    # The board's row fragment (its rows are the journal matrix's "GET /board") and its event stream.
+    "GET /board/rows": frozenset({Role.ed_staff}),
+    "GET /board/events": frozenset({Role.ed_staff}),
+    "POST /api/dispatch/missions": frozenset({Role.dispatcher, Role.dispatch_system}),
 }
 
 
@@ -224,6 +270,15 @@ def _non_journal(client: TestClient, caller: Caller, endpoint: str, world: World
         return client.post(
             "/sandbox/medcom", content=_sandbox_message(), headers=caller.api_headers()
         ).status_code
+    if endpoint == "POST /api/dispatch/missions":
+        mission = {
+            "reference": f"M-matrix-{caller.role.value}",
+            "units": ["T-AMB-1"],
+            "urgency": "B",
+            "criterion": "10.1",
+            "address": "Vestergade 12, 5000 Odense C",
+        }
+        return client.post("/api/dispatch/missions", json=mission, headers=caller.api_headers()).status_code
     if endpoint == "POST /api/shifts":
         return client.post(
             "/api/shifts", json={"unit_id": str(world.unit_own)}, headers=caller.api_headers()
@@ -232,6 +287,12 @@ def _non_journal(client: TestClient, caller: Caller, endpoint: str, world: World
     try:
         if endpoint in ("GET /admin", "GET /admin/outbox", "GET /sandbox"):
             return client.get(endpoint.removeprefix("GET "), follow_redirects=False).status_code
+        if endpoint == "GET /board/rows":
+            return client.get("/board/rows", follow_redirects=False).status_code
+        if endpoint == "GET /board/events":
+            # The stream ends after the app's board_stream_seconds (short in this matrix's app).
+            with client.stream("GET", "/board/events", follow_redirects=False) as response:
+                return response.status_code
         return client.post(
             "/admin/devices", data={"label": "Ny tablet", "csrf_token": caller.csrf}
         ).status_code
@@ -265,6 +326,9 @@ UNCLASSIFIED_OK = {
     "POST /api/admin/quarantine/{quarantine_id}/accept", "POST /api/admin/quarantine/{quarantine_id}/reject",
     # One delivery, and retrying it, share GET /api/admin/deliveries' rule (``_require_admin``).
     "GET /api/admin/deliveries/{key}", "POST /api/admin/deliveries/{key}/retry",
+    # Reading, updating and cancelling a mission share POST /api/dispatch/missions' rule (``_dispatcher``).
+    "GET /api/dispatch/missions/{mission_id}", "PUT /api/dispatch/missions/{mission_id}",
+    "POST /api/dispatch/missions/{mission_id}/cancel",
 }  # fmt: skip
 
 

@@ -34,7 +34,7 @@ from uuid import UUID
 
 import httpx2
 
-from sync.journal_adapter import StampClock
+from sync.journal_adapter import clock_after
 from sync.protocol import PUSH_PATH, PushResponse, PushResultCode
 from tests.sync.fake_server import SERVER_WRITER, FakeSyncServer
 
@@ -86,7 +86,7 @@ def _server_for(state: dict[str, Any], device: UUID) -> FakeSyncServer:
     server.highest_applied = state["highest_applied"]
     server.incarnation_owner = state["incarnation_owner"]
     server.access = dict(state["device_access"].get(device, {}))
-    server.clock = StampClock(writer=SERVER_WRITER, last=state["clock_last"], physical_ms=server._now_ms)
+    server.clock = clock_after(writer=SERVER_WRITER, last=state["clock_last"], physical_ms=server._now_ms)
     return server
 
 

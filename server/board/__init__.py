@@ -1,0 +1,1 @@
+"""The ED board's core, framework-free: live change notifications and the board's view-models."""
