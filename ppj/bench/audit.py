@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import typer
 
 from ppj.bench import app, conditions, percentile
+from ppj.bench._world import bench_region_and_unit
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -56,29 +57,15 @@ def _seed(url: str, journals: int) -> tuple[dict[str, str], list[str]]:
     from server import migrate
     from server.care.models import Journal, Mission, MissionUnit
     from server.db import make_engine, make_session_factory, utcnow
-    from server.demo import MEDCOM_TEST_CPR, demo_gln, demo_sor
+    from server.demo import MEDCOM_TEST_CPR
     from server.identity.models import Role
     from server.identity.service import create_person, enrol_device, issue_access_token, sign_on
-    from server.orgs.models import OrgKind, UnitType
-    from server.orgs.service import create_organisation
 
     engine = make_engine(url)
     migrate.upgrade(engine=engine)
     now = utcnow()
     with make_session_factory(engine)() as session:
-        region = create_organisation(
-            session=session, kind=OrgKind.region, name="Bench region", sor_id=demo_sor(1)
-        )
-        unit = create_organisation(
-            session=session,
-            kind=OrgKind.unit,
-            name="Bench ambulance",
-            parent_id=region.id,
-            sor_id=demo_sor(2),
-            gln=demo_gln(2),
-            call_sign="BENCH-1",
-            unit_type=UnitType.ambulance,
-        )
+        region, unit = bench_region_and_unit(session=session)
         person = create_person(
             session=session,
             username="bench",

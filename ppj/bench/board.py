@@ -28,6 +28,7 @@ import typer
 
 from journal.ids import new_uuid7
 from ppj.bench import app, conditions, median, percentile
+from ppj.bench._world import bench_region_and_unit
 from ppj.bench.sync import DEFAULT_POSTGRES, Crew, _pg_version, _postgres_schema, _serve, _tablet
 
 
@@ -53,11 +54,11 @@ def _seed(url: str, patients: int) -> BoardWorld:
     from server import migrate
     from server.access.policy import Windows
     from server.db import make_engine, make_session_factory, utcnow
-    from server.demo import demo_gln, demo_sor
+    from server.demo import demo_sor
     from server.identity.models import CrewShift, Role
     from server.identity.passwords import HashedPassword
     from server.identity.service import create_person, enrol_device, issue_access_token, start_web_session
-    from server.orgs.models import OrgKind, UnitType
+    from server.orgs.models import OrgKind
     from server.orgs.service import create_organisation
     from server.sync.clock import ServerClock
     from server.sync.writers import write_entries
@@ -67,9 +68,7 @@ def _seed(url: str, patients: int) -> BoardWorld:
     now = utcnow()
     password = HashedPassword.of(uuid.uuid4().hex)
     with make_session_factory(engine)() as session:
-        region = create_organisation(
-            session=session, kind=OrgKind.region, name="Bench region", sor_id=demo_sor(1)
-        )
+        region, unit = bench_region_and_unit(session=session)
         hospital = create_organisation(
             session=session,
             kind=OrgKind.hospital,
@@ -83,16 +82,6 @@ def _seed(url: str, patients: int) -> BoardWorld:
             name="Bench FAM",
             parent_id=hospital.id,
             sor_id=demo_sor(4),
-        )
-        unit = create_organisation(
-            session=session,
-            kind=OrgKind.unit,
-            name="Bench ambulance",
-            parent_id=region.id,
-            sor_id=demo_sor(2),
-            gln=demo_gln(2),
-            call_sign="BENCH-1",
-            unit_type=UnitType.ambulance,
         )
         medic = create_person(
             session=session,

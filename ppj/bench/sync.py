@@ -36,6 +36,7 @@ import typer
 
 from journal.ids import new_uuid7
 from ppj.bench import app, conditions, median, percentile
+from ppj.bench._world import bench_region_and_unit
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 BATCH = 200
@@ -68,12 +69,9 @@ def _seed(url: str, crews: int) -> list[Crew]:
     """A migrated database with one unit and ``crews`` paramedics, each on an enrolled device."""
     from server import migrate
     from server.db import make_engine, make_session_factory, utcnow
-    from server.demo import demo_gln, demo_sor
     from server.identity.models import CrewShift, Role
     from server.identity.passwords import HashedPassword
     from server.identity.service import create_person, enrol_device, issue_access_token
-    from server.orgs.models import OrgKind, UnitType
-    from server.orgs.service import create_organisation
 
     engine = make_engine(url)
     migrate.upgrade(engine=engine)
@@ -81,19 +79,7 @@ def _seed(url: str, crews: int) -> list[Crew]:
     password = HashedPassword.of(uuid.uuid4().hex)
     made: list[Crew] = []
     with make_session_factory(engine)() as session:
-        region = create_organisation(
-            session=session, kind=OrgKind.region, name="Bench region", sor_id=demo_sor(1)
-        )
-        unit = create_organisation(
-            session=session,
-            kind=OrgKind.unit,
-            name="Bench ambulance",
-            parent_id=region.id,
-            sor_id=demo_sor(2),
-            gln=demo_gln(2),
-            call_sign="BENCH-1",
-            unit_type=UnitType.ambulance,
-        )
+        region, unit = bench_region_and_unit(session=session)
         for n in range(crews):
             person = create_person(
                 session=session,
