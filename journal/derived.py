@@ -31,9 +31,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, NamedTuple, TypeVar
-from zoneinfo import ZoneInfo
 
 from journal.entry import Entry
 from journal.gc_pause import cycle_collection_paused
@@ -47,6 +46,7 @@ from journal.kinds.observations import (
     VitalSigns,
 )
 from journal.kinds.patient import PatientIdentity
+from journal.local_time import DANISH_TIME
 from journal.scores import (
     CURRENT_TABLE_VERSIONS,
     TABLES,
@@ -76,8 +76,6 @@ CONSCIOUSNESS_WINDOW = timedelta(minutes=15)
 """How long a recorded ACVPU (or GCS, for TOKS) counts for the vital sets after it. Prehospital observations
 are taken together but typed one by one; an assessment older than this no longer describes the patient."""
 
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")
-"""Birthdays (CPR birth dates) turn over at midnight Danish time, not UTC."""
 
 R = TypeVar("R")
 
@@ -210,7 +208,7 @@ def table_versions_in_force() -> ScoreTableVersions:
     return ScoreTableVersions(versions={str(score): v for score, v in CURRENT_TABLE_VERSIONS.items()})
 
 
-def scores_text(derived: DerivedValues, *, tz: tzinfo = UTC) -> str | None:
+def scores_text(derived: DerivedValues, *, tz: tzinfo = DANISH_TIME) -> str | None:
     """The handover line (ISBAR A, ATMIST S): latest NEWS2 with risk and scale, current GCS, latest PASS,
     each with its clinical time, introduced as calculated so it is never read as a recorded value."""
     parts: list[str] = []

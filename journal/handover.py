@@ -7,12 +7,13 @@ Both texts read only current values; anything in conflict is said to be in confl
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 from journal.entry import Author
 from journal.intervals import mark
 from journal.kinds.disposition import Destination, Disposition, TransportUrgency
 from journal.kinds.patient import ChiefComplaint, MechanismInjuries, PatientIdentity
+from journal.local_time import DANISH_TIME
 from journal.state import JournalState
 
 TREATMENT_KINDS = ("medication", "procedure", "cardiac_arrest_event", "consultation")
@@ -93,7 +94,7 @@ def isbar(
     *,
     reporter: Author | None = None,
     derived_scores_text: str | None = None,
-    tz: tzinfo = UTC,
+    tz: tzinfo = DANISH_TIME,
 ) -> str:
     """ISBAR handover text (I: who and which patient, S: situation, B: background, A: assessment, R).
 
@@ -121,7 +122,7 @@ def isbar(
     return "\n".join(lines)
 
 
-def atmist(state: JournalState, *, derived_scores_text: str | None = None, tz: tzinfo = UTC) -> str:
+def atmist(state: JournalState, *, derived_scores_text: str | None = None, tz: tzinfo = DANISH_TIME) -> str:
     """ATMIST(ER): Age/sex, Time, Mechanism (or problem), Injuries (or findings), Signs, Treatment, ETA."""
     mechanism = state.value("mechanism_injuries")
     complaint = state.value("chief_complaint")

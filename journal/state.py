@@ -17,6 +17,7 @@ from journal.entry import Entry
 from journal.hlc import Hlc
 from journal.kinds.mission import ScoreTableVersions
 from journal.kinds.record import Correction, Retraction
+from journal.local_time import clock
 from journal.payload import Payload
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class Struck(NamedTuple):
             p = e.payload
             why = p.reason if isinstance(p, Correction | Retraction) else "new value"
             parts.append(
-                f"{e.kind} by {e.author.name} ({e.author.role}) at {e.clinical_time.at:%H:%M}: {why}"
+                f"{e.kind} by {e.author.name} ({e.author.role}) at {clock(e.clinical_time.at)}: {why}"
             )
         return "; ".join(parts)
 

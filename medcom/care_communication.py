@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from journal.handover import TREATMENT_KINDS
 from journal.kinds.disposition import Disposition
 from journal.kinds.observations import Assessment, Consciousness, VitalSigns
 from journal.kinds.patient import ChiefComplaint, CprIdentifier, History, LocalIdentifier, PatientIdentity
+from journal.local_time import DANISH_TIME
 from journal.state import JournalState
 from medcom.errors import MessageBuildError, NotCalledForError
 from medcom.handover_message import (
@@ -61,7 +61,6 @@ DEFINITION = "http://medcomfhir.dk/ig/messagedefinitions/MessageDefinition/MedCo
 CATEGORY_SYSTEM = "http://medcomfhir.dk/ig/terminology/CodeSystem/medcom-careCommunication-categoryCodes"
 CORE = "http://medcomfhir.dk/ig/core/StructureDefinition/"
 FULL_URL_BASE = "https://ppj.dk/fhir/"
-DANISH_TIME: tzinfo = ZoneInfo("Europe/Copenhagen")
 
 Kind = Literal["epikrise", "homecare"]
 

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from journal.kinds.common import PersonRef, ValueModel
 from journal.kinds.treatment import ConcreteDelegation
+from journal.local_time import clock
 from journal.payload import Cardinality, FieldIssue, Payload, register
 
 
@@ -54,7 +55,7 @@ class Destination(Payload):
 
     def summary(self) -> str:
         dept = f", {self.department}" if self.department else ""
-        eta = f", ETA {self.eta:%H:%M}" if self.eta else ""
+        eta = f", ETA {clock(self.eta)}" if self.eta else ""
         alert = f", pre-alert {self.pre_alert.alert_type}" if self.pre_alert else ""
         return f"{self.hospital}{dept}{eta}{alert}"
 

@@ -15,6 +15,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from journal.kinds.common import AUTORISATIONS_ID_PATTERN, PersonRef, Quantity, ValueModel
+from journal.local_time import clock
 from journal.payload import Cardinality, FieldIssue, Payload, register
 
 DelegationChannel = Literal["phone", "radio", "video", "in_person", "written"]
@@ -48,7 +49,7 @@ class ConcreteDelegation(ValueModel):
     redelegation: Redelegation | None = None
 
     def text(self) -> str:
-        text = f"order from {self.physician.name} ({self.channel}, {self.ordered_at:%H:%M})"
+        text = f"order from {self.physician.name} ({self.channel}, {clock(self.ordered_at)})"
         return f"{text}, re-delegated to {self.redelegation.to.name}" if self.redelegation else text
 
 

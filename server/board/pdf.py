@@ -9,7 +9,8 @@ import datetime as dt
 
 from fpdf import FPDF
 
-from server.board.view import DANISH_TIME, PatientView
+from journal.local_time import DANISH_TIME
+from server.board.view import PatientView
 from server.i18n import Translate
 
 

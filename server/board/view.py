@@ -14,7 +14,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,12 +26,10 @@ from journal.kinds.disposition import Destination, Handover, TransportUrgency
 from journal.kinds.mission import MissionAssignment
 from journal.kinds.observations import VitalSigns
 from journal.kinds.patient import ChiefComplaint
+from journal.local_time import DANISH_TIME
 from journal.state import JournalState
 from server.care.models import Journal, JournalAnnouncement
 from server.sync.models import EntryRow
-
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")
-"""ED staff read clock times in Danish time; storage and entries stay in UTC."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.responses import Response
 
+from journal.local_time import DANISH_TIME
 from server.access import service as access
 from server.access.policy import Action, Capability, has_capability
 from server.api.deps import (
@@ -32,7 +33,7 @@ from server.api.deps import (
 from server.board.chart import HEIGHT, WIDTH, vitals_chart
 from server.board.live import ChangeHub
 from server.board.pdf import journal_pdf
-from server.board.view import DANISH_TIME, board_rows, patient_view
+from server.board.view import board_rows, patient_view
 from server.errors import AccessDenied
 from server.i18n import negotiate, translator
 from server.web.templating import render

@@ -170,7 +170,7 @@ def test_isbar_and_atmist_carry_the_current_values_and_say_when_something_is_in_
     assert "IN CONFLICT: Kørsel A | Kørsel B" in text  # both values, in HLC order, never one picked
     short = atmist(state)
     assert short.splitlines()[0] == "A: 79 years, male"
-    assert "E: ETA 07:45 to Aalborg UH" in short
+    assert "E: ETA 08:45 to Aalborg UH" in short  # 07:45 UTC, read in Danish time (CET)
 
 
 def test_a_cardiac_arrest_needs_collapse_first_rhythm_and_outcome() -> None:
