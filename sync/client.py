@@ -109,10 +109,14 @@ class SyncClient:
     # -------------------------------------------------------------------------------------- cycle
 
     def sync_once(self) -> SyncReport:
-        """Access list, then push everything queued, then pull every accessible journal."""
+        """Push everything queued, then the access list, then pull every accessible journal.
+
+        Push comes first because it needs only the device credential: what a medic wrote under a log-in
+        that has since expired still reaches the server, and only the access list and pulls then ask for
+        a new log-in (``SyncRefusedError`` 401)."""
         report = SyncReport()
-        journals = self.refresh_access()
         self.push_pending(report)
+        journals = self.refresh_access()
         for journal_id in journals:
             report.pulled += self.pull_journal(journal_id)
             report.journals.append(journal_id)

@@ -178,6 +178,19 @@ def test_push_needs_no_valid_person_token_but_pull_does(
         assert [(w.actor_role, w.journal_id) for w in writes] == [("device", journal_id)]
 
 
+def test_a_full_sync_under_an_expired_log_in_still_delivers_the_queue_then_asks_for_a_log_in(
+    tablets: tuple[Tablet, Tablet],
+) -> None:
+    a, _ = tablets
+    a.open_journal()
+    assert a.store.pending_count() > 0
+    a.http.headers["Authorization"] = "Bearer expired-or-unknown"
+    with pytest.raises(SyncRefusedError) as refused:
+        a.client.sync_once()
+    assert refused.value.status == 401 and refused.value.code == "unauthenticated"
+    assert a.store.pending_count() == 0
+
+
 def test_a_stamp_far_ahead_is_restamped_and_the_device_told_why(tablets: tuple[Tablet, Tablet]) -> None:
     a, _ = tablets
     journal_id = new_uuid7()

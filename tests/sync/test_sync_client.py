@@ -16,7 +16,6 @@ from sync.client import SyncClient, sync_with_retries
 from sync.errors import SyncRefusedError, TransientSyncError
 from sync.journal_adapter import Stamp
 from sync.protocol import (
-    ACCESS_PATH,
     PUSH_PATH,
     ErrorBody,
     ErrorCode,
@@ -344,8 +343,7 @@ def test_retries_back_off_with_jitter_and_honour_retry_after(
 ) -> None:
     capture(store, "eventually")
     network = FaultyNetwork(server=server)
-    network.plan(ACCESS_PATH, Fault.DROP_REQUEST, Fault.SERVER_ERROR)
-    network.plan(PUSH_PATH, Fault.DROP_REQUEST)
+    network.plan(PUSH_PATH, Fault.DROP_REQUEST, Fault.SERVER_ERROR, Fault.DROP_REQUEST)
     slept: list[float] = []
 
     def sleep(seconds: float) -> bool:
