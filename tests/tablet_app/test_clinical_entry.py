@@ -38,7 +38,13 @@ def vitals(vm: JournalViewModel, **values: str) -> None:
     assert vm.save_vital_set()
 
 
-NORMAL = {"respiratory_rate": "16", "spo2": "98", "bp_systolic": "128", "heart_rate": "72", "temperature": "37"}
+NORMAL = {
+    "respiratory_rate": "16",
+    "spo2": "98",
+    "bp_systolic": "128",
+    "heart_rate": "72",
+    "temperature": "37",
+}
 
 
 # --- GCS ----------------------------------------------------------------------------------------------
@@ -123,9 +129,7 @@ def test_a_gcs_with_a_component_not_chosen_is_refused_naming_it_and_keeps_the_pi
     assert len(t.record.entries(vm.journal_id)) == before + 1
 
 
-@pytest.mark.parametrize(
-    ("component", "highest"), [("eye", 4), ("verbal", 5), ("motor", 6)]
-)
+@pytest.mark.parametrize(("component", "highest"), [("eye", 4), ("verbal", 5), ("motor", 6)])
 def test_a_gcs_number_outside_its_component_is_not_a_choice(
     tmp_path: Path, component: str, highest: int
 ) -> None:
@@ -154,7 +158,9 @@ def test_sedated_is_recorded_with_the_gcs(tmp_path: Path) -> None:
 # --- NEWS2 and TOKS ---------------------------------------------------------------------------------
 
 
-def test_toks_is_shown_live_beside_news2_with_its_colour_and_the_unverified_table_said(tmp_path: Path) -> None:
+def test_toks_is_shown_live_beside_news2_with_its_colour_and_the_unverified_table_said(
+    tmp_path: Path,
+) -> None:
     _t, vm = opened(tmp_path)
     assert vm.toks().display == "TOKS — no vital signs yet"
     vitals(vm, **NORMAL)
@@ -206,7 +212,9 @@ def test_toks_is_not_applicable_under_18_and_news2_still_applies_from_16(
     t, vm = opened(tmp_path)
     writer = t.record.writer(journal_id=vm.journal_id, author=t.crew.active_author())
     identity = PatientIdentity(
-        identifier=LocalIdentifier.for_journal(vm.journal_id), identity_uncertain=True, estimated_age_years=age
+        identifier=LocalIdentifier.for_journal(vm.journal_id),
+        identity_uncertain=True,
+        estimated_age_years=age,
     )
     t.record.prepare()
     t.record.save(writer.write(identity, at=t.clock.now()))
