@@ -84,19 +84,24 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
     from tablet_app.facades.haptics import DesktopHaptics
     from tablet_app.facades.keep_awake import UnavailableKeepAwake, XdgScreensaverKeepAwake
     from tablet_app.screens import (
+        GcsScreen,
         HandoverScreen,
         JournalScreen,
         JournalsScreen,
         LockScreen,
         LoginScreen,
         MedicationScreen,
+        ReviewScreen,
+        TimeEditScreen,
         VitalsPadScreen,
     )
     from tablet_app.theme import theme_for
     from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel
+    from tablet_app.viewmodels.gcs import GcsEntryViewModel
     from tablet_app.viewmodels.lock import LockState, LockViewModel
     from tablet_app.viewmodels.login import LoginViewModel, Session
     from tablet_app.viewmodels.medication import MedicationViewModel
+    from tablet_app.viewmodels.review import ReviewViewModel, TimeEditViewModel
     from tablet_app.viewmodels.vital_fields import VITAL_FIELDS
     from tablet_app.viewmodels.vitals_pad import VitalsPadViewModel
     from tablet_app.widgets import numeric_pad
@@ -216,6 +221,9 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                     journal=JournalScreen(name="journal"),
                     handover=HandoverScreen(name="handover"),
                     medication=MedicationScreen(name="medication"),
+                    gcs=GcsScreen(name="gcs"),
+                    review=ReviewScreen(name="review"),
+                    time_edit=TimeEditScreen(name="time_edit"),
                 )
                 for screen in vars(screens).values():
                     self.manager.add_widget(screen)
@@ -316,6 +324,9 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                 arrest=self.arrest,
                 journal=journal,
             )
+            screens.gcs.attach(GcsEntryViewModel(journal))
+            screens.review.attach(ReviewViewModel(journal))
+            screens.time_edit.attach(TimeEditViewModel(journal, self.clock, "patient_contact"))
             self.show("journal")
 
         def show(self, name: str) -> None:

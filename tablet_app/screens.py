@@ -11,6 +11,7 @@ from kivy.factory import Factory
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
+from kivy.utils import escape_markup
 
 from journal.kinds.mission import TimestampEvent
 from journal.scores.vocabulary import UiColour
@@ -18,11 +19,13 @@ from tablet_app.i18n import _, format_number
 from tablet_app.theme import RiskBand
 from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel, format_elapsed
 from tablet_app.viewmodels.crew import CrewViewModel
+from tablet_app.viewmodels.gcs import CHOICES, GcsChoice, GcsEntryViewModel
 from tablet_app.viewmodels.journal_list import JournalListViewModel
 from tablet_app.viewmodels.lock import LockViewModel
 from tablet_app.viewmodels.login import LoginViewModel
 from tablet_app.viewmodels.medication import BASES, DOSE_UNITS, FAVOURITES, ROUTES, MedicationViewModel
 from tablet_app.viewmodels.patient_journal import TIMELINE_BUTTONS, JournalViewModel
+from tablet_app.viewmodels.review import EntryLine, ReviewViewModel, TimeEditViewModel
 from tablet_app.viewmodels.vital_fields import VITAL_FIELDS_BY_ID
 from tablet_app.viewmodels.vitals_pad import VitalsPadViewModel
 
@@ -305,6 +308,14 @@ class JournalScreen(Screen):  # type: ignore[misc]
         swatch = palette.risk[band] if band is not None else palette.surface
         self.ids.journal_news2.text = news2.display
         self.ids.journal_news2.swatch = swatch
+        self.ids.journal_news2_why.text = " · ".join(m.render() for m in news2.triggers)
+        toks = vm.toks()
+        band = _BAND_OF_COLOUR.get(toks.colour)
+        self.ids.journal_toks.text = toks.display
+        self.ids.journal_toks.swatch = palette.risk[band] if band is not None else palette.surface
+        self.ids.journal_toks_why.text = " · ".join(m.render() for m in toks.triggers)
+        self.ids.journal_gcs.text = vm.gcs().render()
+        self.ids.journal_review.text = _("journal.review", conflicts=len(vm.state.conflicts))
         trend = []
         for field_id in ("heart_rate", "respiratory_rate", "spo2", "bp_systolic"):
             values = vm.trend(field_id)
@@ -403,3 +414,198 @@ class MedicationScreen(Screen):  # type: ignore[misc]
                 button.background_color, button.color = swatch.background, swatch.text
         self.ids.med_error.text = "\n".join(m.render() for m in vm.errors.values())
         self.ids.med_saved.text = _("med.saved", summary=vm.saved.summary()) if vm.saved else ""
+
+
+class GcsScreen(Screen):  # type: ignore[misc]
+    """GCS picked per component from the published descriptors; the preview is the journal's own."""
+
+    vm = ObjectProperty(None)
+
+    def attach(self, vm: GcsEntryViewModel) -> None:
+        previous = getattr(self, "_unsubscribe", None)
+        if previous is not None:
+            previous()
+        self.vm = vm
+        self._unsubscribe = vm.subscribe(self.refresh)
+        self._choice_buttons: list[tuple[GcsChoice, Any]] = []
+        for component, choices in CHOICES.items():
+            box = self.ids[f"gcs_{component}"]
+            box.clear_widgets()
+            for choice in choices:
+                button = Factory.BigButton()
+                button.control_id = f"gcs_{component}_{choice.value}"
+                button.bind(on_release=lambda _b, c=choice: vm.pick(c.component, c.value))
+                box.add_widget(button)
+                self._choice_buttons.append((choice, button))
+        self.refresh()
+
+    def save(self) -> None:
+        if self.vm.save():
+            App.get_running_app().show("journal")
+
+    def refresh(self) -> None:
+        vm: GcsEntryViewModel | None = self.vm
+        if vm is None:
+            return
+        palette = App.get_running_app().theme.palette
+        for choice, button in self._choice_buttons:
+            button.text = choice.label.render()
+            swatch = palette.primary if vm.picks.get(choice.component) == choice.value else palette.surface
+            button.background_color, button.color = swatch.background, swatch.text
+        self.ids.gcs_preview.text = vm.preview().render()
+        self.ids.gcs_error.text = vm.error.render() if vm.error else ""
+        self.ids.gcs_sedated.text = _("gcs.sedated_on") if vm.sedated else _("gcs.sedated")
+
+
+def _entry_text(line: EntryLine) -> str:
+    return _(
+        "review.entry",
+        at=_clock_time(line.at),
+        estimated=" ~" if line.estimated else "",
+        text=line.text,
+        author=line.author,
+    )
+
+
+class ReviewScreen(Screen):  # type: ignore[misc]
+    """Conflicts side by side (keep one), entries to retract with a reason, the struck history."""
+
+    vm = ObjectProperty(None)
+
+    def attach(self, vm: ReviewViewModel) -> None:
+        previous = getattr(self, "_unsubscribe", None)
+        if previous is not None:
+            previous()
+        self.vm = vm
+        self._unsubscribe = vm.subscribe(self.refresh)
+        self.ids.review_reason.text = ""
+        self.refresh()
+
+    def retract(self) -> None:
+        vm: ReviewViewModel = self.vm
+        if vm.selected is not None and vm.retract(vm.selected, self.ids.review_reason.text):
+            self.ids.review_reason.text = ""  # emptied only once the retraction is stored
+
+    def refresh(self) -> None:
+        vm: ReviewViewModel | None = self.vm
+        if vm is None:
+            return
+        app = App.get_running_app()
+        touch = dp(app.theme.sizes.touch_target)
+        conflicts = self.ids.review_conflicts
+        conflicts.clear_widgets()
+        for i, conflict in enumerate(vm.conflicts()):
+            title = Factory.TextLabel()
+            title.text = _("review.conflict_title", what=conflict.kind, count=len(conflict.values))
+            conflicts.add_widget(title)
+            for j, value in enumerate(conflict.values):
+                button = Factory.BigButton()
+                button.control_id = f"conflict_{i}_{j}"
+                button.size_hint_y = None
+                button.height = touch * 1.4
+                button.text = _(
+                    "review.keep",
+                    text=value.text,
+                    author=value.author,
+                    role=value.role,
+                    at=_clock_time(value.at),
+                    device=value.device,
+                )
+                button.bind(on_release=lambda _b, k=conflict.key, e=value.entry_id: vm.resolve(k, e))
+                conflicts.add_widget(button)
+        if not conflicts.children:
+            none = Factory.TextLabel()
+            none.text = _("review.no_conflicts")
+            conflicts.add_widget(none)
+        entries = self.ids.review_entries
+        entries.clear_widgets()
+        palette = app.theme.palette
+        selected_text = None
+        for i, line in enumerate(vm.amendable()):
+            button = Factory.BigButton()
+            button.control_id = f"entry_{i}"
+            button.size_hint_y = None
+            button.height = touch
+            button.text = _entry_text(line)
+            chosen = line.entry_id == vm.selected
+            if chosen:
+                selected_text = line.text
+            swatch = palette.primary if chosen else palette.surface
+            button.background_color, button.color = swatch.background, swatch.text
+            button.bind(on_release=lambda _b, e=line.entry_id: vm.select(e))
+            entries.add_widget(button)
+        self.ids.review_selected.text = (
+            _("review.selected", text=selected_text) if selected_text else _("review.none_selected")
+        )
+        self.ids.review_error.text = vm.error.render() if vm.error else ""
+        saved = vm.journal.last_saved
+        self.ids.review_saved.text = saved.render() if saved else ""
+        how = {"correction": "review.how.correction", "retraction": "review.how.retraction"}
+        lines = [
+            _(
+                "review.struck",
+                at=_clock_time(line.original.at),
+                text=escape_markup(line.original.text),
+                author=escape_markup(line.original.author),
+                how=_(how.get(by.kind, "review.how.new_value")),
+                by=escape_markup(by.author),
+                role=by.role,
+                when=_clock_time(by.written_at),
+                why=escape_markup(why) if why else _("review.why_none"),
+            )
+            for line in vm.history()
+            for by, why in zip(line.struck_by, line.reasons, strict=True)
+        ]
+        self.ids.review_history.text = "\n".join(lines) if lines else _("review.no_history")
+
+
+class TimeEditScreen(Screen):  # type: ignore[misc]
+    """A timeline mark's time set afterwards: ±1/±5 min, typed HH:MM, estimated, reason."""
+
+    vm = ObjectProperty(None)
+
+    def attach(self, vm: TimeEditViewModel) -> None:
+        previous = getattr(self, "_unsubscribe", None)
+        if previous is not None:
+            previous()
+        self.vm = vm
+        self._unsubscribe = vm.subscribe(self.refresh)
+        events = self.ids.time_events
+        events.clear_widgets()
+        self._event_buttons: dict[TimestampEvent, Any] = {}
+        for event in TIMELINE_BUTTONS:
+            button = Factory.BigButton()
+            button.control_id = f"time_event_{event}"
+            button.bind(on_release=lambda _b, e=event: vm.choose(e))
+            events.add_widget(button)
+            self._event_buttons[event] = button
+        self.ids.time_reason.text = ""
+        self.refresh()
+
+    def set_typed(self) -> None:
+        self.vm.type_time(self.ids.time_typed.text)
+
+    def fill_reason(self, msg_id: str) -> None:
+        self.ids.time_reason.text = _(msg_id)
+
+    def save(self) -> None:
+        if self.vm.save(self.ids.time_reason.text):
+            self.ids.time_reason.text = ""  # emptied only once the time is stored
+            self.ids.time_typed.text = ""
+
+    def refresh(self) -> None:
+        vm: TimeEditViewModel | None = self.vm
+        if vm is None:
+            return
+        palette = App.get_running_app().theme.palette
+        for event, button in self._event_buttons.items():
+            button.text = TIMELINE_BUTTONS[event].render()
+            swatch = palette.primary if event == vm.event else palette.surface
+            button.background_color, button.color = swatch.background, swatch.text
+        self.ids.time_title.text = _("time.title", mark=vm.label)
+        self.ids.time_recorded.text = (
+            _("time.recorded", time=_clock_time(vm.recorded)) if vm.recorded else _("time.not_recorded")
+        )
+        self.ids.time_value.text = vm.shown()
+        self.ids.time_estimated.text = _("time.estimated_on") if vm.estimated else _("time.estimated_off")
+        self.ids.time_error.text = vm.error.render() if vm.error else ""

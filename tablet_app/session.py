@@ -38,6 +38,9 @@ class LaterScreens:
     journal: Any
     handover: Any
     medication: Any
+    gcs: Any
+    review: Any
+    time_edit: Any
 
 
 @dataclass

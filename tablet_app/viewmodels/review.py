@@ -112,6 +112,7 @@ class ReviewViewModel(Observable):
     def __init__(self, journal: JournalViewModel) -> None:
         super().__init__()
         self._journal = journal
+        self.journal = journal
         self.selected: UUID | None = None
         self.error: Message | None = None
         journal.subscribe(self._changed)
@@ -256,12 +257,21 @@ class TimeEditViewModel(Observable):
         super().__init__()
         self._journal = journal
         self._clock = clock
-        self.event = event
-        recorded = journal.mark_time(event)
-        self.recorded = recorded
-        self.value: datetime = (recorded or clock.now()).replace(second=0, microsecond=0)
+        self.event: TimestampEvent = event
+        self.recorded: datetime | None = None
+        self.value: datetime = clock.now()
         self.estimated = True
         self.error: Message | None = None
+        self.choose(event)
+
+    def choose(self, event: TimestampEvent) -> None:
+        """Edit ``event``: start from its recorded time (or now, whole minutes), flagged estimated."""
+        self.event = event
+        self.recorded = self._journal.mark_time(event)
+        self.value = (self.recorded or self._clock.now()).replace(second=0, microsecond=0)
+        self.estimated = True
+        self.error = None
+        self._changed()
 
     @property
     def label(self) -> Message:

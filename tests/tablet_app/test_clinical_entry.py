@@ -165,7 +165,7 @@ def test_toks_is_shown_live_beside_news2_with_its_colour_and_the_unverified_tabl
     assert vm.toks().display == "TOKS — no vital signs yet"
     vitals(vm, **NORMAL)
     toks = vm.toks()
-    assert toks.display == "TOKS incomplete — missing GCS (0 points from 5 of 6 parameters)"
+    assert toks.display == "TOKS incomplete — missing GCS (0 points from 5/6)"
     assert toks.colour == "neutral" and toks.applicable
     gcs = GcsEntryViewModel(vm)
     for c, v in (("eye", 4), ("verbal", 5), ("motor", 6)):

@@ -321,3 +321,16 @@ def test_a_time_in_conflict_is_not_edited_but_sent_to_the_conflicts_list(tmp_pat
     assert not picker.save("late")
     assert picker.error is not None and picker.error.msg_id == "time.in_conflict"
     assert stored(t, vm) == before
+
+
+def test_choosing_another_mark_starts_from_its_recorded_time_estimated_and_without_an_old_error(
+    tmp_path: Path,
+) -> None:
+    t, vm, _review = opened(tmp_path)
+    picker = TimeEditViewModel(vm, t.clock, "alarm")
+    picker.toggle_estimated()
+    assert not picker.type_time("nonsense")
+    picker.choose("patient_contact")
+    assert picker.recorded == t.clock.now() and picker.value == t.clock.now()
+    assert picker.estimated and picker.error is None
+    assert picker.label.msg_id == "mark.patient_contact"
