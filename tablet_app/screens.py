@@ -14,6 +14,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.utils import escape_markup
 
 from journal.kinds.mission import TimestampEvent
+from journal.local_time import clock
 from journal.scores.vocabulary import UiColour
 from tablet_app.i18n import _, format_number
 from tablet_app.theme import RiskBand
@@ -119,7 +120,7 @@ class VitalsPadScreen(Screen):  # type: ignore[misc]
             lines.append(
                 _(
                     "vitals.registered_line",
-                    time=item.at.astimezone().strftime("%H:%M"),
+                    time=_clock_time(item.at),
                     label=item.spec.label,
                     value=shown,
                 )
@@ -204,7 +205,8 @@ _BAND_OF_COLOUR = {
 
 
 def _clock_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%H:%M")
+    """HH:MM in Danish time, as the journal's texts and the time picker read and type it."""
+    return clock(moment)
 
 
 class JournalsScreen(Screen):  # type: ignore[misc]

@@ -86,11 +86,15 @@ def save_latencies_ms(*, saves: int, directory: Path) -> list[float]:
 
 
 def _screen_texts(vm: JournalViewModel) -> None:
+    """Every text the journal screen shows (``JournalScreen.refresh``), rendered."""
     vm.identity_text().render()
     "\n".join(line.text for line in vm.timeline())
     for field_id in ("heart_rate", "respiratory_rate", "spo2", "bp_systolic"):
         vm.trend(field_id)
-    vm.news2()
+    for score in (vm.news2(), vm.toks()):
+        " · ".join([score.display, *(m.render() for m in score.triggers)])
+    vm.gcs().render()
+    len(vm.state.conflicts)
 
 
 def render_ms(*, entries: int, runs: int, directory: Path) -> tuple[list[float], list[float]]:
