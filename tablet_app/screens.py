@@ -542,14 +542,14 @@ class ReviewScreen(Screen):  # type: ignore[misc]
         self.ids.review_error.text = vm.error.render() if vm.error else ""
         saved = vm.journal.last_saved
         self.ids.review_saved.text = saved.render() if saved else ""
-        how = {"correction": "review.how.correction", "retraction": "review.how.retraction"}
+        how = {"correction": _("review.how.correction"), "retraction": _("review.how.retraction")}
         lines = [
             _(
                 "review.struck",
                 at=_clock_time(line.original.at),
                 text=escape_markup(line.original.text),
                 author=escape_markup(line.original.author),
-                how=_(how.get(by.kind, "review.how.new_value")),
+                how=how.get(by.kind) or _("review.how.new_value"),
                 by=escape_markup(by.author),
                 role=by.role,
                 when=_clock_time(by.written_at),

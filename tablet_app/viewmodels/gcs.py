@@ -40,17 +40,54 @@ class GcsChoice:
     """The descriptor, e.g. "4 — spontaneous" (``gcs.eye.4``)."""
 
 
-def _choices(component: Component, top: int, qualifiers: tuple[str, ...]) -> tuple[GcsChoice, ...]:
-    numbers = tuple(GcsChoice(component, n, message(f"gcs.{component}.{n}")) for n in range(top, 0, -1))
-    return numbers + tuple(GcsChoice(component, q, message(f"gcs.{component}.{q}")) for q in qualifiers)
+def _choices(component: Component, labels: dict[GcsPick, Message]) -> tuple[GcsChoice, ...]:
+    return tuple(GcsChoice(component, value, label) for value, label in labels.items())
 
 
 CHOICES: dict[Component, tuple[GcsChoice, ...]] = {
-    "eye": _choices("eye", 4, ("C",)),
-    "verbal": _choices("verbal", 5, ("T", "A")),
-    "motor": _choices("motor", 6, ("NT",)),
+    "eye": _choices(
+        "eye",
+        {
+            4: message("gcs.eye.4"),
+            3: message("gcs.eye.3"),
+            2: message("gcs.eye.2"),
+            1: message("gcs.eye.1"),
+            "C": message("gcs.eye.closed"),
+        },
+    ),
+    "verbal": _choices(
+        "verbal",
+        {
+            5: message("gcs.verbal.5"),
+            4: message("gcs.verbal.4"),
+            3: message("gcs.verbal.3"),
+            2: message("gcs.verbal.2"),
+            1: message("gcs.verbal.1"),
+            "T": message("gcs.verbal.intubated"),
+            "A": message("gcs.verbal.aphasia"),
+        },
+    ),
+    "motor": _choices(
+        "motor",
+        {
+            6: message("gcs.motor.6"),
+            5: message("gcs.motor.5"),
+            4: message("gcs.motor.4"),
+            3: message("gcs.motor.3"),
+            2: message("gcs.motor.2"),
+            1: message("gcs.motor.1"),
+            "NT": message("gcs.motor.not_testable"),
+        },
+    ),
 }
 """Highest first (as the scale is read), then the "not testable" choices the journal can record."""
+
+
+COMPONENT_LABELS: dict[Component, Message] = {
+    "eye": message("gcs.eye"),
+    "verbal": message("gcs.verbal"),
+    "motor": message("gcs.motor"),
+}
 
 
 class GcsEntryViewModel(Observable):
@@ -96,7 +133,7 @@ class GcsEntryViewModel(Observable):
     def save(self) -> bool:
         missing = [c for c in COMPONENTS if c not in self.picks]
         if missing:
-            self.error = message("gcs.missing", components=tuple(message(f"gcs.{c}") for c in missing))
+            self.error = message("gcs.missing", components=tuple(COMPONENT_LABELS[c] for c in missing))
             self._changed()
             return False
         self._journal.record_gcs(self.items())

@@ -42,6 +42,40 @@ class ScoreView:
         return self.text.render()
 
 
+PARAMETER_LABELS: dict[str, Message] = {
+    "respiration_rate": message("score.param.respiration_rate"),
+    "spo2": message("score.param.spo2"),
+    "inspired_oxygen": message("score.param.inspired_oxygen"),
+    "systolic_bp": message("score.param.systolic_bp"),
+    "pulse": message("score.param.pulse"),
+    "consciousness": message("score.param.consciousness"),
+    "temperature_c": message("score.param.temperature_c"),
+    "gcs_total": message("score.param.gcs_total"),
+}
+"""NEWS2 and TOKS parameters (their input names) as the screen names them."""
+
+RISK_LABELS: dict[News2Risk, Message] = {
+    News2Risk.LOW: message("score.news2.risk.low"),
+    News2Risk.LOW_MEDIUM: message("score.news2.risk.low_medium"),
+    News2Risk.MEDIUM: message("score.news2.risk.medium"),
+    News2Risk.HIGH: message("score.news2.risk.high"),
+}
+
+TIER_LABELS: dict[str, Message] = {
+    "red": message("score.toks.tier.red"),
+    "orange": message("score.toks.tier.orange"),
+    "yellow": message("score.toks.tier.yellow"),
+    "green": message("score.toks.tier.green"),
+    "none": message("score.toks.tier.none"),
+}
+"""TOKS tiers by their names in the table (a tier this build does not name is shown as the table names it)."""
+
+VALUE_LABELS: dict[str, Message] = {
+    "air": message("score.value.air"),
+    "oxygen": message("score.value.oxygen"),
+}
+"""Categorical scored values in words (ACVPU letters are shown as they are)."""
+
 News2View = ScoreView  # the name the journal screen's NEWS2 used before TOKS joined it
 
 
@@ -94,14 +128,13 @@ def _news2(result: News2Result, scores: VitalSetScores) -> ScoreView:
         return ScoreView(
             _partial("NEWS2", result.missing, result.partial_sum, 7), result.colour, True, triggers
         )
-    risk = message(f"score.news2.risk.{result.risk or News2Risk.LOW}")
+    risk = RISK_LABELS[result.risk or News2Risk.LOW]
     return ScoreView(
         message("score.news2.total", total=result.total, risk=risk), result.colour, True, triggers
     )
 
 
 def _toks(result: ToksResult, scores: VitalSetScores) -> ScoreView:
-    verified = "" if result.table.verified else "_unverified"
     if result.status is ScoreStatus.NOT_APPLICABLE:
         reason = _not_applicable("TOKS", ADULT_FROM_YEARS, None, scores)
         return ScoreView(reason, UiColour.NEUTRAL, False)
@@ -110,14 +143,17 @@ def _toks(result: ToksResult, scores: VitalSetScores) -> ScoreView:
         return ScoreView(
             _partial("TOKS", result.missing, result.partial_sum, 6), result.colour, True, triggers
         )
-    tier = message(f"score.toks.tier.{result.tier}")
-    return ScoreView(
-        message(f"score.toks.total{verified}", total=result.total, tier=tier), result.colour, True, triggers
+    tier = TIER_LABELS.get(result.tier or "", result.tier)
+    text = (
+        message("score.toks.total", total=result.total, tier=tier)
+        if result.table.verified
+        else message("score.toks.total_unverified", total=result.total, tier=tier)
     )
+    return ScoreView(text, result.colour, True, triggers)
 
 
 def _partial(score: str, missing: tuple[StrEnum, ...], partial_sum: int | None, of: int) -> Message:
-    names = tuple(message(f"score.param.{p.value}") for p in missing)
+    names = tuple(PARAMETER_LABELS[p.value] for p in missing)
     return message(
         "score.partial", score=score, missing=names, points=partial_sum or 0, scored=of - len(missing), of=of
     )
@@ -137,7 +173,7 @@ def _triggers(scored: Sequence[ParameterPoints[P]]) -> tuple[Message, ...]:
     return tuple(
         message(
             "score.trigger",
-            parameter=message(f"score.param.{item.parameter.value}"),
+            parameter=PARAMETER_LABELS[item.parameter.value],
             value=_value(item.value),
             points=item.points,
         )
@@ -149,8 +185,5 @@ def _value(value: float | str) -> Message | float | str:
     """A scored value as shown: words for air/oxygen, ACVPU letters as they are, numbers as the language
     writes them (rendered with the rest of the message, so a language switch re-words it)."""
     if isinstance(value, str):
-        return message(f"score.value.{value}") if value in _WORDED else value
+        return VALUE_LABELS.get(value, value)
     return value
-
-
-_WORDED = {"air", "oxygen"}
