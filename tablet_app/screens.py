@@ -418,17 +418,22 @@ class MedicationScreen(Screen):  # type: ignore[misc]
         self.ids.med_saved.text = _("med.saved", summary=vm.saved.summary()) if vm.saved else ""
 
 
+def _observe(screen: Any, vm: Any) -> None:
+    """Show ``vm`` on ``screen``: refresh on its changes, no longer on the previous view-model's."""
+    previous = getattr(screen, "_unsubscribe", None)
+    if previous is not None:
+        previous()
+    screen.vm = vm
+    screen._unsubscribe = vm.subscribe(screen.refresh)
+
+
 class GcsScreen(Screen):  # type: ignore[misc]
     """GCS picked per component from the published descriptors; the preview is the journal's own."""
 
     vm = ObjectProperty(None)
 
     def attach(self, vm: GcsEntryViewModel) -> None:
-        previous = getattr(self, "_unsubscribe", None)
-        if previous is not None:
-            previous()
-        self.vm = vm
-        self._unsubscribe = vm.subscribe(self.refresh)
+        _observe(self, vm)
         self._choice_buttons: list[tuple[GcsChoice, Any]] = []
         for component, choices in CHOICES.items():
             box = self.ids[f"gcs_{component}"]
@@ -475,11 +480,7 @@ class ReviewScreen(Screen):  # type: ignore[misc]
     vm = ObjectProperty(None)
 
     def attach(self, vm: ReviewViewModel) -> None:
-        previous = getattr(self, "_unsubscribe", None)
-        if previous is not None:
-            previous()
-        self.vm = vm
-        self._unsubscribe = vm.subscribe(self.refresh)
+        _observe(self, vm)
         self.ids.review_reason.text = ""
         self.refresh()
 
@@ -567,11 +568,7 @@ class TimeEditScreen(Screen):  # type: ignore[misc]
     vm = ObjectProperty(None)
 
     def attach(self, vm: TimeEditViewModel) -> None:
-        previous = getattr(self, "_unsubscribe", None)
-        if previous is not None:
-            previous()
-        self.vm = vm
-        self._unsubscribe = vm.subscribe(self.refresh)
+        _observe(self, vm)
         events = self.ids.time_events
         events.clear_widgets()
         self._event_buttons: dict[TimestampEvent, Any] = {}
@@ -583,6 +580,11 @@ class TimeEditScreen(Screen):  # type: ignore[misc]
             self._event_buttons[event] = button
         self.ids.time_reason.text = ""
         self.refresh()
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        # Each visit starts from the mark's time as stored now (it may have been tapped meanwhile).
+        if self.vm is not None:
+            self.vm.choose(self.vm.event)
 
     def set_typed(self) -> None:
         self.vm.type_time(self.ids.time_typed.text)

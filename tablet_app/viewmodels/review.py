@@ -258,7 +258,6 @@ class TimeEditViewModel(Observable):
         self._journal = journal
         self._clock = clock
         self.event: TimestampEvent = event
-        self.recorded: datetime | None = None
         self.value: datetime = clock.now()
         self.estimated = True
         self.error: Message | None = None
@@ -267,11 +266,15 @@ class TimeEditViewModel(Observable):
     def choose(self, event: TimestampEvent) -> None:
         """Edit ``event``: start from its recorded time (or now, whole minutes), flagged estimated."""
         self.event = event
-        self.recorded = self._journal.mark_time(event)
         self.value = (self.recorded or self._clock.now()).replace(second=0, microsecond=0)
         self.estimated = True
         self.error = None
         self._changed()
+
+    @property
+    def recorded(self) -> datetime | None:
+        """The mark's time as stored now (None: never set, or retracted)."""
+        return self._journal.mark_time(self.event)
 
     @property
     def label(self) -> Message:
@@ -330,7 +333,6 @@ class TimeEditViewModel(Observable):
                 at=self.value,
                 estimated=self.estimated,
             )
-        self.recorded = self._journal.mark_time(self.event)
         self.error = None
         self._changed()
         return True

@@ -334,3 +334,14 @@ def test_choosing_another_mark_starts_from_its_recorded_time_estimated_and_witho
     assert picker.recorded == t.clock.now() and picker.value == t.clock.now()
     assert picker.estimated and picker.error is None
     assert picker.label.msg_id == "mark.patient_contact"
+
+
+def test_the_picker_shows_the_mark_as_stored_now_even_when_tapped_after_it_was_opened(tmp_path: Path) -> None:
+    t, vm, _review = opened(tmp_path)
+    picker = TimeEditViewModel(vm, t.clock, "on_scene")
+    assert picker.recorded is None
+    t.clock.advance(180)
+    vm.tap("on_scene")
+    assert picker.recorded == t.clock.now()
+    picker.choose("on_scene")  # entering the screen again starts from the stored time
+    assert picker.value == t.clock.now()
