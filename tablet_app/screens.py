@@ -26,7 +26,7 @@ from tablet_app.viewmodels.lock import LockViewModel
 from tablet_app.viewmodels.login import LoginViewModel
 from tablet_app.viewmodels.medication import BASES, DOSE_UNITS, FAVOURITES, ROUTES, MedicationViewModel
 from tablet_app.viewmodels.patient_journal import TIMELINE_BUTTONS, JournalViewModel
-from tablet_app.viewmodels.review import EntryLine, ReviewViewModel, TimeEditViewModel
+from tablet_app.viewmodels.review import HISTORY_SHOWN, EntryLine, ReviewViewModel, TimeEditViewModel
 from tablet_app.viewmodels.vital_fields import VITAL_FIELDS_BY_ID
 from tablet_app.viewmodels.vitals_pad import VitalsPadViewModel
 
@@ -325,11 +325,14 @@ class JournalScreen(Screen):  # type: ignore[misc]
                 shown = " · ".join("–" if v is None else format_number(v) for v in values)
                 trend.append(f"{VITAL_FIELDS_BY_ID[field_id].label.render()}: {shown}")
         self.ids.journal_trend.text = "\n".join(trend) if trend else _("vitals.none_registered")
+        recent, older = vm.recent_timeline()
         lines = [
             f"{_clock_time(line.time)}{' ~' if line.estimated else ''}  {line.text} · {line.author}"
-            for line in vm.timeline()
+            for line in recent  # newest first
         ]
-        self.ids.journal_timeline.text = "\n".join(reversed(lines))  # newest first
+        if older:
+            lines.append(_("journal.timeline_older", count=older))
+        self.ids.journal_timeline.text = "\n".join(lines)
 
 
 class HandoverScreen(Screen):  # type: ignore[misc]
@@ -524,7 +527,10 @@ class ReviewScreen(Screen):  # type: ignore[misc]
         entries.clear_widgets()
         palette = app.theme.palette
         selected_text = None
-        for i, line in enumerate(vm.amendable()):
+        page, newer, older = vm.amendable_page()
+        self.ids.review_newer.disabled = not newer
+        self.ids.review_older.disabled = not older
+        for i, line in enumerate(page):
             button = Factory.BigButton()
             button.control_id = f"entry_{i}"
             button.size_hint_y = None
@@ -544,6 +550,7 @@ class ReviewScreen(Screen):  # type: ignore[misc]
         saved = vm.journal.last_saved
         self.ids.review_saved.text = saved.render() if saved else ""
         how = {"correction": _("review.how.correction"), "retraction": _("review.how.retraction")}
+        history = vm.history()
         lines = [
             _(
                 "review.struck",
@@ -556,9 +563,11 @@ class ReviewScreen(Screen):  # type: ignore[misc]
                 when=_clock_time(by.written_at),
                 why=escape_markup(why) if why else _("review.why_none"),
             )
-            for line in vm.history()
+            for line in history[:HISTORY_SHOWN]
             for by, why in zip(line.struck_by, line.reasons, strict=True)
         ]
+        if len(history) > HISTORY_SHOWN:
+            lines.append(_("review.history_more", count=len(history) - HISTORY_SHOWN))
         self.ids.review_history.text = "\n".join(lines) if lines else _("review.no_history")
 
 

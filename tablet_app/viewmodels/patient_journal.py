@@ -64,6 +64,10 @@ TIMELINE_BUTTONS: dict[TimestampEvent, Message] = {
 """The one-tap timeline buttons, in the order of an episode, with their labels."""
 
 
+TIMELINE_SHOWN = 60
+"""Timeline lines the journal screen shows (the newest); the review screen pages through all."""
+
+
 @dataclass(frozen=True)
 class TimelineLine:
     time: datetime
@@ -137,6 +141,15 @@ class JournalViewModel(Observable):
                 TimelineLine(item.time, _summary(item.revision.value), item.estimated, entry.author.name)
             )
         return lines
+
+    def recent_timeline(self, limit: int = TIMELINE_SHOWN) -> tuple[list[TimelineLine], int]:
+        """The newest ``limit`` timeline lines, newest first, and how many older ones are not among them.
+
+        A label holding a long journal's whole timeline is one texture taller than a tablet GPU draws
+        (500 lines ≈ 36,000 px, ~0.1 s of CPU to lay out); the older lines are on the review screen."""
+        lines = self.timeline()
+        shown = lines[-limit:] if limit > 0 else []
+        return list(reversed(shown)), len(lines) - len(shown)
 
     def vital_sets(self) -> list[tuple[datetime, VitalSigns]]:
         """Current vital sets in clinical order (the trend)."""

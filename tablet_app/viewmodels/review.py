@@ -33,8 +33,14 @@ from tablet_app.i18n import Message, message
 from tablet_app.observable import Observable
 from tablet_app.viewmodels.patient_journal import TIMELINE_BUTTONS, JournalViewModel
 
+HISTORY_SHOWN = 40
+"""Struck values the review screen shows (the newest), for the same reason as the journal's timeline."""
+
 REASON_MAX = 1000
 """The journal's limit on a correction's or retraction's reason."""
+
+PAGE = 12
+"""Entries per page of the review list: each is a glove-size button, and a screen holds about a dozen."""
 
 NOT_AMENDABLE = frozenset({"signature", "correction", "retraction"})
 """Kinds not corrected or retracted themselves: a signature attests what was written; an amendment is
@@ -115,6 +121,7 @@ class ReviewViewModel(Observable):
         self.journal = journal
         self.selected: UUID | None = None
         self.error: Message | None = None
+        self.page = 0
         journal.subscribe(self._changed)
 
     # ---------------------------------------------------------------------------------- conflicts
@@ -151,6 +158,23 @@ class ReviewViewModel(Observable):
             if item.revision.value is not None and item.revision.value.KIND not in NOT_AMENDABLE
         ]
         return list(reversed(lines))
+
+    def amendable_page(self) -> tuple[list[EntryLine], bool, bool]:
+        """The entries of the current page (``PAGE`` per page, page 0 the newest), and whether there are
+        newer and older pages. A page past the end (entries retracted meanwhile) shows the last page."""
+        lines = self.amendable()
+        last = max(0, (len(lines) - 1) // PAGE)
+        self.page = min(self.page, last)
+        start = self.page * PAGE
+        return lines[start : start + PAGE], self.page > 0, self.page < last
+
+    def older(self) -> None:
+        self.page += 1
+        self._changed()
+
+    def newer(self) -> None:
+        self.page = max(0, self.page - 1)
+        self._changed()
 
     def select(self, entry_id: UUID) -> None:
         self.selected = entry_id
@@ -211,7 +235,8 @@ class ReviewViewModel(Observable):
     # ------------------------------------------------------------------------------------ history
 
     def history(self) -> list[StruckLine]:
-        """Every struck value, newest clinical time first, with what struck it."""
+        """Every struck value, newest clinical time first, with what struck it (the screen shows the newest
+        ``HISTORY_SHOWN`` and says how many more there are)."""
         state = self._journal.state
         facts = [*state.facts.values(), *(f for group in state.items.values() for f in group)]
         lines = [

@@ -22,7 +22,7 @@ from sync.journal_adapter import EntryEnvelope
 from tablet_app.i18n import set_language
 from tablet_app.viewmodels.numeric_entry import NumericResult
 from tablet_app.viewmodels.patient_journal import JournalViewModel
-from tablet_app.viewmodels.review import REASON_MAX, ReviewViewModel, TimeEditViewModel, typed_time
+from tablet_app.viewmodels.review import PAGE, REASON_MAX, ReviewViewModel, TimeEditViewModel, typed_time
 from tests.tablet_app.documenting import Tablet, tablet
 
 OTHER = Author(
@@ -345,3 +345,33 @@ def test_the_picker_shows_the_mark_as_stored_now_even_when_tapped_after_it_was_o
     assert picker.recorded == t.clock.now()
     picker.choose("on_scene")  # entering the screen again starts from the stored time
     assert picker.value == t.clock.now()
+
+
+def test_the_journal_screen_shows_the_newest_timeline_lines_and_counts_the_older_ones(tmp_path: Path) -> None:
+    t, vm, _review = opened(tmp_path)
+    for minute in range(5):
+        t.clock.advance(60)
+        save_set(vm, str(80 + minute))
+    everything = vm.timeline()
+    recent, older = vm.recent_timeline(limit=4)
+    assert [line.text for line in recent] == [line.text for line in reversed(everything[-4:])]
+    assert older == len(everything) - 4
+    assert vm.recent_timeline(limit=len(everything)) == (list(reversed(everything)), 0)
+
+
+def test_the_review_list_pages_through_every_entry_newest_first(tmp_path: Path) -> None:
+    t, vm, review = opened(tmp_path)
+    for minute in range(PAGE + 3):
+        t.clock.advance(60)
+        save_set(vm, str(60 + minute))
+    everything = review.amendable()
+    first, newer, older = review.amendable_page()
+    assert first == everything[:PAGE] and not newer and older
+    review.older()
+    second, newer, older = review.amendable_page()
+    assert second == everything[PAGE:] and newer and not older
+    review.older()  # past the end: stays on the last page
+    assert review.amendable_page()[0] == second
+    review.newer()
+    review.newer()
+    assert review.amendable_page()[0] == first and review.page == 0
