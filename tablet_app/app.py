@@ -84,16 +84,27 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
     from tablet_app.facades.haptics import DesktopHaptics
     from tablet_app.facades.keep_awake import UnavailableKeepAwake, XdgScreensaverKeepAwake
     from tablet_app.screens import (
+        DispositionScreen,
+        EpisodeViewModels,
         HandoverScreen,
         JournalScreen,
         JournalsScreen,
         LockScreen,
         LoginScreen,
         MedicationScreen,
+        TransportScreen,
         VitalsPadScreen,
     )
     from tablet_app.theme import theme_for
     from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel
+    from tablet_app.viewmodels.episode import (
+        DestinationViewModel,
+        DispositionViewModel,
+        NotesViewModel,
+        SamePatientViewModel,
+        TransportUrgencyViewModel,
+        load_receivers,
+    )
     from tablet_app.viewmodels.lock import LockState, LockViewModel
     from tablet_app.viewmodels.login import LoginViewModel, Session
     from tablet_app.viewmodels.medication import MedicationViewModel
@@ -147,6 +158,9 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                 for username, password in demo.passwords.items():
                     print(f"{DEMO_LOGIN_MARKER} user={username} password={password}", flush=True)  # noqa: T201
                 online = demo
+            # The receiving departments offered with one tap (with their SOR codes, so the ED board sees
+            # the announcement); set up per region beside the store, none when absent.
+            self.receivers = load_receivers(data / "receivers.json")
             store_path = data / ("demo-store.sqlite" if options.demo else "store.sqlite")
             if options.demo and options.server_url is None:
                 for leftover in data.glob("demo-store.sqlite*"):
@@ -216,6 +230,8 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                     journal=JournalScreen(name="journal"),
                     handover=HandoverScreen(name="handover"),
                     medication=MedicationScreen(name="medication"),
+                    transport=TransportScreen(name="transport"),
+                    disposition=DispositionScreen(name="disposition"),
                 )
                 for screen in vars(screens).values():
                     self.manager.add_widget(screen)
@@ -284,9 +300,10 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             self.session_wiring.crew.sign_on(session)
             self.show("journals")
 
-        def new_journal(self) -> None:
+        def new_journal(self, mission: Any = None) -> None:
+            """A new patient at patient contact; ``mission``: the dispatch assignment it was opened from."""
             assert self.session_wiring is not None
-            self._show_journal(self.session_wiring.new_journal())
+            self._show_journal(self.session_wiring.new_journal(mission))
 
         def open_journal(self, journal_id: Any) -> None:
             assert self.session_wiring is not None
@@ -298,6 +315,16 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             screens = self.later_screens()
             screens.journal.attach(journal, crew=wiring.crew)
             screens.handover.attach(journal)
+            episode = EpisodeViewModels(
+                journal=journal,
+                destination=DestinationViewModel(journal=journal, clock=self.clock, receivers=self.receivers),
+                urgency=TransportUrgencyViewModel(journal=journal),
+                disposition=DispositionViewModel(journal=journal),
+                notes=NotesViewModel(journal=journal, drafts=wiring.drafts),
+                same_patient=SamePatientViewModel(journal=journal, journals=wiring.journals),
+            )
+            screens.transport.attach(episode)
+            screens.disposition.attach(episode)
             screens.medication.attach(
                 MedicationViewModel(
                     save=journal.save_medication, now=self.clock.now, author=wiring.crew.active_author

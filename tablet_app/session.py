@@ -39,6 +39,8 @@ class LaterScreens:
     journal: Any
     handover: Any
     medication: Any
+    transport: Any
+    disposition: Any
 
 
 @dataclass

@@ -19,10 +19,12 @@ shown, with a notice that the board will not see it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import get_args
 from uuid import UUID
 
@@ -43,6 +45,7 @@ from journal.local_time import DANISH_TIME
 from tablet_app.facades.clock import ClockFacade
 from tablet_app.i18n import Message, message
 from tablet_app.observable import Observable
+from tablet_app.viewmodels.drafts import DraftStore
 from tablet_app.viewmodels.journal_list import OUTCOME_LABELS, JournalListViewModel, JournalRow
 from tablet_app.viewmodels.patient_journal import JournalViewModel
 
@@ -60,10 +63,10 @@ ALERT_LABELS: dict[str, Message] = {
     "other": message("alert.other"),
 }
 URGENCY_LABELS: dict[str, Message] = {
-    "A": message("urgency.A"),
-    "B": message("urgency.B"),
-    "C": message("urgency.C"),
-    "D": message("urgency.D"),
+    "A": message("urgency.level_a"),
+    "B": message("urgency.level_b"),
+    "C": message("urgency.level_c"),
+    "D": message("urgency.level_d"),
 }
 
 ETA_GRACE = timedelta(minutes=10)
@@ -82,6 +85,28 @@ class Receiver:
     hospital: str
     department: str | None
     sor_code: str | None
+
+
+def load_receivers(path: Path) -> tuple[Receiver, ...]:
+    """The quick list of receiving departments from ``path`` (``receivers.json`` in the app data: a JSON
+    list of ``{"hospital", "department", "sor_code"}``, set up with the region's SOR codes); none when the
+    file is absent. A malformed file raises ``ValueError`` naming the entry and field."""
+    if not path.exists():
+        return ()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ValueError(f"{path.name}: must be a JSON list of receivers")
+    out = []
+    for index, item in enumerate(data):
+        if not isinstance(item, dict) or not isinstance(item.get("hospital"), str) or not item["hospital"]:
+            raise ValueError(f"{path.name}[{index}].hospital: a hospital name is required")
+        department, sor = item.get("department"), item.get("sor_code")
+        if department is not None and not isinstance(department, str):
+            raise ValueError(f"{path.name}[{index}].department: must be text")
+        if sor is not None and not (isinstance(sor, str) and _SOR.match(sor)):
+            raise ValueError(f"{path.name}[{index}].sor_code: must be 6–18 digits")
+        out.append(Receiver(item["hospital"], department, sor))
+    return tuple(out)
 
 
 def parse_eta(text: str, *, now: datetime) -> datetime | None:
@@ -240,8 +265,9 @@ class TransportUrgencyViewModel(Observable):
         return value if isinstance(value, TransportUrgency) else None
 
     def set_reason(self, text: str) -> None:
-        self.reason = text
-        self._changed()
+        if text != self.reason:
+            self.reason = text
+            self._changed()
 
     def choose(self, level: str) -> None:
         if level not in URGENCY_LEVELS:
@@ -280,9 +306,10 @@ class DispositionViewModel(Observable):
     def set(self, name: str, value: str) -> None:
         if name not in ("physician", "advice"):
             raise ValueError(f"no such disposition field: {name!r}")
-        setattr(self, name, value)
-        self.errors.pop(name, None)
-        self._changed()
+        if getattr(self, name) != value:
+            setattr(self, name, value)
+            self.errors.pop(name, None)
+            self._changed()
 
     def submit(self) -> bool:
         self.errors = {}
@@ -320,20 +347,29 @@ class NoteLine:
 
 
 class NotesViewModel(Observable):
-    """Free-text notes; each save is one ``note`` entry at now, the typed text kept until it is stored."""
+    """Free-text notes; each save is one ``note`` entry at now. The text being typed is a draft in the
+    encrypted store (``drafts``) from the first keystroke until it is saved, so a crash loses nothing typed:
+    reopening the journal shows it again."""
 
     MAX_CHARS: int = next(m.max_length for m in Note.model_fields["text"].metadata if isinstance(m, MaxLen))
 
-    def __init__(self, *, journal: JournalViewModel) -> None:
+    def __init__(self, *, journal: JournalViewModel, drafts: DraftStore) -> None:
         super().__init__()
         self._journal = journal
-        self.text = ""
+        self._drafts = drafts
+        self._draft_id = f"note:{journal.journal_id}"
+        self.text = drafts.get(self._draft_id) or ""
         self.error: Message | None = None
 
     def set_text(self, text: str) -> None:
-        self.text = text
-        self.error = None
-        self._changed()
+        if text != self.text:
+            self.text = text
+            self.error = None
+            if text:
+                self._drafts.put(self._draft_id, text, journal_id=str(self._journal.journal_id))
+            else:
+                self._drafts.delete(self._draft_id)
+            self._changed()
 
     def submit(self) -> bool:
         text = self.text.strip()
@@ -345,6 +381,7 @@ class NotesViewModel(Observable):
             self._changed()
             return False
         self._journal.record(Note(text=text), saved=message("notes.saved"))
+        self._drafts.delete(self._draft_id)  # after the entry is stored: a failed save keeps the draft
         self.text = ""
         self._changed()
         return True
@@ -386,9 +423,10 @@ class SamePatientViewModel(Observable):
         return set(own.same_patient_as) if own else set()
 
     def set_reason(self, text: str) -> None:
-        self.reason = text
-        self.error = None
-        self._changed()
+        if text != self.reason:
+            self.reason = text
+            self.error = None
+            self._changed()
 
     def link(self, other_journal_id: UUID) -> bool:
         if other_journal_id == self._journal.journal_id or other_journal_id not in {

@@ -29,7 +29,6 @@ from tablet_app.i18n import Message, message
 from tablet_app.observable import Observable
 from tablet_app.record import LocalRecord
 
-
 OUTCOME_LABELS: dict[str, Message] = {
     "transported": message("disposition.transported"),
     "treated_and_released": message("disposition.treated_and_released"),
@@ -62,9 +61,14 @@ class MissionRow:
     patients: tuple[JournalRow, ...]
 
     def title(self) -> Message:
-        urgency = self.assignment.dispatch_urgency or "–"
-        key = "missions.row_cancelled" if self.cancelled else "missions.row"
-        return message(key, reference=self.reference, urgency=urgency, address=self.assignment.address or "–")
+        shown = {
+            "reference": self.reference,
+            "urgency": self.assignment.dispatch_urgency or "–",
+            "address": self.assignment.address or "–",
+        }
+        return (
+            message("missions.row_cancelled", **shown) if self.cancelled else message("missions.row", **shown)
+        )
 
     def detail(self) -> Message:
         return message(

@@ -11,6 +11,7 @@ import pytest
 from journal.kinds.disposition import Destination, Disposition, TransportUrgency
 from journal.kinds.patient import SamePatientLink
 from journal.local_time import DANISH_TIME
+from sync.store import StoreDrafts
 from tablet_app import i18n
 from tablet_app.viewmodels.episode import (
     ALERT_LABELS,
@@ -23,6 +24,7 @@ from tablet_app.viewmodels.episode import (
     Receiver,
     SamePatientViewModel,
     TransportUrgencyViewModel,
+    load_receivers,
     parse_eta,
 )
 from tablet_app.viewmodels.journal_list import JournalListViewModel
@@ -228,7 +230,8 @@ def test_changing_the_disposition_updates_it_and_the_screen_starts_from_the_reco
 def test_a_note_is_saved_as_typed_by_the_active_author_and_an_empty_one_is_refused(tmp_path: Path) -> None:
     t = tablet(tmp_path)
     vm = journal(t)
-    notes = NotesViewModel(journal=vm)
+    assert t.keyring.store is not None
+    notes = NotesViewModel(journal=vm, drafts=StoreDrafts(t.keyring.store))
     notes.set_text("   ")
     assert not notes.submit() and notes.error is not None and notes.error.msg_id == "notes.error.empty"
     assert notes.text == "   "
@@ -269,3 +272,29 @@ def test_same_patient_links_two_journals_of_the_mission_once_with_a_reason(tmp_p
 def test_an_eta_typed_just_before_midnight_for_after_midnight_is_tomorrow(tmp_path: Path) -> None:
     late = datetime(2026, 11, 25, 22, 50, tzinfo=UTC)  # 23:50 Danish time
     assert parse_eta("00:15", now=late) - late == timedelta(minutes=25)
+
+
+def test_the_receiver_quick_list_is_read_from_the_app_data_and_a_bad_entry_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "receivers.json"
+    assert load_receivers(path) == ()
+    path.write_text(
+        '[{"hospital": "Odense Universitetshospital", "department": "Fælles Akutmodtagelse",'
+        ' "sor_code": "999000000000011"}, {"hospital": "Svendborg Sygehus"}]',
+        encoding="utf-8",
+    )
+    assert load_receivers(path) == (ODENSE_ED, Receiver("Svendborg Sygehus", None, None))
+    path.write_text('[{"hospital": "Svendborg Sygehus", "sor_code": "SOR-1"}]', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"receivers.json\[0\].sor_code"):
+        load_receivers(path)
+
+
+def test_a_note_being_typed_survives_a_crash_as_a_draft_and_is_gone_once_saved(tmp_path: Path) -> None:
+    t = tablet(tmp_path)
+    vm = journal(t)
+    assert t.keyring.store is not None
+    drafts = StoreDrafts(t.keyring.store)
+    NotesViewModel(journal=vm, drafts=drafts).set_text("Patienten faldt fra 2 m")
+    reopened = NotesViewModel(journal=vm, drafts=drafts)  # the app restarted: a new view-model
+    assert reopened.text == "Patienten faldt fra 2 m"
+    assert reopened.submit()
+    assert NotesViewModel(journal=vm, drafts=drafts).text == ""

@@ -149,8 +149,33 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     assert tablet.text("handover_saved") == "Journalen er underskrevet."
     tablet.screenshot(screenshots / "07-handover.png")
     tablet.tap("handover_back")
+
+    tablet.tap("journal_episode")
+    assert tablet.screen() == "transport"
+    tablet.command("type", id="dest_hospital", text="Odense Universitetshospital")
+    tablet.command("type", id="dest_eta", text="25:10")
+    tablet.tap("dest_save")  # not a clock time: said on the field, nothing saved, nothing cleared
+    assert tablet.text("dest_error") == "Skriv ETA som et klokkeslæt, fx 14:35."
+    assert tablet.text("dest_hospital") == "Odense Universitetshospital"
+    tablet.command("type", id="dest_eta", text="", replace=True)
+    tablet.tap("alert_stemi")
+    tablet.tap("dest_save")
+    assert tablet.text("dest_notice").startswith("Uden SOR-kode")
+    tablet.tap("urgency_B")
+    assert tablet.text("episode_saved") == "Gemt: kørsel B"
+    tablet.screenshot(screenshots / "09-transport.png")
+    tablet.tap("transport_disposition")
+    tablet.tap("outcome_transported")
+    tablet.tap("disposition_save")
+    tablet.command("type", id="notes_text", text="Datter informeret.")
+    tablet.tap("notes_save")
+    assert "Datter informeret." in tablet.text("notes_list")
+    tablet.screenshot(screenshots / "10-disposition.png")
+    tablet.tap("disposition_back")
+    assert "Kørsel B" in tablet.text("journal_timeline")
     tablet.tap("journal_back")
     assert tablet.text("journal_0").startswith("CPR 250947-9989 · patientkontakt")
+    assert tablet.text("journal_0").endswith("Transporteret til hospital")
     assert re.match(r"\d+ registreringer venter", tablet.text("journals_sync"))
     tablet.screenshot(screenshots / "03-journals.png")
 
