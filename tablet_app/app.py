@@ -81,10 +81,12 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
     )
     from tablet_app.background import ThreadRunner
     from tablet_app.facades.clock import DesktopClock
+    from tablet_app.facades.device_credential import SealedFileCredential
     from tablet_app.facades.haptics import DesktopHaptics
     from tablet_app.facades.keep_awake import UnavailableKeepAwake, XdgScreensaverKeepAwake
     from tablet_app.screens import (
         DispositionScreen,
+        EnrolScreen,
         EpisodeViewModels,
         HandoverScreen,
         JournalScreen,
@@ -97,6 +99,7 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
     )
     from tablet_app.theme import theme_for
     from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel
+    from tablet_app.viewmodels.enrolment import EnrolmentViewModel
     from tablet_app.viewmodels.episode import (
         DestinationViewModel,
         DispositionViewModel,
@@ -141,18 +144,25 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             data = storage.app_data_dir()
             online: OnlineLogin | None = None
             self.http: Any = None
+            self.server_login: Any = None
+            secret = device_secret(data / "device-secret")
+            # The credential from enrolment, sealed under the device secret (never plain text here).
+            self.credentials = SealedFileCredential(path=data / "device-credential", device_secret=secret)
+            self.needs_enrolment = False
             if options.server_url is not None:
                 import httpx2
 
                 from tablet_app.server_login import DEVICE_HEADER, ServerLogin
 
-                credential = os.environ.get(DEVICE_CREDENTIAL_VARIABLE)
+                # The environment variable overrides the sealed credential (test rigs, a pre-enrolled image).
+                credential = os.environ.get(DEVICE_CREDENTIAL_VARIABLE) or self.credentials.load()
+                self.needs_enrolment = credential is None
                 self.http = httpx2.Client(
                     base_url=options.server_url,
                     headers={DEVICE_HEADER: credential} if credential else {},
                     timeout=10.0,
                 )
-                online = ServerLogin(http=self.http, device_credential=credential)
+                online = self.server_login = ServerLogin(http=self.http, device_credential=credential)
             elif options.demo:
                 demo = DemoLogin()
                 for username, password in demo.passwords.items():
@@ -165,9 +175,7 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             if options.demo and options.server_url is None:
                 for leftover in data.glob("demo-store.sqlite*"):
                     leftover.unlink()  # demo data only; the new run's passwords could not open it
-            self.keyring = StoreKeyring(
-                path=store_path, device_secret=device_secret(data / "device-secret"), device_id=new_uuid7()
-            )
+            self.keyring = StoreKeyring(path=store_path, device_secret=secret, device_id=new_uuid7())
             self.authenticator = StoreAuthenticator(
                 online=online, keyring=self.keyring, people=PeopleDirectory(data / "people.json")
             )
@@ -199,6 +207,8 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                     on_logged_in=self._logged_in,
                 )
             )
+            if self.needs_enrolment:
+                self._enrol_first()
             self.haptics.set_flash_hook(self._flash)
             Window.bind(on_touch_down=self._any_touch)
             Window.bind(on_flip=self._first_flip)
@@ -209,6 +219,28 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                 self.control = ControlServer(app=self, socket_path=Path(control_socket))
                 self.control.start()
             return self.manager
+
+        def _enrol_first(self) -> None:
+            """No device credential yet: the enrolment screen comes before the log-in."""
+            from tablet_app.server_login import DEVICE_HEADER, enrol_device
+
+            def enrolled(credential: str) -> None:
+                self.http.headers[DEVICE_HEADER] = credential
+                self.server_login.use_device_credential(credential)
+                self.needs_enrolment = False
+                self.manager.current = "login"
+
+            screen = EnrolScreen(name="enrol")
+            self.manager.add_widget(screen)
+            screen.attach(
+                EnrolmentViewModel(
+                    enrol=lambda code: enrol_device(http=self.http, code=code),
+                    credentials=self.credentials,
+                    runner=self.runner,
+                    on_enrolled=enrolled,
+                )
+            )
+            self.manager.current = "enrol"
 
         # --- events -----------------------------------------------------------------------------
         def _first_flip(self, *_args: Any) -> None:

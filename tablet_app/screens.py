@@ -19,6 +19,7 @@ from tablet_app.i18n import _, format_number, message
 from tablet_app.theme import RiskBand
 from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel, format_elapsed
 from tablet_app.viewmodels.crew import CrewViewModel
+from tablet_app.viewmodels.enrolment import EnrolmentViewModel
 from tablet_app.viewmodels.episode import (
     ALERT_LABELS,
     URGENCY_LABELS,
@@ -56,6 +57,25 @@ class LoginScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
             # A field is never cleared behind the person's back: only the view-model's value is shown.
             if self.ids[f"login_{name}"].text != getattr(vm, name):
                 self.ids[f"login_{name}"].text = getattr(vm, name)
+
+
+class EnrolScreen(Screen):  # type: ignore[misc]
+    """The one-time enrolment code, when the tablet has no device credential yet."""
+
+    vm = ObjectProperty(None)
+    busy = BooleanProperty(False)
+
+    def attach(self, vm: EnrolmentViewModel) -> None:
+        self.vm = vm
+        vm.subscribe(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        vm: EnrolmentViewModel = self.vm
+        self.busy = vm.busy
+        self.ids.enrol_error.text = vm.error.render() if vm.error else ""
+        if self.ids.enrol_code.text != vm.code:
+            self.ids.enrol_code.text = vm.code
 
 
 class VitalsPadScreen(Screen):  # type: ignore[misc]

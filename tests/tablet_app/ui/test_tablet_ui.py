@@ -6,11 +6,13 @@ author, handover and signing; the lock screen."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from tablet_app.testing.harness import HarnessError, RunningTablet, VirtualScreen
+from tests.server.live_server import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -203,5 +205,32 @@ def test_the_command_line_chooses_english_and_the_high_contrast_theme(
         assert tablet.text("login_title") == "Log in to PPJ"
         assert tablet.text("login_language") == "Dansk"
         tablet.screenshot(screenshots / "08-login-en-high-contrast.png")
+    finally:
+        tablet.close()
+
+
+def test_a_tablet_without_a_device_credential_asks_for_its_enrolment_code_first(
+    virtual_screen: VirtualScreen, tmp_path: Path, screenshots: Path, app_env: dict[str, str | None]
+) -> None:
+    nobody = free_port()  # nothing listens there: the code goes nowhere, and the screen says so
+    tablet = RunningTablet(
+        screen=virtual_screen,
+        home=tmp_path / "home",
+        args=["--server", f"http://127.0.0.1:{nobody}"],
+        extra_env={**app_env, "PPJ_TABLET_DEVICE_CREDENTIAL": None},
+    )
+    try:
+        assert tablet.screen() == "enrol"
+        tablet.command("type", id="enrol_code", text="ABCD-EFGH")
+        tablet.tap("enrol_submit")
+        assert tablet.text("enrol_error") == "En engangskode er 12 bogstaver og tal."
+        tablet.command("type", id="enrol_code", text="-JKLM")
+        tablet.tap("enrol_submit")
+        deadline = time.monotonic() + 20
+        while tablet.text("enrol_error") == "" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert tablet.text("enrol_error") == "Ingen forbindelse til serveren. Prøv igen."
+        assert tablet.text("enrol_code") == "ABCD-EFGH-JKLM"
+        tablet.screenshot(screenshots / "11-enrol.png")
     finally:
         tablet.close()
