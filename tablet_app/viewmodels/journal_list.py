@@ -9,8 +9,9 @@ The local store holds two sorts of logs, told apart by ``journal.kinds.mission.i
   own ``mission_assignment`` (same reference as the dispatch mission) when opened from a mission. A
   mission may have several patients; so "new patient" is always available, on a mission or without one.
 
-``missions()`` groups the patient journals under their mission (by reference), newest mission first;
-a journal whose mission log is not on this tablet still shows under its own assignment's mission.
+``missions()`` groups the patient journals under their mission (by reference), the most recently
+changed mission first; a journal whose mission log is not on this tablet still shows under its own
+assignment's mission.
 ``unassigned()`` lists journals opened without a mission. The sync state (entries not yet on the
 server, time of the last successful sync) is one line for the whole tablet.
 """
@@ -87,7 +88,7 @@ class JournalListViewModel(Observable):
     # ------------------------------------------------------------------------------------ reading
 
     def _logs(self) -> tuple[list[tuple[UUID, JournalState]], list[tuple[UUID, JournalState]]]:
-        """(mission logs, patient journals) on this tablet, in the store's order (newest first)."""
+        """(mission logs, patient journals) on this tablet, most recently changed first."""
         missions: list[tuple[UUID, JournalState]] = []
         journals: list[tuple[UUID, JournalState]] = []
         for journal_id in self._record.journal_ids():
