@@ -9,7 +9,9 @@ tablet under the same mission; the other crew's note comes back; the ED board sh
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import queue
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from server.config import Settings
 from server.identity.models import Role
 from tablet_app.auth import Person
 from tablet_app.record import LocalRecord
+from tablet_app.session import SessionWiring
 from tablet_app.viewmodels.crew import CrewViewModel
 from tablet_app.viewmodels.drafts import InMemoryDraftStoreForTests
 from tablet_app.viewmodels.episode import DestinationViewModel, NotesViewModel, Receiver
@@ -170,3 +173,39 @@ def test_a_cancelled_mission_reaches_the_tablets_list_as_cancelled(
     a.synchronise()
     [mission] = a.missions.missions()
     assert mission.cancelled and str(mission.mission_log_id) == mission_id
+
+
+def test_the_apps_background_sync_carries_a_save_to_the_other_tablet(
+    tablets: tuple[CrewTablet, CrewTablet],
+) -> None:
+    """The app's own wiring (``SessionWiring``: a ``SyncWorker`` thread woken by every save) instead of a
+    direct ``sync_once``; the worker's reports reach the record through ``post``, as on the UI thread."""
+    a, b = tablets
+    posted: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+    wiring = SessionWiring.start(
+        store=a.sync.store, clock=a.clock, unit=UNIT, http=a.sync.http, post=posted.put
+    )
+    try:
+        wiring.crew.sign_on(session(a.crew.members[0], "2580", a.clock))
+        patient = wiring.new_journal()  # returns once stored locally; the worker syncs on its own thread
+        notes = NotesViewModel(journal=patient, drafts=wiring.drafts)
+        notes.set_text("Sendt i baggrunden.")
+        assert notes.submit()
+        deadline = time.monotonic() + 30
+        while wiring.record.sync_state().last_sync is None or a.sync.store.pending_count():
+            assert time.monotonic() < deadline, "the sync worker did not send the entries"
+            try:
+                posted.get(timeout=0.1)()  # what the UI loop does with the worker's reports
+            except queue.Empty:
+                continue
+    finally:
+        wiring.stop()
+
+    b.synchronise()
+    assert [row.journal_id for row in b.missions.unassigned()] == [patient.journal_id]
+    assert [
+        line.text
+        for line in NotesViewModel(
+            journal=b.journal(patient.journal_id), drafts=InMemoryDraftStoreForTests()
+        ).notes()
+    ] == ["Sendt i baggrunden."]
