@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -324,15 +325,7 @@ class JournalScreen(Screen):  # type: ignore[misc]
         self._crew = crew
         self._unsubscribe = (vm.subscribe(self.refresh),)
         self.ids.journal_cpr.text = ""
-        marks = self.ids.journal_marks
-        marks.clear_widgets()
-        self._mark_buttons: dict[TimestampEvent, Any] = {}
-        for event in TIMELINE_BUTTONS:
-            button = Factory.BigButton()
-            button.control_id = f"mark_{event}"
-            button.bind(on_release=lambda _b, e=event: vm.tap(e))
-            marks.add_widget(button)
-            self._mark_buttons[event] = button
+        self._mark_buttons = _mark_buttons(self.ids.journal_marks, "mark", vm.tap)
         authors = self.ids.journal_authors
         authors.clear_widgets()
         for person in crew.members:
@@ -484,6 +477,21 @@ class MedicationScreen(Screen):  # type: ignore[misc]
                 button.background_color, button.color = swatch.background, swatch.text
         self.ids.med_error.text = "\n".join(m.render() for m in vm.errors.values())
         self.ids.med_saved.text = _("med.saved", summary=vm.saved.summary()) if vm.saved else ""
+
+
+def _mark_buttons(
+    box: Any, prefix: str, on_tap: Callable[[TimestampEvent], None]
+) -> dict[TimestampEvent, Any]:
+    """One button per timeline mark in ``box`` (episode order), each calling ``on_tap`` with its mark."""
+    box.clear_widgets()
+    buttons: dict[TimestampEvent, Any] = {}
+    for event in TIMELINE_BUTTONS:
+        button = Factory.BigButton()
+        button.control_id = f"{prefix}_{event}"  # the test driver finds dynamic widgets by this
+        button.bind(on_release=lambda _b, e=event: on_tap(e))
+        box.add_widget(button)
+        buttons[event] = button
+    return buttons
 
 
 def _observe(screen: Any, vm: Any) -> None:
@@ -643,15 +651,7 @@ class TimeEditScreen(Screen):  # type: ignore[misc]
 
     def attach(self, vm: TimeEditViewModel) -> None:
         _observe(self, vm)
-        events = self.ids.time_events
-        events.clear_widgets()
-        self._event_buttons: dict[TimestampEvent, Any] = {}
-        for event in TIMELINE_BUTTONS:
-            button = Factory.BigButton()
-            button.control_id = f"time_event_{event}"
-            button.bind(on_release=lambda _b, e=event: vm.choose(e))
-            events.add_widget(button)
-            self._event_buttons[event] = button
+        self._event_buttons = _mark_buttons(self.ids.time_events, "time_event", vm.choose)
         self.ids.time_reason.text = ""
         self.refresh()
 
