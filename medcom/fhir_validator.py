@@ -347,6 +347,15 @@ def _validate_complex(
     consumed: set[str] = {"resourceType"} if is_resource_root else set()
     owner = _owner_type(node, type_ref)
     for child in children.values():
+        name = child.name
+        if (
+            child.min == 0
+            and not child.slices
+            and not child.is_choice
+            and name not in value
+            and "_" + name not in value
+        ):
+            continue  # absent and optional, no slices: nothing to check (most children of most objects)
         items, keys = _gather(run, value, child, location, owner)
         consumed |= keys
         _validate_occurrences(run, items, child, location, frame)
@@ -848,8 +857,9 @@ def _check_type_profiles(
 def _check_constraints(run: _Run, value: Any, node: ElementNode, location: str, frame: Frame) -> None:
     for constraint in node.constraints:
         native = native_invariant(constraint.key, constraint.expression)
-        if native is not None:
-            ok = native(value)
+        native_ok = native(value) if native is not None else None
+        if native_ok is not None:
+            ok = native_ok
         else:
             ok_or_none = _evaluate(run, constraint, value, node, location, frame)
             if ok_or_none is None:
