@@ -93,10 +93,12 @@ def user_create(
     role: str = typer.Option(
         ...,
         help="dispatcher, dispatch_system, ambulanceassistent, ambulancebehandler, "
-        "paramediciner, physician, ed_staff, integrator or administrator.",
+        "paramediciner, physician, ed_staff, integrator, administrator or receiver_system.",
     ),
     authorisation_id: str | None = typer.Option(None, help="Autorisations-ID (required for physicians)."),
-    organisation: str | None = typer.Option(None, help="SOR id, call sign or id (ED staff: their hospital)."),
+    organisation: str | None = typer.Option(
+        None, help="SOR id, call sign or id (ED staff: their hospital; receiving systems: the receiver)."
+    ),
 ) -> None:
     """Create a person; the password is asked for (never taken from the command line)."""
     from server.identity.models import Role
