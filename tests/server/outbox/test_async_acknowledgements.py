@@ -10,9 +10,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,139 +49,102 @@ def worker(sessions: sessionmaker[Session], clock: Clock) -> OutboxWorker:
     )
 
 
-def delivery(sessions: sessionmaker[Session]) -> Delivery:
-    with sessions() as session:
-        return session.scalars(select(Delivery)).one()
+@dataclass
+class Sent:
+    """The STEMI handover synced and sent to a receiver (the world's ED) that answers 202 and keeps its
+    Acknowledgement for later: ``ack`` is it, ``post`` posts a body as the ED's receiving system."""
+
+    hospital: ReceiverSimulator
+    sessions: sessionmaker[Session]
+    world: World
+    client: TestClient
+    clock: Clock
+    ack: bytes
+
+    def post(self, body: bytes) -> Any:
+        headers = self.world.callers[Role.receiver_system].api_headers()
+        return self.client.post(ACK_ROUTE, content=body, headers=headers)
+
+    def delivery(self) -> Delivery:
+        with self.sessions() as session:
+            return session.scalars(select(Delivery)).one()
 
 
-def sent_and_awaiting(
-    tablet: Tablet, hospital: ReceiverSimulator, sessions: sessionmaker[Session], world: World, clock: Clock
-) -> bytes:
-    """The STEMI handover sent to a receiver that answers 202 and keeps its Acknowledgement for later."""
-    hospital.behaviour.defer_acks = True
-    capture_stemi(tablet, ed_sor=ed_sor(sessions, world))
-    tablet.client.sync_once()
-    [recorded] = worker(sessions, clock).run_until_idle()
-    assert (recorded.state, recorded.error_code) == (DeliveryState.awaiting_ack, ErrorCode.ack_missing)
-    [ack] = hospital.deferred_acks
-    return ack
-
-
-def post(client: TestClient, world: World, body: bytes, role: Role = Role.receiver_system) -> Any:
-    return client.post(ACK_ROUTE, content=body, headers=world.callers[role].api_headers())
-
-
-def test_a_later_acknowledgement_closes_the_delivery_and_nothing_is_resent(
+@pytest.fixture
+def sent(
     tablet: Tablet,
     hospital: ReceiverSimulator,
     sessions: sessionmaker[Session],
     world: World,
     client: TestClient,
-) -> None:
+) -> Sent:
+    hospital.behaviour.defer_acks = True
+    capture_stemi(tablet, ed_sor=ed_sor(sessions, world))
+    tablet.client.sync_once()
     clock = Clock()
-    ack = sent_and_awaiting(tablet, hospital, sessions, world, clock)
+    [recorded] = worker(sessions, clock).run_until_idle()
+    assert (recorded.state, recorded.error_code) == (DeliveryState.awaiting_ack, ErrorCode.ack_missing)
+    return Sent(hospital, sessions, world, client, clock, hospital.deferred_acks[0])
 
-    answer = post(client, world, ack)
+
+def test_a_later_acknowledgement_closes_the_delivery_and_nothing_is_resent(sent: Sent) -> None:
+    answer = sent.post(sent.ack)
 
     assert answer.status_code == 200
     assert (answer.json()["outcome"], answer.json()["state"]) == ("recorded", "acknowledged")
-    stored = delivery(sessions)
-    assert (stored.state, stored.ack_code, stored.ack) == (DeliveryState.acknowledged, "ok", ack)
-    clock.ahead = POLICY.ack_timeout * 2
-    assert worker(sessions, clock).run_until_idle() == []  # closed: no resend after the timeout
-    assert len(hospital.log) == 1
+    stored = sent.delivery()
+    assert (stored.state, stored.ack_code, stored.ack) == (DeliveryState.acknowledged, "ok", sent.ack)
+    sent.clock.ahead = POLICY.ack_timeout * 2
+    assert worker(sent.sessions, sent.clock).run_until_idle() == []  # closed: no resend after the timeout
+    assert len(sent.hospital.log) == 1
 
 
-def test_the_same_acknowledgement_twice_is_a_duplicate_that_changes_nothing(
-    tablet: Tablet,
-    hospital: ReceiverSimulator,
-    sessions: sessionmaker[Session],
-    world: World,
-    client: TestClient,
-) -> None:
-    hospital.behaviour.duplicate_delivery = True
-    hospital.behaviour.defer_acks = True
-    capture_stemi(tablet, ed_sor=ed_sor(sessions, world))
-    tablet.client.sync_once()
-    worker(sessions, Clock()).run_until_idle()
-    first, again = hospital.deferred_acks  # the receiver got it twice and acknowledged twice, alike
-    assert first == again
+def test_the_same_acknowledgement_twice_is_a_duplicate_that_changes_nothing(sent: Sent) -> None:
+    assert sent.post(sent.ack).json()["outcome"] == "recorded"
+    before = sent.delivery()
 
-    assert post(client, world, first).json()["outcome"] == "recorded"
-    before = delivery(sessions)
-    duplicate = post(client, world, again)
+    duplicate = sent.post(sent.ack)
 
     assert duplicate.status_code == 200 and duplicate.json()["outcome"] == "duplicate"
-    after = delivery(sessions)
+    after = sent.delivery()
     assert (after.state, after.version, after.updated_at) == (before.state, before.version, before.updated_at)
 
 
 def test_a_fatal_error_acknowledgement_rejects_the_delivery_and_a_later_ok_cannot_reopen_it(
-    tablet: Tablet,
-    hospital: ReceiverSimulator,
-    sessions: sessionmaker[Session],
-    world: World,
-    client: TestClient,
+    sent: Sent,
 ) -> None:
-    clock = Clock()
-    ok = json.loads(sent_and_awaiting(tablet, hospital, sessions, world, clock))
-    fatal = with_code(ok, "fatal-error")
-
-    answer = post(client, world, json.dumps(fatal).encode())
+    answer = sent.post(json.dumps(with_code(json.loads(sent.ack), "fatal-error")).encode())
 
     assert answer.status_code == 200 and answer.json()["state"] == "rejected"
-    stored = delivery(sessions)
+    stored = sent.delivery()
     assert (stored.state, stored.error_code) == (DeliveryState.rejected, ErrorCode.ack_fatal_error)
-    late_ok = post(client, world, json.dumps(ok).encode())
+    late_ok = sent.post(sent.ack)
     assert late_ok.status_code == 409 and "rejected" in late_ok.json()["detail"]
 
 
-def test_a_transient_error_acknowledgement_makes_the_message_due_for_a_resend(
-    tablet: Tablet,
-    hospital: ReceiverSimulator,
-    sessions: sessionmaker[Session],
-    world: World,
-    client: TestClient,
-) -> None:
-    clock = Clock()
-    ok = json.loads(sent_and_awaiting(tablet, hospital, sessions, world, clock))
-
-    answer = post(client, world, json.dumps(with_code(ok, "transient-error")).encode())
+def test_a_transient_error_acknowledgement_makes_the_message_due_for_a_resend(sent: Sent) -> None:
+    answer = sent.post(json.dumps(with_code(json.loads(sent.ack), "transient-error")).encode())
 
     assert answer.json()["state"] == "failed_retrying"
-    hospital.behaviour.defer_acks = False
-    clock.ahead = dt.timedelta(seconds=1)
-    [resent] = worker(sessions, clock).run_until_idle()
+    sent.hospital.behaviour.defer_acks = False
+    sent.clock.ahead = dt.timedelta(seconds=1)
+    [resent] = worker(sent.sessions, sent.clock).run_until_idle()
     assert resent.state is DeliveryState.acknowledged  # the resend was acknowledged synchronously
-    bundle_ids = {json.loads(r.body)["id"] for r in hospital.log}
-    assert len(bundle_ids) == 2
+    assert len({json.loads(r.body)["id"] for r in sent.hospital.log}) == 2  # a new Bundle.id
 
 
-def test_an_acknowledgement_of_a_message_ppj_never_sent_is_unknown(
-    client: TestClient,
-    world: World,
-    tablet: Tablet,
-    hospital: ReceiverSimulator,
-    sessions: sessionmaker[Session],
-) -> None:
-    ok = json.loads(sent_and_awaiting(tablet, hospital, sessions, world, Clock()))
-    ok["entry"][0]["resource"]["response"]["identifier"] = "0f6a7a53-5b1a-4c3c-9d0e-3c4f0b1d2e3f"
+def test_an_acknowledgement_of_a_message_ppj_never_sent_is_unknown(sent: Sent) -> None:
+    ack = json.loads(sent.ack)
+    ack["entry"][0]["resource"]["response"]["identifier"] = "0f6a7a53-5b1a-4c3c-9d0e-3c4f0b1d2e3f"
 
-    answer = post(client, world, json.dumps(ok).encode())
+    answer = sent.post(json.dumps(ack).encode())
 
     assert answer.status_code == 404 and answer.json()["outcome"] == "unknown"
-    assert delivery(sessions).state is DeliveryState.awaiting_ack
+    assert sent.delivery().state is DeliveryState.awaiting_ack
 
 
-def test_an_acknowledgement_from_another_organisation_or_account_is_refused(
-    tablet: Tablet,
-    hospital: ReceiverSimulator,
-    sessions: sessionmaker[Session],
-    world: World,
-    client: TestClient,
-) -> None:
-    ok = json.loads(sent_and_awaiting(tablet, hospital, sessions, world, Clock()))
-    forged = copy.deepcopy(ok)
+def test_an_acknowledgement_from_another_organisation_or_account_is_refused(sent: Sent) -> None:
+    forged = json.loads(sent.ack)
     sender_ref = forged["entry"][0]["resource"]["sender"]["reference"]
     for entry in forged["entry"]:
         resource = entry["resource"]
@@ -190,32 +155,26 @@ def test_an_acknowledgement_from_another_organisation_or_account_is_refused(
                     identifier["system"], "5790001348120"
                 )
 
-    assert post(client, world, json.dumps(forged).encode()).status_code == 403
-    with sessions() as session:
-        person = session.get_one(Person, world.callers[Role.receiver_system].person_id)
-        person.organisation_id = world.ed_other  # now another hospital's receiving system
+    assert sent.post(json.dumps(forged).encode()).status_code == 403
+    with sent.sessions() as session:
+        person = session.get_one(Person, sent.world.callers[Role.receiver_system].person_id)
+        person.organisation_id = sent.world.ed_other  # now another hospital's receiving system
         session.commit()
-    refused = post(client, world, json.dumps(ok).encode())
+    refused = sent.post(sent.ack)
     assert refused.status_code == 403 and "does not belong" in refused.json()["detail"]
-    assert delivery(sessions).state is DeliveryState.awaiting_ack
+    assert sent.delivery().state is DeliveryState.awaiting_ack
 
 
-def test_an_acknowledgement_that_fails_validation_is_refused_with_the_reasons(
-    tablet: Tablet,
-    hospital: ReceiverSimulator,
-    sessions: sessionmaker[Session],
-    world: World,
-    client: TestClient,
-) -> None:
-    ok = json.loads(sent_and_awaiting(tablet, hospital, sessions, world, Clock()))
-    del ok["timestamp"]
+def test_an_acknowledgement_that_fails_validation_is_refused_with_the_reasons(sent: Sent) -> None:
+    ack = json.loads(sent.ack)
+    del ack["timestamp"]
 
-    answer = post(client, world, json.dumps(ok).encode())
+    answer = sent.post(json.dumps(ack).encode())
 
     assert answer.status_code == 400 and answer.json()["resourceType"] == "OperationOutcome"
     assert any("timestamp" in " ".join(i.get("expression", [])) for i in answer.json()["issue"])
-    assert post(client, world, b"not fhir").status_code == 400
-    assert delivery(sessions).state is DeliveryState.awaiting_ack
+    assert sent.post(b"not fhir").status_code == 400
+    assert sent.delivery().state is DeliveryState.awaiting_ack
 
 
 def with_code(ack: dict[str, Any], code: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx2
@@ -74,6 +75,19 @@ def without_municipality(journal_id: uuid.UUID, payload: Payload) -> Payload:
     if isinstance(payload, PatientIdentity):
         return payload.model_copy(update={"municipality_code": None})
     return payload
+
+
+def sent_then_identified_as(
+    tablet: Tablet, sessions: sessionmaker[Session], change: Callable[[PatientIdentity], PatientIdentity]
+) -> None:
+    """The journal synced and both messages delivered; then a new identity (``change`` of the sent one)
+    written after seeing it, and synced."""
+    journal_id, identity = capture_scenario(tablet, "hypoglycaemia-released")
+    tablet.client.sync_once()
+    worker(sessions).run_until_idle()
+    assert isinstance(identity.payload, PatientIdentity)
+    revise(tablet, journal_id, change(identity.payload), based_on=identity)
+    tablet.client.sync_once()
 
 
 def test_the_epikrise_reaches_the_gp_and_the_home_care_notice_the_municipality_both_acknowledged(
@@ -161,14 +175,9 @@ def test_without_a_recorded_municipality_the_home_care_notice_waits_for_a_person
 def test_a_correction_after_sending_is_a_reply_in_the_same_thread_naming_the_sent_message(
     tablet: Tablet, care_receivers: CareReceivers, sessions: sessionmaker[Session]
 ) -> None:
-    journal_id, identity = capture_scenario(tablet, "hypoglycaemia-released")
-    tablet.client.sync_once()
-    worker(sessions).run_until_idle()
-    assert isinstance(identity.payload, PatientIdentity)
-    revise(
-        tablet, journal_id, identity.payload.model_copy(update={"given_names": "Cæcar"}), based_on=identity
+    sent_then_identified_as(
+        tablet, sessions, lambda identity: identity.model_copy(update={"given_names": "Cæcar"})
     )
-    tablet.client.sync_once()
 
     done = worker(sessions).run_until_idle()
 
@@ -196,12 +205,8 @@ def test_a_correction_after_sending_is_a_reply_in_the_same_thread_naming_the_sen
 def test_another_person_after_sending_holds_both_care_messages_for_manual_handling(
     tablet: Tablet, care_receivers: CareReceivers, sessions: sessionmaker[Session]
 ) -> None:
-    journal_id, identity = capture_scenario(tablet, "hypoglycaemia-released")
-    tablet.client.sync_once()
-    worker(sessions).run_until_idle()
     other = PatientIdentity(identifier=CprIdentifier(value="2509479989"), municipality_code="0461")
-    revise(tablet, journal_id, other, based_on=identity)
-    tablet.client.sync_once()
+    sent_then_identified_as(tablet, sessions, lambda _: other)
 
     queued = by_type(sessions)
     for message_type in ("epikrise", "homecare"):
