@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -121,6 +121,22 @@ class ReceiverSimulator:
             yield self
         finally:
             self.stop()
+
+    def post_deferred_acks(self, post: Callable[[bytes], int]) -> list[int]:
+        """Post the acknowledgements kept by ``defer_acks`` (oldest first) with ``post`` (e.g. to the
+        sender's ``POST /medcom/acknowledgements``); returns the HTTP statuses. One that could not be
+        posted (a status other than 2xx/4xx, i.e. the sender was unavailable) is kept for the next call."""
+        with self._lock:
+            pending, self.deferred_acks = self.deferred_acks, []
+        statuses: list[int] = []
+        for index, body in enumerate(pending):
+            status = post(body)
+            statuses.append(status)
+            if not 200 <= status < 500:
+                with self._lock:
+                    self.deferred_acks[:0] = pending[index:]
+                break
+        return statuses
 
     def _take(self, counter: str) -> bool:
         with self._lock:

@@ -220,3 +220,15 @@ def with_code(ack: dict[str, Any], code: str) -> dict[str, Any]:
         }
     )
     return changed
+
+
+def test_the_simulator_posts_its_kept_acknowledgements_and_keeps_one_the_sender_could_not_take(
+    sent: Sent,
+) -> None:
+    unavailable = sent.hospital.post_deferred_acks(lambda body: 503)
+    assert unavailable == [503] and sent.hospital.deferred_acks == [sent.ack]
+
+    posted = sent.hospital.post_deferred_acks(lambda body: int(sent.post(body).status_code))
+
+    assert posted == [200] and sent.hospital.deferred_acks == []
+    assert sent.delivery().state is DeliveryState.acknowledged
