@@ -576,7 +576,13 @@ def _validate_primitive(run: _Run, item: Item, node: ElementNode, code: str, fra
                 path=node.path, name=node.name, children=element_children or base_tree("Element").children
             )
             _validate_complex(run, item.sidecar, holder, item.location, frame)
-    _check_constraints(run, item.value, node, item.location, frame)
+    # ele-1 ("a @value or children"): a primitive whose sidecar carries an extension has children even
+    # without a value (e.g. a family name that is unknown, given as data-absent-reason).
+    has_children = isinstance(item.sidecar, dict) and any(
+        k != "id" and v not in (None, [], {}) for k, v in item.sidecar.items()
+    )
+    skip = ELE_1 if item.value is None and has_children else frozenset()
+    _check_constraints(run, item.value, node, item.location, frame, skip=skip)
 
 
 # --- fixed, pattern ------------------------------------------------------------------------------------
@@ -854,8 +860,22 @@ def _check_type_profiles(
 # --- invariants --------------------------------------------------------------------------------------------
 
 
-def _check_constraints(run: _Run, value: Any, node: ElementNode, location: str, frame: Frame) -> None:
+ELE_1 = frozenset({"ele-1"})
+
+
+def _check_constraints(
+    run: _Run,
+    value: Any,
+    node: ElementNode,
+    location: str,
+    frame: Frame,
+    *,
+    skip: frozenset[str] = frozenset(),
+) -> None:
+    """Every invariant of ``node`` on ``value``; ``skip``: keys the caller has decided itself."""
     for constraint in node.constraints:
+        if constraint.key in skip:
+            continue
         native = native_invariant(constraint.key, constraint.expression)
         native_ok = native(value) if native is not None else None
         if native_ok is not None:

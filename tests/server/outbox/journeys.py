@@ -29,16 +29,21 @@ SKIPPED_KINDS = {"mission_assignment", "crew_sign_on", "signature", "destination
 
 
 def capture_scenario(
-    tablet: Tablet, name: str, *, before: Callable[[uuid.UUID, Payload], Payload] | None = None
+    tablet: Tablet,
+    name: str,
+    *,
+    before: Callable[[uuid.UUID, Payload], Payload] | None = None,
+    skip: frozenset[str] = frozenset(),
 ) -> tuple[uuid.UUID, Entry]:
     """The demo scenario ``name`` written on this tablet by its crew (``before`` may change a payload, or
-    write entries of its own first). Returns the journal id and its patient_identity entry."""
+    write entries of its own first; kinds in ``skip`` are left out). Returns the journal id and its
+    patient_identity entry."""
     journal_id = tablet.open_journal()
     identity: Entry | None = None
     scenario = next(s for s in scenarios() if s.name == name)
     for entry in scenario.entries:
         payload = before(journal_id, entry.payload) if before else entry.payload
-        if entry.kind not in SKIPPED_KINDS:
+        if entry.kind not in SKIPPED_KINDS | skip:
             written = tablet.entry(journal_id, payload)
             tablet.capture(written)
             identity = written if entry.kind == "patient_identity" else identity
@@ -48,6 +53,13 @@ def capture_scenario(
 
 def capture_stemi(tablet: Tablet, *, ed_sor: str) -> tuple[uuid.UUID, Entry]:
     """The demo STEMI journal written on this tablet by its crew: destination and handover name the ED."""
+    return capture_handed_over(tablet, "stemi", ed_sor=ed_sor)
+
+
+def capture_handed_over(
+    tablet: Tablet, name: str, *, ed_sor: str, skip: frozenset[str] = frozenset()
+) -> tuple[uuid.UUID, Entry]:
+    """A transported demo journal whose destination and handover name the ED with SOR id ``ed_sor``."""
 
     def to_the_ed(journal_id: uuid.UUID, payload: Payload) -> Payload:
         if not isinstance(payload, Handover):
@@ -55,7 +67,7 @@ def capture_stemi(tablet: Tablet, *, ed_sor: str) -> tuple[uuid.UUID, Entry]:
         tablet.capture(tablet.entry(journal_id, Destination(hospital="OUH", sor_code=ed_sor)))
         return payload.model_copy(update={"receiving_unit": ed_sor})
 
-    return capture_scenario(tablet, "stemi", before=to_the_ed)
+    return capture_scenario(tablet, name, before=to_the_ed, skip=skip)
 
 
 def ed_sor(sessions: sessionmaker[Session], world: World) -> str:
