@@ -97,6 +97,8 @@ PEOPLE = [
     ("laege", "Demo Akutlæge", Role.physician, "0D3M0", "region"),
     ("fam-ouh", "Demo Sygeplejerske FAM OUH", Role.ed_staff, None, "Odense Universitetshospital"),
     ("integrator", "Demo Integrator", Role.integrator, None, "region"),
+    # OUH's EPJ as a receiving system: posts its later acknowledgements (POST /medcom/acknowledgements).
+    ("epj-ouh", "Demo EPJ OUH (modtagersystem)", Role.receiver_system, None, "Odense Universitetshospital"),
 ]
 
 
