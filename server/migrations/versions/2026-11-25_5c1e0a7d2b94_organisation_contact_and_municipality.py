@@ -1,7 +1,7 @@
 """organisation contact phone and municipality code
 
 Revision ID: 5c1e0a7d2b94
-Revises: 22503c8a5fed
+Revises: 5e1f0c2d9a47
 Create Date: 2026-11-25 21:00:00.000000
 
 A sender's contact phone (CareCommunication requires one on every payload) and, for municipalities, the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5c1e0a7d2b94"
-down_revision: str | None = "22503c8a5fed"
+down_revision: str | None = "5e1f0c2d9a47"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
