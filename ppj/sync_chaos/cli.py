@@ -4,9 +4,14 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import signal
 import tempfile
+import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -22,7 +27,14 @@ def chaos(
     runs: int = typer.Option(24, "--runs", min=1, help="How many runs."),
     seed: int = typer.Option(1, "--seed", help="Seed of the whole series (run i uses seed and i)."),
     devices: int = typer.Option(3, "--devices", min=1, max=12, help="Tablets per run."),
-    servers: int = typer.Option(2, "--servers", min=1, max=4, help="Server processes over one database."),
+    servers: int = typer.Option(2, "--servers", min=1, max=4, help="Server processes per run slot."),
+    parallel: int = typer.Option(
+        3,
+        "--parallel",
+        min=1,
+        max=16,
+        help="Runs at the same time (each with its own proxy and server processes, one database).",
+    ),
     quick: bool = typer.Option(False, "--quick", help="Smaller runs (CI)."),
     server: str = typer.Option(
         "ppj",
@@ -33,11 +45,13 @@ def chaos(
     database: str = typer.Option(
         "sqlite",
         "--database",
-        help="For --server ppj: 'sqlite', or a PostgreSQL URL (one fresh schema per run).",
+        help="For --server ppj: 'sqlite', or a PostgreSQL URL (one fresh schema per series).",
     ),
     first_run: int = typer.Option(0, "--first-run", min=0, help="Start at this run index (to replay one)."),
     keep: Path | None = typer.Option(
-        None, "--keep", help="Work in this directory and keep it (server database and logs, stores)."
+        None,
+        "--keep",
+        help="Work in this directory and keep it (server database or PostgreSQL schema, logs, stores).",
     ),
     progress_every: int = typer.Option(
         0, "--progress-every", min=0, help="Print a tally every N runs (0: never)."
@@ -50,7 +64,8 @@ def chaos(
     # SIGTERM ends the series like Ctrl-C: the finally blocks below stop the servers and tablets started.
     signal.signal(signal.SIGTERM, _terminate)
     began = time.monotonic()
-    lost = duplicated = converged = failed = 0
+    cpu_began = _cpu_seconds()
+    tally = Tally()
     with tempfile.TemporaryDirectory(prefix="ppj-chaos-") as tmp:
         workdir = keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -58,39 +73,113 @@ def chaos(
         if server == "ppj":
             from ppj.sync_chaos.server_backend import PpjServerBackend
 
-            backend = PpjServerBackend(workdir=workdir, processes=servers, database=database)
+            backend = PpjServerBackend(workdir=workdir, database=database, keep=keep is not None)
         else:
-            backend = ReferenceBackend(workdir=workdir, processes=servers)
-        backend.start()
-        proxy = FaultProxy(upstreams=backend.ports)
-        proxy.start()
-        zygote = Zygote()
-        try:
-            for run in range(first_run, first_run + runs):
-                plan = make_plan(seed=seed, run=run, devices=devices, servers=servers, quick=quick)
-                outcome = run_once(plan=plan, backend=backend, proxy=proxy, zygote=zygote, workdir=workdir)
-                lost += len(outcome.result.lost)
-                duplicated += len(outcome.result.duplicated)
-                converged += outcome.result.converged
-                if not outcome.ok:
-                    failed += 1
-                    _print_failure(outcome)
-                done = run - first_run + 1
-                if progress_every and done % progress_every == 0:
-                    typer.echo(
-                        f"progress: {done} runs, {lost} lost, {duplicated} duplicated,"
-                        f" {converged}/{done} converged, {time.monotonic() - began:.0f} s",
-                        err=True,
+            backend = ReferenceBackend(workdir=workdir)
+        started_at = time.monotonic()
+        indices = iter(range(first_run, first_run + runs))
+        lock = threading.Lock()
+        proxies: list[FaultProxy] = []
+        zygote: Zygote | None = None
+        errors: list[BaseException] = []
+
+        def slot(number: int) -> None:
+            processes = backend.processes(count=servers, name=f"slot{number}")
+            proxy = FaultProxy(upstreams=processes.ports)
+            proxy.start()
+            with lock:
+                proxies.append(proxy)
+            assert zygote is not None
+            try:
+                while not errors:
+                    with lock:
+                        run = next(indices, None)
+                    if run is None:
+                        return
+                    plan = make_plan(seed=seed, run=run, devices=devices, servers=servers, quick=quick)
+                    outcome = run_once(
+                        plan=plan,
+                        backend=backend,
+                        servers=processes,
+                        proxy=proxy,
+                        zygote=zygote,
+                        workdir=workdir,
                     )
+                    with lock:
+                        tally.add(outcome)
+                        if not outcome.ok:
+                            _print_failure(outcome)
+                        if progress_every and tally.runs % progress_every == 0:
+                            seconds = time.monotonic() - began
+                            typer.echo(f"progress: {tally.line()}, {seconds:.0f} s", err=True)
+            except BaseException as exc:
+                errors.append(exc)
+                raise
+            finally:
+                proxy.stop()
+
+        try:
+            backend.start()
+            zygote = Zygote()
+            started_at = time.monotonic()
+            threads = [
+                threading.Thread(target=slot, args=(n,), name=f"chaos-slot{n}", daemon=True)
+                for n in range(min(parallel, runs))
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         finally:
-            zygote.close()
-            proxy.stop()
+            if zygote is not None:
+                zygote.close()
             backend.stop()
-    faults = dict(sorted(proxy.counts.items()))
-    typer.echo(f"faults injected by the proxy: {faults}; {time.monotonic() - began:.0f} s")
-    typer.echo(f"chaos: {runs} runs, {lost} lost, {duplicated} duplicated, {converged}/{runs} converged")
-    if failed:
+        if errors:
+            raise errors[0]
+    faults: Counter[str] = Counter()
+    for proxy in proxies:
+        faults.update(proxy.counts)
+    elapsed = time.monotonic() - began
+    runs_s = time.monotonic() - started_at
+    typer.echo(f"faults injected by the proxies: {dict(sorted(faults.items()))}")
+    typer.echo(
+        f"time: {elapsed:.0f} s in all, {runs_s:.0f} s for the runs ({runs_s / runs:.2f} s per run,"
+        f" {parallel} at a time); CPU {_cpu_seconds() - cpu_began:.0f} s (harness, tablets and servers"
+        f" that ended); load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    typer.echo(f"chaos: {tally.line()}")
+    if tally.failed:
         raise typer.Exit(1)
+
+
+@dataclass
+class Tally:
+    """The series' counts: the summary line is ``chaos: N runs, L lost, D duplicated, C/N converged``."""
+
+    runs: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    converged: int = 0
+    failed: int = 0
+
+    def add(self, outcome: RunOutcome) -> None:
+        self.runs += 1
+        self.lost += len(outcome.result.lost)
+        self.duplicated += len(outcome.result.duplicated)
+        self.converged += outcome.result.converged
+        self.failed += not outcome.ok
+
+    def line(self) -> str:
+        return (
+            f"{self.runs} runs, {self.lost} lost, {self.duplicated} duplicated,"
+            f" {self.converged}/{self.runs} converged"
+        )
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _terminate(signum: int, _frame: object) -> None:

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ppj.cli import app
-from ppj.sync_chaos.backend import ReferenceBackend
+from ppj.sync_chaos.backend import ReferenceBackend, ServerProcesses
 from ppj.sync_chaos.forks import Zygote
 from ppj.sync_chaos.plan import make_plan
 from ppj.sync_chaos.proxy import FaultProxy
@@ -22,36 +22,43 @@ QUICK_RUNS = 24
 
 
 @contextmanager
-def harness(workdir: Path, *server_args: str) -> Iterator[tuple[ReferenceBackend, FaultProxy, Zygote]]:
-    backend = ReferenceBackend(workdir=workdir, processes=2, server_args=server_args)
+def harness(
+    workdir: Path, **server_args: str
+) -> Iterator[tuple[ReferenceBackend, ServerProcesses, FaultProxy, Zygote]]:
+    backend = ReferenceBackend(workdir=workdir, server_args=server_args)
     backend.start()
-    proxy = FaultProxy(upstreams=backend.ports)
-    proxy.start()
     zygote = Zygote()
     try:
-        yield backend, proxy, zygote
+        servers = backend.processes(count=2, name="test")
+        proxy = FaultProxy(upstreams=servers.ports)
+        proxy.start()
+        try:
+            yield backend, servers, proxy, zygote
+        finally:
+            proxy.stop()
     finally:
         zygote.close()
-        proxy.stop()
         backend.stop()
 
 
-def one_run(workdir: Path, *server_args: str) -> RunOutcome:
-    with harness(workdir, *server_args) as (backend, proxy, zygote):
+def one_run(workdir: Path, **server_args: str) -> RunOutcome:
+    with harness(workdir, **server_args) as (backend, servers, proxy, zygote):
         plan = make_plan(seed=7, run=0, devices=2, servers=2, quick=True)
-        return run_once(plan=plan, backend=backend, proxy=proxy, zygote=zygote, workdir=workdir)
+        return run_once(
+            plan=plan, backend=backend, servers=servers, proxy=proxy, zygote=zygote, workdir=workdir
+        )
 
 
 @pytest.mark.slow
 def test_a_server_that_forgets_accepted_entries_is_caught_losing_them(tmp_path: Path) -> None:
-    outcome = one_run(tmp_path, "--bug", "forget")
+    outcome = one_run(tmp_path, bug="forget")
     assert outcome.result.lost
     assert not outcome.ok
 
 
 @pytest.mark.slow
 def test_a_server_that_lists_an_entry_twice_is_caught_duplicating_it(tmp_path: Path) -> None:
-    outcome = one_run(tmp_path, "--bug", "double-log")
+    outcome = one_run(tmp_path, bug="double-log")
     assert outcome.result.duplicated
     assert not outcome.ok
 
