@@ -4,7 +4,6 @@ for it, signal it."""
 from __future__ import annotations
 
 import itertools
-import os
 import signal
 import subprocess
 import sys
@@ -78,7 +77,8 @@ class Zygote:
         """Send ``sig`` to the child (unless it already ended); return its exit code once it ended."""
         with self._cond:
             if pid not in self._exits:
-                os.kill(pid, sig)
+                self._stdin.write(f"signal {pid} {int(sig)}\n".encode())
+                self._stdin.flush()
         code = self.wait(pid, timeout=30)
         if code is None:
             raise TabletProcessError(f"process {pid} survived {sig.name} for 30 s")

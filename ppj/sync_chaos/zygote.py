@@ -14,7 +14,10 @@ other.
 
 Line protocol (stdin → stdout): ``spawn <tag> <output file> <spec JSON>`` is answered ``pid <tag> <pid>``;
 whenever a child ends, ``exit <pid> <code>`` (``-9`` after SIGKILL, as ``subprocess`` reports it). The
-child's stdout and stderr go to ``<output file>``.
+child's stdout and stderr go to ``<output file>``. ``signal <pid> <number>`` signals a child — sent here
+and not by the harness because only the zygote knows, without a race, that the pid is still its child and
+not yet reaped (a reaped pid may already name another process on the machine); a child that already
+ended is left alone (its ``exit`` line is on the way).
 """
 
 from __future__ import annotations
@@ -88,21 +91,10 @@ def _child(out_path: str, spec_json: str, target: Callable[[str], None]) -> None
         os._exit(code)
 
 
-def _reap() -> None:
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-        print(f"exit {pid} {code}", flush=True)
-
-
 def main(target: Callable[[str], None]) -> None:
     stdin = sys.stdin.fileno()
     buffer = b""
+    children: set[int] = set()
     while True:
         ready, _, _ = select.select([stdin], [], [], 0.01)
         if ready:
@@ -112,12 +104,34 @@ def main(target: Callable[[str], None]) -> None:
             buffer += chunk
             while b"\n" in buffer:
                 line, buffer = buffer.split(b"\n", 1)
-                _, tag, out_path, spec_json = line.decode().split(" ", 3)
+                command, rest = line.decode().split(" ", 1)
+                if command == "signal":
+                    pid_text, number = rest.split()
+                    if int(pid_text) in children:  # not reaped yet, so the pid is still this child's
+                        os.kill(int(pid_text), int(number))
+                    continue
+                tag, out_path, spec_json = rest.split(" ", 2)
                 pid = os.fork()
                 if pid == 0:
                     _child(out_path, spec_json, target)
+                children.add(pid)
                 print(f"pid {tag} {pid}", flush=True)
-        _reap()
+        children -= _reap()
+
+
+def _reap() -> set[int]:
+    """Collect every child that ended, report it, and return their pids."""
+    ended: set[int] = set()
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return ended
+        if pid == 0:
+            return ended
+        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        print(f"exit {pid} {code}", flush=True)
+        ended.add(pid)
 
 
 if __name__ == "__main__":

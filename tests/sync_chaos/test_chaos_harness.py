@@ -18,7 +18,8 @@ from ppj.sync_chaos.plan import make_plan
 from ppj.sync_chaos.proxy import FaultProxy
 from ppj.sync_chaos.runner import RunOutcome, run_once
 
-QUICK_RUNS = 24
+QUICK_RUNS = 48
+QUICK_RUNS_POSTGRESQL = 12
 
 
 @contextmanager
@@ -63,11 +64,26 @@ def test_a_server_that_lists_an_entry_twice_is_caught_duplicating_it(tmp_path: P
     assert not outcome.ok
 
 
+def quick_mode(*options: str, runs: int) -> None:
+    result = CliRunner().invoke(
+        app, ["sync", "chaos", "--runs", str(runs), "--quick", "--seed", "1", "--parallel", "3", *options]
+    )
+    assert result.exit_code == 0, result.output
+    line = f"chaos: {runs} runs, 0 lost, 0 duplicated, {runs}/{runs} converged"
+    assert re.search(rf"^{line}$", result.output, re.M), result.output
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_quick_chaos_mode_against_the_real_server_loses_nothing_and_converges() -> None:
-    """CI's quick mode: ``ppj serve`` (two processes over one SQLite file) under every fault."""
-    result = CliRunner().invoke(app, ["sync", "chaos", "--runs", str(QUICK_RUNS), "--quick", "--seed", "1"])
-    assert result.exit_code == 0, result.output
-    line = f"chaos: {QUICK_RUNS} runs, 0 lost, 0 duplicated, {QUICK_RUNS}/{QUICK_RUNS} converged"
-    assert re.search(rf"^{line}$", result.output, re.M), result.output
+    """CI's quick mode: ``ppj serve`` (two processes per slot, three slots, over one SQLite file) under
+    every fault."""
+    quick_mode(runs=QUICK_RUNS)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.timeout(900)
+def test_quick_chaos_mode_on_postgresql_loses_nothing_and_converges(postgres_url: str) -> None:
+    """The same on PostgreSQL (one fresh schema for the series, dropped at its end)."""
+    quick_mode("--database", postgres_url, runs=QUICK_RUNS_POSTGRESQL)
