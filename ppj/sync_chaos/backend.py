@@ -133,6 +133,30 @@ class ServerProcesses:
             self.kill(index, signal.SIGTERM)
 
 
+class ServerFleet:
+    """A warm server zygote and the sets of server processes forked from it (``spec(port)`` is a process's
+    spawn spec; its log goes to ``logs``-<set name>.<index>.log)."""
+
+    def __init__(self, *, zygote: Zygote, spec: Callable[[int], str], logs: Path) -> None:
+        self._zygote = zygote
+        self._spec = spec
+        self._logs = logs
+        self._sets: list[ServerProcesses] = []
+
+    def processes(self, *, count: int, name: str) -> ServerProcesses:
+        made = ServerProcesses(
+            zygote=self._zygote, count=count, spec=self._spec, logs=Path(f"{self._logs}-{name}")
+        )
+        self._sets.append(made)
+        made.ensure_running()
+        return made
+
+    def stop(self) -> None:
+        for made in self._sets:
+            made.stop()
+        self._zygote.close()
+
+
 class ReferenceBackend:
     """Reference-server processes over one state file in ``workdir``; ``server_args`` go to each process
     (``{"bug": …}``: the harness's tests break the server on purpose). The harness's own calls (grants,
@@ -142,31 +166,24 @@ class ReferenceBackend:
         self._workdir = workdir
         self._server_args = dict(server_args or {})
         self._state_path = workdir / "reference-server.pickle"
-        self._zygote: Zygote | None = None
-        self._sets: list[ServerProcesses] = []
+        self._fleet: ServerFleet | None = None
 
     def start(self) -> None:
-        self._zygote = Zygote("reference-server", cwd=_ROOT)
-
-    def processes(self, *, count: int, name: str) -> ServerProcesses:
-        assert self._zygote is not None, "start() first"
         state = str(self._state_path)
         args = self._server_args
-        made = ServerProcesses(
-            zygote=self._zygote,
-            count=count,
+        self._fleet = ServerFleet(
+            zygote=Zygote("reference-server", cwd=_ROOT),
             spec=lambda port: json.dumps({"port": port, "state": state, **args}),
-            logs=self._workdir / f"reference-{name}",
+            logs=self._workdir / "reference",
         )
-        self._sets.append(made)
-        made.ensure_running()
-        return made
+
+    def processes(self, *, count: int, name: str) -> ServerProcesses:
+        assert self._fleet is not None, "start() first"
+        return self._fleet.processes(count=count, name=name)
 
     def stop(self) -> None:
-        for made in self._sets:
-            made.stop()
-        if self._zygote is not None:
-            self._zygote.close()
+        if self._fleet is not None:
+            self._fleet.stop()
 
     def _admin(self, path: str, body: object) -> bytes:
         if str(_ROOT) not in sys.path:

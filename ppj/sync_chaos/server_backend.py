@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from journal.entry import Author, AuthorisationLevel
 from journal.entry import Role as JournalRole
-from ppj.sync_chaos.backend import Enrolled, ServerContents, ServerProcesses
+from ppj.sync_chaos.backend import Enrolled, ServerContents, ServerFleet, ServerProcesses
 from ppj.sync_chaos.forks import Zygote
 from server import migrate
 from server.care.models import Journal, Mission, MissionUnit
@@ -64,8 +64,7 @@ class PpjServerBackend:
         self._url = ""
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
-        self._zygote: Zygote | None = None
-        self._sets: list[ServerProcesses] = []
+        self._fleet: ServerFleet | None = None
         self._devices: dict[uuid.UUID, tuple[uuid.UUID, str, uuid.UUID]] = {}  # device → person, cred, unit
         self._region: uuid.UUID | None = None
 
@@ -95,25 +94,19 @@ class PpjServerBackend:
             "PPJ_ENVIRONMENT": "development",
             "PPJ_SECRET_KEY": "chaos-harness-secret-key-0123456789abcdef",
         }
-        self._zygote = Zygote("ppj-server", env=env)
+        self._fleet = ServerFleet(
+            zygote=Zygote("ppj-server", env=env),
+            spec=lambda port: json.dumps({"port": port}),
+            logs=self._workdir / "server",
+        )
 
     def processes(self, *, count: int, name: str) -> ServerProcesses:
-        assert self._zygote is not None, "start() first"
-        made = ServerProcesses(
-            zygote=self._zygote,
-            count=count,
-            spec=lambda port: json.dumps({"port": port}),
-            logs=self._workdir / f"server-{name}",
-        )
-        self._sets.append(made)
-        made.ensure_running()
-        return made
+        assert self._fleet is not None, "start() first"
+        return self._fleet.processes(count=count, name=name)
 
     def stop(self) -> None:
-        for made in self._sets:
-            made.stop()
-        if self._zygote is not None:
-            self._zygote.close()
+        if self._fleet is not None:
+            self._fleet.stop()
         if self._engine is not None:
             self._engine.dispose()
         if self._schema is not None and not self._keep:
