@@ -58,14 +58,13 @@ class ServerContents:
 
 class ServerBackend(Protocol):
     """The database side of a series, shared by every run (and by runs going on at the same time).
-    ``start`` makes the database and the warm server zygote; ``processes`` starts a set of server
-    processes over the database (one set per slot of concurrent runs); ``create_journal`` registers a
+    ``start`` makes the database and returns the warm server zygote over it, from which each slot of
+    concurrent runs forks its own set of server processes; ``create_journal`` registers a
     journal before anyone writes to it; ``enrol`` makes a device (and its person and unit); ``headers`` is
     a log-in on the device, valid for ``session_s`` seconds (None: the rest of the run); ``contents``
     reads back the given journals; ``forget`` lets the backend drop a checked run's journals."""
 
-    def start(self) -> None: ...
-    def processes(self, *, count: int, name: str) -> ServerProcesses: ...
+    def start(self) -> ServerFleet: ...
     def create_journal(self, journal_id: UUID) -> None: ...
     def enrol(self, device_id: UUID, label: str) -> Enrolled: ...
     def headers(self, device_id: UUID, *, session_s: float | None) -> dict[str, str]: ...
@@ -166,24 +165,18 @@ class ReferenceBackend:
         self._workdir = workdir
         self._server_args = dict(server_args or {})
         self._state_path = workdir / "reference-server.pickle"
-        self._fleet: ServerFleet | None = None
 
-    def start(self) -> None:
+    def start(self) -> ServerFleet:
         state = str(self._state_path)
         args = self._server_args
-        self._fleet = ServerFleet(
+        return ServerFleet(
             zygote=Zygote("reference-server", cwd=_ROOT),
             spec=lambda port: json.dumps({"port": port, "state": state, **args}),
             logs=self._workdir / "reference",
         )
 
-    def processes(self, *, count: int, name: str) -> ServerProcesses:
-        assert self._fleet is not None, "start() first"
-        return self._fleet.processes(count=count, name=name)
-
     def stop(self) -> None:
-        if self._fleet is not None:
-            self._fleet.stop()
+        """Nothing to stop: the state file stays in the work directory (``--keep`` keeps it)."""
 
     def _admin(self, path: str, body: object) -> bytes:
         if str(_ROOT) not in sys.path:

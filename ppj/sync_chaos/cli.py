@@ -16,7 +16,7 @@ from pathlib import Path
 
 import typer
 
-from ppj.sync_chaos.backend import ReferenceBackend, ServerBackend
+from ppj.sync_chaos.backend import ReferenceBackend, ServerBackend, ServerFleet
 from ppj.sync_chaos.forks import Zygote
 from ppj.sync_chaos.plan import make_plan
 from ppj.sync_chaos.proxy import FaultProxy
@@ -81,10 +81,12 @@ def chaos(
         lock = threading.Lock()
         proxies: list[FaultProxy] = []
         zygote: Zygote | None = None
+        fleet: ServerFleet | None = None
         errors: list[BaseException] = []
 
         def slot(number: int) -> None:
-            processes = backend.processes(count=servers, name=f"slot{number}")
+            assert fleet is not None
+            processes = fleet.processes(count=servers, name=f"slot{number}")
             proxy = FaultProxy(upstreams=processes.ports)
             proxy.start()
             with lock:
@@ -119,7 +121,7 @@ def chaos(
                 proxy.stop()
 
         try:
-            backend.start()
+            fleet = backend.start()
             zygote = Zygote()
             started_at = time.monotonic()
             threads = [
@@ -133,6 +135,8 @@ def chaos(
         finally:
             if zygote is not None:
                 zygote.close()
+            if fleet is not None:
+                fleet.stop()
             backend.stop()
         if errors:
             raise errors[0]

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from journal.entry import Author, AuthorisationLevel
 from journal.entry import Role as JournalRole
-from ppj.sync_chaos.backend import Enrolled, ServerContents, ServerFleet, ServerProcesses
+from ppj.sync_chaos.backend import Enrolled, ServerContents, ServerFleet
 from ppj.sync_chaos.forks import Zygote
 from server import migrate
 from server.care.models import Journal, Mission, MissionUnit
@@ -64,13 +64,12 @@ class PpjServerBackend:
         self._url = ""
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
-        self._fleet: ServerFleet | None = None
         self._devices: dict[uuid.UUID, tuple[uuid.UUID, str, uuid.UUID]] = {}  # device → person, cred, unit
         self._region: uuid.UUID | None = None
 
     # ------------------------------------------------------------------------------- processes
 
-    def start(self) -> None:
+    def start(self) -> ServerFleet:
         """Make and migrate the database once, and start the warm server zygote on it."""
         if self._database == "sqlite":
             self._url = f"sqlite:///{self._workdir / 'server.db'}"
@@ -94,19 +93,15 @@ class PpjServerBackend:
             "PPJ_ENVIRONMENT": "development",
             "PPJ_SECRET_KEY": "chaos-harness-secret-key-0123456789abcdef",
         }
-        self._fleet = ServerFleet(
+        return ServerFleet(
             zygote=Zygote("ppj-server", env=env),
             spec=lambda port: json.dumps({"port": port}),
             logs=self._workdir / "server",
         )
 
-    def processes(self, *, count: int, name: str) -> ServerProcesses:
-        assert self._fleet is not None, "start() first"
-        return self._fleet.processes(count=count, name=name)
-
     def stop(self) -> None:
-        if self._fleet is not None:
-            self._fleet.stop()
+        """Close the harness's connections and drop the series' PostgreSQL schema (unless kept); the
+        server processes are the fleet's to stop, before this."""
         if self._engine is not None:
             self._engine.dispose()
         if self._schema is not None and not self._keep:

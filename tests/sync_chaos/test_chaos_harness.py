@@ -27,10 +27,10 @@ def harness(
     workdir: Path, **server_args: str
 ) -> Iterator[tuple[ReferenceBackend, ServerProcesses, FaultProxy, Zygote]]:
     backend = ReferenceBackend(workdir=workdir, server_args=server_args)
-    backend.start()
+    fleet = backend.start()
     zygote = Zygote()
     try:
-        servers = backend.processes(count=2, name="test")
+        servers = fleet.processes(count=2, name="test")
         proxy = FaultProxy(upstreams=servers.ports)
         proxy.start()
         try:
@@ -39,6 +39,7 @@ def harness(
             proxy.stop()
     finally:
         zygote.close()
+        fleet.stop()
         backend.stop()
 
 
