@@ -66,6 +66,7 @@ def chaos(
     began = time.monotonic()
     cpu_began = _cpu_seconds()
     tally = Tally()
+    slots = min(parallel, runs)
     with tempfile.TemporaryDirectory(prefix="ppj-chaos-") as tmp:
         workdir = keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -126,7 +127,7 @@ def chaos(
             started_at = time.monotonic()
             threads = [
                 threading.Thread(target=slot, args=(n,), name=f"chaos-slot{n}", daemon=True)
-                for n in range(min(parallel, runs))
+                for n in range(slots)
             ]
             for thread in threads:
                 thread.start()
@@ -148,7 +149,7 @@ def chaos(
     typer.echo(f"faults injected by the proxies: {dict(sorted(faults.items()))}")
     typer.echo(
         f"time: {elapsed:.0f} s in all, {runs_s:.0f} s for the runs ({runs_s / runs:.2f} s per run,"
-        f" {parallel} at a time); CPU {_cpu_seconds() - cpu_began:.0f} s (harness, tablets and servers"
+        f" {slots} at a time); CPU {_cpu_seconds() - cpu_began:.0f} s (harness, tablets and servers"
         f" that ended); load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
     typer.echo(f"chaos: {tally.line()}")
