@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import signal
@@ -11,14 +12,15 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
 
 from ppj.sync_chaos.backend import ReferenceBackend, ServerBackend, ServerFleet
 from ppj.sync_chaos.forks import Zygote
-from ppj.sync_chaos.plan import make_plan
+from ppj.sync_chaos.plan import RunPlan, make_plan
 from ppj.sync_chaos.proxy import FaultProxy
 from ppj.sync_chaos.runner import RunOutcome, run_once
 
@@ -65,7 +67,6 @@ def chaos(
     signal.signal(signal.SIGTERM, _terminate)
     began = time.monotonic()
     cpu_began = _cpu_seconds()
-    tally = Tally()
     slots = min(parallel, runs)
     with tempfile.TemporaryDirectory(prefix="ppj-chaos-") as tmp:
         workdir = keep or Path(tmp)
@@ -77,56 +78,24 @@ def chaos(
             backend = PpjServerBackend(workdir=workdir, database=database, keep=keep is not None)
         else:
             backend = ReferenceBackend(workdir=workdir)
-        started_at = time.monotonic()
-        indices = iter(range(first_run, first_run + runs))
-        lock = threading.Lock()
-        proxies: list[FaultProxy] = []
-        zygote: Zygote | None = None
         fleet: ServerFleet | None = None
-        errors: list[BaseException] = []
-
-        def slot(number: int) -> None:
-            assert fleet is not None
-            processes = fleet.processes(count=servers, name=f"slot{number}")
-            proxy = FaultProxy(upstreams=processes.ports)
-            proxy.start()
-            with lock:
-                proxies.append(proxy)
-            assert zygote is not None
-            try:
-                while not errors:
-                    with lock:
-                        run = next(indices, None)
-                    if run is None:
-                        return
-                    plan = make_plan(seed=seed, run=run, devices=devices, servers=servers, quick=quick)
-                    outcome = run_once(
-                        plan=plan,
-                        backend=backend,
-                        servers=processes,
-                        proxy=proxy,
-                        zygote=zygote,
-                        workdir=workdir,
-                    )
-                    with lock:
-                        tally.add(outcome)
-                        if not outcome.ok:
-                            _print_failure(outcome)
-                        if progress_every and tally.runs % progress_every == 0:
-                            seconds = time.monotonic() - began
-                            typer.echo(f"progress: {tally.line()}, {seconds:.0f} s", err=True)
-            except BaseException as exc:
-                errors.append(exc)
-                raise
-            finally:
-                proxy.stop()
-
+        zygote: Zygote | None = None
         try:
             fleet = backend.start()
             zygote = Zygote()
-            started_at = time.monotonic()
+            series = _Series(
+                backend=backend,
+                fleet=fleet,
+                zygote=zygote,
+                workdir=workdir,
+                plan=functools.partial(make_plan, seed=seed, devices=devices, servers=servers, quick=quick),
+                servers=servers,
+                indices=iter(range(first_run, first_run + runs)),
+                progress_every=progress_every,
+                began=began,
+            )
             threads = [
-                threading.Thread(target=slot, args=(n,), name=f"chaos-slot{n}", daemon=True)
+                threading.Thread(target=series.slot, args=(n,), name=f"chaos-slot{n}", daemon=True)
                 for n in range(slots)
             ]
             for thread in threads:
@@ -139,22 +108,77 @@ def chaos(
             if fleet is not None:
                 fleet.stop()
             backend.stop()
-        if errors:
-            raise errors[0]
-    faults: Counter[str] = Counter()
-    for proxy in proxies:
-        faults.update(proxy.counts)
+        if series.errors:
+            raise series.errors[0]
     elapsed = time.monotonic() - began
-    runs_s = time.monotonic() - started_at
-    typer.echo(f"faults injected by the proxies: {dict(sorted(faults.items()))}")
+    runs_s = time.monotonic() - series.started
+    typer.echo(f"faults injected by the proxies: {dict(sorted(series.faults.items()))}")
     typer.echo(
         f"time: {elapsed:.0f} s in all, {runs_s:.0f} s for the runs ({runs_s / runs:.2f} s per run,"
         f" {slots} at a time); CPU {_cpu_seconds() - cpu_began:.0f} s (harness, tablets and servers"
         f" that ended); load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
-    typer.echo(f"chaos: {tally.line()}")
-    if tally.failed:
+    typer.echo(f"chaos: {series.tally.line()}")
+    if series.tally.failed:
         raise typer.Exit(1)
+
+
+@dataclass
+class _Series:
+    """What the slots of one series share; each slot takes the next run index until none is left (or a
+    slot failed), with its own server processes and fault proxy. Counts change under ``lock``."""
+
+    backend: ServerBackend
+    fleet: ServerFleet
+    zygote: Zygote
+    workdir: Path
+    plan: Callable[..., RunPlan]  # the plan of run index ``run=``
+    servers: int
+    indices: Iterator[int]
+    progress_every: int
+    began: float
+    started: float = field(default_factory=time.monotonic)
+    tally: Tally = field(default_factory=lambda: Tally())
+    faults: Counter[str] = field(default_factory=Counter)
+    errors: list[BaseException] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def slot(self, number: int) -> None:
+        try:
+            processes = self.fleet.processes(count=self.servers, name=f"slot{number}")
+            proxy = FaultProxy(upstreams=processes.ports)
+            proxy.start()
+            try:
+                while (run := self._next()) is not None:
+                    outcome = run_once(
+                        plan=self.plan(run=run),
+                        backend=self.backend,
+                        servers=processes,
+                        proxy=proxy,
+                        zygote=self.zygote,
+                        workdir=self.workdir,
+                    )
+                    self._record(outcome)
+            finally:
+                proxy.stop()
+                with self.lock:
+                    self.faults.update(proxy.counts)
+        except BaseException as exc:
+            self.errors.append(exc)  # the other slots stop after their run; the series re-raises it
+            raise
+
+    def _next(self) -> int | None:
+        with self.lock:
+            return None if self.errors else next(self.indices, None)
+
+    def _record(self, outcome: RunOutcome) -> None:
+        with self.lock:
+            self.tally.add(outcome)
+            if not outcome.ok:
+                _print_failure(outcome)
+            if self.progress_every and self.tally.runs % self.progress_every == 0:
+                seconds = time.monotonic() - self.began
+                typer.echo(f"progress: {self.tally.line()}, {seconds:.0f} s", err=True)
 
 
 @dataclass
