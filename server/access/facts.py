@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from server.access.policy import EdRelation, JournalFacts, Shift, UnitAssignment
@@ -20,7 +20,7 @@ def journal_facts(*, session: Session, journal: Journal) -> JournalFacts:
 
 
 def journals_facts(*, session: Session, journals: Sequence[Journal]) -> dict[uuid.UUID, JournalFacts]:
-    """The facts of many journals in three queries (a board or list decides on each of them)."""
+    """The facts of many journals in two queries (a board or list decides on each of them)."""
     if not journals:
         return {}
     journal_ids = [j.id for j in journals]
@@ -30,21 +30,32 @@ def journals_facts(*, session: Session, journals: Sequence[Journal]) -> dict[uui
     ):
         units[row.mission_id].append(UnitAssignment(unit_id=row.unit_id, assigned_at=row.assigned_at))
     ed = aliased(Organisation)
-    relations: dict[uuid.UUID, list[EdRelation]] = defaultdict(list)
-    for journal_id, hospital_id, at in session.execute(
-        select(JournalAnnouncement.journal_id, ed.parent_id, JournalAnnouncement.announced_at)
+    # Announcements and handovers in one round trip (a push or pull decides on one journal per request,
+    # so the number of queries is what its latency is made of).
+    announced = (
+        select(
+            JournalAnnouncement.journal_id,
+            ed.parent_id,
+            JournalAnnouncement.announced_at.label("at"),
+            literal(False).label("handover"),
+        )
         .join(ed, ed.id == JournalAnnouncement.emergency_department_id)
         .where(JournalAnnouncement.journal_id.in_(journal_ids))
-    ):
-        if hospital_id is not None:
-            relations[journal_id].append(EdRelation(hospital_id=hospital_id, at=at, handover=False))
-    for journal_id, hospital_id, at in session.execute(
-        select(JournalHandover.journal_id, ed.parent_id, JournalHandover.handed_over_at)
+    )
+    handed = (
+        select(
+            JournalHandover.journal_id,
+            ed.parent_id,
+            JournalHandover.handed_over_at.label("at"),
+            literal(True).label("handover"),
+        )
         .join(ed, ed.id == JournalHandover.emergency_department_id)
         .where(JournalHandover.journal_id.in_(journal_ids))
-    ):
+    )
+    relations: dict[uuid.UUID, list[EdRelation]] = defaultdict(list)
+    for journal_id, hospital_id, at, handover in session.execute(union_all(announced, handed)):
         if hospital_id is not None:
-            relations[journal_id].append(EdRelation(hospital_id=hospital_id, at=at, handover=True))
+            relations[journal_id].append(EdRelation(hospital_id=hospital_id, at=at, handover=bool(handover)))
     return {
         journal.id: JournalFacts(
             journal_id=journal.id,

@@ -200,7 +200,11 @@ def push_route(
     outcome = push(
         session=session,
         uploader=Uploader(
-            writer_id=str(device.id), device=device, audit=_audit_context(request, device, caller)
+            writer_id=str(device.id),
+            device=device,
+            audit=_audit_context(request, device, caller),
+            # _person checked that the token is bound to this device.
+            logged_in=caller.person.id if caller is not None else None,
         ),
         request=push_request,
         clock=clock,
