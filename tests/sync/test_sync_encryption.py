@@ -121,3 +121,24 @@ def test_kdf_parameters_round_trip_and_unknown_algorithms_are_refused() -> None:
     assert KdfParams.from_json(params.to_json()) == params
     with pytest.raises(ValueError, match="unknown key-derivation"):
         KdfParams.from_json('{"alg": "md5", "t": 1, "m": 1, "p": 1}')
+
+
+def test_reading_a_whole_journal_opens_every_row_as_one_by_one_and_detects_a_moved_row(
+    store: LocalStore,
+) -> None:
+    """``journal_entries`` opens its rows in one batch (``open_rows``): same contents as ``entry``, and a
+    row copied onto another still fails authentication."""
+    a, b = note(journal_id=JOURNAL, text="patient A"), note(journal_id=JOURNAL, text="patient B")
+    store.capture(envelope=a)
+    store.capture(envelope=b)
+    read = store.journal_entries(JOURNAL)
+    assert read == [store.entry(e.entry_id) for e in read]
+    assert {e.entry_id: e.content for e in read} == {a.entry_id: a.content, b.entry_id: b.content}
+    with sqlite3.connect(store.path) as conn:
+        conn.execute(
+            "UPDATE entries SET sealed_content = (SELECT sealed_content FROM entries WHERE entry_id = ?)"
+            " WHERE entry_id = ?",
+            (str(a.entry_id), str(b.entry_id)),
+        )
+    with pytest.raises(TamperedDataError):
+        store.journal_entries(JOURNAL)
