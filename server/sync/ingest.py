@@ -496,7 +496,9 @@ def _store(
                 "received_at": now,
             }
         )
-    session.execute(insert(EntryRow), rows)
+    # A Core executemany on the session's connection: the ORM's bulk path would walk every row through
+    # its persistence machinery (defaults, versioning, identity) that this append-only table does not use.
+    session.connection().execute(insert(EntryRow), rows)
     for journal_id, head in heads.items():
         if head != logs[journal_id].head:
             session.execute(update(JournalLog).where(JournalLog.journal_id == journal_id).values(head=head))
