@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import literal, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, literal, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from server.access.policy import EdRelation, JournalFacts, Shift, UnitAssignment
 from server.care.models import Journal, JournalAnnouncement, JournalHandover, MissionUnit
@@ -29,29 +30,10 @@ def journals_facts(*, session: Session, journals: Sequence[Journal]) -> dict[uui
         select(MissionUnit).where(MissionUnit.mission_id.in_({j.mission_id for j in journals}))
     ):
         units[row.mission_id].append(UnitAssignment(unit_id=row.unit_id, assigned_at=row.assigned_at))
-    ed = aliased(Organisation)
     # Announcements and handovers in one round trip (a push or pull decides on one journal per request,
     # so the number of queries is what its latency is made of).
-    announced = (
-        select(
-            JournalAnnouncement.journal_id,
-            ed.parent_id,
-            JournalAnnouncement.announced_at.label("at"),
-            literal(False).label("handover"),
-        )
-        .join(ed, ed.id == JournalAnnouncement.emergency_department_id)
-        .where(JournalAnnouncement.journal_id.in_(journal_ids))
-    )
-    handed = (
-        select(
-            JournalHandover.journal_id,
-            ed.parent_id,
-            JournalHandover.handed_over_at.label("at"),
-            literal(True).label("handover"),
-        )
-        .join(ed, ed.id == JournalHandover.emergency_department_id)
-        .where(JournalHandover.journal_id.in_(journal_ids))
-    )
+    announced = _ed_relation_rows(JournalAnnouncement, JournalAnnouncement.announced_at, journal_ids, False)
+    handed = _ed_relation_rows(JournalHandover, JournalHandover.handed_over_at, journal_ids, True)
     relations: dict[uuid.UUID, list[EdRelation]] = defaultdict(list)
     for journal_id, hospital_id, at, handover in session.execute(union_all(announced, handed)):
         if hospital_id is not None:
@@ -67,6 +49,21 @@ def journals_facts(*, session: Session, journals: Sequence[Journal]) -> dict[uui
         )
         for journal in journals
     }
+
+
+def _ed_relation_rows(
+    model: type[JournalAnnouncement] | type[JournalHandover],
+    at: InstrumentedAttribute[dt.datetime],
+    journal_ids: list[uuid.UUID],
+    handover: bool,
+) -> Select[uuid.UUID, uuid.UUID | None, dt.datetime, bool]:
+    """(journal, hospital owning the ED, when, handover?) of ``model``'s rows for ``journal_ids``."""
+    ed = aliased(Organisation)
+    return (
+        select(model.journal_id, ed.parent_id, at.label("at"), literal(handover).label("handover"))
+        .join(ed, ed.id == model.emergency_department_id)
+        .where(model.journal_id.in_(journal_ids))
+    )
 
 
 def person_shifts(
