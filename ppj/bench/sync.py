@@ -7,8 +7,10 @@
    uvicorn server on PostgreSQL (gzip bodies, batches of 200).
 3. Bootstrap of a fresh tablet: another tablet's first ``sync_once`` pulls those 10,000 entries.
 4. Fleet: N simulated tablets (default 1,000), each pushing one entry and pulling its journal every 5 s,
-   from one asyncio process against uvicorn (2 workers) on PostgreSQL; p50/p99 latency per request and
-   the CPU share the load generator itself used (``time.process_time`` over wall time, per core).
+   from one asyncio process against uvicorn (2 workers) on PostgreSQL; p50/p99 latency per request, the
+   CPU share the load generator itself used (``time.process_time`` over wall time, per core) and the
+   server's CPU per request (its process group, from /proc; PostgreSQL's own CPU is not in it). With
+   the server's CPU per request, ``cores / that`` is the fleet's ceiling in requests/s on this machine.
 5. Store encryption: ``ppj bench sync-store`` (reused, with smaller counts).
 
 Targets on the 2-core reference machine: ingest ≥ 5,000 entries/s on PostgreSQL, bootstrap ≤ 5 s, fleet
@@ -312,8 +314,11 @@ def _tablet(base: str, crew: Crew, path: Path) -> tuple[object, object]:
     return store, SyncClient(store=store, http=http)
 
 
-def _one_tablet(base: str, crews: list[Crew], entries: int, directory: Path) -> tuple[float, float, int]:
-    """Seconds to push ``entries`` from one tablet, and for a fresh tablet to pull them all."""
+def _one_tablet(
+    base: str, crews: list[Crew], entries: int, directory: Path
+) -> tuple[float, float, float, int]:
+    """Seconds to push ``entries`` from one tablet, and for a fresh tablet to pull them all (wall, and the
+    CPU seconds of this process, i.e. the tablet side)."""
     from journal.entry import Entry
     from server.sync.writers import wire
     from sync.client import SyncClient
@@ -333,11 +338,11 @@ def _one_tablet(base: str, crews: list[Crew], entries: int, directory: Path) -> 
     store.close()
     fresh, fresh_client = _tablet(base, receiver, directory / "fresh.ppjstore")
     assert isinstance(fresh, LocalStore) and isinstance(fresh_client, SyncClient)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     report = fresh_client.sync_once()
-    bootstrap_s = time.perf_counter() - started
+    bootstrap_s, bootstrap_cpu = time.perf_counter() - started, time.process_time() - cpu_started
     fresh.close()
-    return push_s, bootstrap_s, report.pulled
+    return push_s, bootstrap_s, bootstrap_cpu, report.pulled
 
 
 @dataclass
@@ -466,15 +471,15 @@ def bench_sync(
             crews = _seed(url, max(tablets, 2))
             process, base = _serve(url, workers=2)
             try:
-                push_s, bootstrap_s, pulled = _one_tablet(base, crews, entries, root)
+                push_s, bootstrap_s, bootstrap_cpu, pulled = _one_tablet(base, crews, entries, root)
                 print(f"HTTP, uvicorn (2 workers) on PostgreSQL, loopback, gzip bodies ({_load()}):")
                 print(
                     f"  one tablet pushes {entries} entries (batches of {BATCH}): {push_s:6.2f} s "
                     f"({entries / push_s:.0f} entries/s)"
                 )
                 print(
-                    f"  fresh tablet bootstrap, {pulled} entries in pages of 500: {bootstrap_s:6.2f} s"
-                    "   [target ≤ 5 s]"
+                    f"  fresh tablet bootstrap, {pulled} entries in pages of 500: {bootstrap_s:6.2f} s "
+                    f"(tablet process CPU {bootstrap_cpu:.2f} s)   [target ≤ 5 s]"
                 )
                 run = asyncio.run(
                     _fleet(base, crews[:tablets], fleet_seconds, interval, server_pgid=process.pid)

@@ -20,9 +20,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, literal, select, union_all, update
+from sqlalchemy import ColumnElement, Uuid, any_, bindparam, func, insert, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from journal.entry import Entry, entry_from_dict
 from journal.errors import EntryValidationError, InvalidHlcError, UnknownKindError
@@ -440,17 +440,26 @@ def _already_present(
 ) -> tuple[dict[uuid.UUID, tuple[str, str]], dict[uuid.UUID, tuple[str, str]]]:
     """The batch's entries already stored (content hash, hlc) and already held in quarantine (content
     hash, reason), in one round trip."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+
+    def among(column: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
+        # On PostgreSQL the ids go as one uuid[] parameter: an IN list of a whole batch is hundreds of
+        # parameters, each rendered into the statement and converted one by one on every push.
+        if postgres:
+            return column == any_(bindparam(None, ids, type_=postgresql.ARRAY(Uuid())))
+        return column.in_(ids)
+
     found = session.execute(
         union_all(
             select(
                 EntryRow.entry_id, EntryRow.content_hash, EntryRow.hlc.label("detail"), literal(False)
-            ).where(EntryRow.entry_id.in_(ids)),
+            ).where(among(EntryRow.entry_id)),
             select(
                 QuarantinedEntry.entry_id,
                 QuarantinedEntry.content_hash,
                 QuarantinedEntry.reason,
                 literal(True),
-            ).where(QuarantinedEntry.entry_id.in_(ids)),
+            ).where(among(QuarantinedEntry.entry_id)),
         )
     ).all()
     stored = {row[0]: (row[1], row[2]) for row in found if not row[3]}
