@@ -6,11 +6,13 @@ author, handover and signing; the lock screen."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from tablet_app.testing.harness import HarnessError, RunningTablet, VirtualScreen
+from tests.server.live_server import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -139,6 +141,38 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.tap("mark_leaving_scene")
     assert "Afgang skadested" in tablet.text("mark_leaving_scene")
     assert "Demo Paramediciner" in tablet.text("journal_timeline")
+
+    tablet.tap("journal_gcs_open")  # GCS beside ACVPU: the published descriptors, the total computed
+    for choice in ("gcs_eye_3", "gcs_verbal_4"):
+        tablet.tap(choice)
+    tablet.tap("gcs_save")  # motor not chosen: refused on the spot, the picks kept
+    assert tablet.text("gcs_error").startswith("Vælg også: Motorik (M)")
+    tablet.tap("gcs_motor_6")
+    assert tablet.text("gcs_preview") == "GCS 13 (E3 V4 M6)"
+    tablet.screenshot(screenshots / "06c-gcs.png")
+    tablet.tap("gcs_save")
+    assert tablet.screen() == "journal"
+    assert tablet.text("journal_gcs_open") == "GCS 13 (E3 V4 M6)"
+    assert tablet.text("journal_toks").startswith("TOKS")
+
+    tablet.tap("journal_edit_times")  # the on-scene time, set afterwards: 5 minutes earlier, estimated
+    tablet.tap("time_event_on_scene")
+    tablet.tap("time_minus_5")
+    tablet.tap("time_save")  # an existing time is corrected only with a reason
+    assert tablet.text("time_error") == "Skriv en begrundelse."
+    tablet.tap("time_reason_later")
+    tablet.tap("time_save")
+    assert tablet.text("time_error") == ""
+    tablet.screenshot(screenshots / "06d-time-edit.png")
+    tablet.tap("time_back")
+
+    tablet.tap("journal_review")  # the struck original stays readable with who/when/why
+    assert "Registreret efterfølgende" in tablet.text("review_history")
+    tablet.tap("entry_0")
+    tablet.tap("review_retract")  # no reason: refused, nothing retracted
+    assert tablet.text("review_error") == "Skriv en begrundelse."
+    tablet.screenshot(screenshots / "06e-review.png")
+    tablet.tap("review_back")
     tablet.screenshot(screenshots / "06-journal.png")
 
     tablet.tap("journal_handover")
@@ -149,8 +183,33 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     assert tablet.text("handover_saved") == "Journalen er underskrevet."
     tablet.screenshot(screenshots / "07-handover.png")
     tablet.tap("handover_back")
+
+    tablet.tap("journal_episode")
+    assert tablet.screen() == "transport"
+    tablet.command("type", id="dest_hospital", text="Odense Universitetshospital")
+    tablet.command("type", id="dest_eta", text="25:10")
+    tablet.tap("dest_save")  # not a clock time: said on the field, nothing saved, nothing cleared
+    assert tablet.text("dest_error") == "Skriv ETA som et klokkeslæt, fx 14:35."
+    assert tablet.text("dest_hospital") == "Odense Universitetshospital"
+    tablet.command("type", id="dest_eta", text="", replace=True)
+    tablet.tap("alert_stemi")
+    tablet.tap("dest_save")
+    assert tablet.text("dest_notice").startswith("Uden SOR-kode")
+    tablet.tap("urgency_B")
+    assert tablet.text("episode_saved") == "Gemt: kørsel B"
+    tablet.screenshot(screenshots / "09-transport.png")
+    tablet.tap("transport_disposition")
+    tablet.tap("outcome_transported")
+    tablet.tap("disposition_save")
+    tablet.command("type", id="notes_text", text="Datter informeret.")
+    tablet.tap("notes_save")
+    assert "Datter informeret." in tablet.text("notes_list")
+    tablet.screenshot(screenshots / "10-disposition.png")
+    tablet.tap("disposition_back")
+    assert "Kørsel B" in tablet.text("journal_timeline")
     tablet.tap("journal_back")
     assert tablet.text("journal_0").startswith("CPR 250947-9989 · patientkontakt")
+    assert tablet.text("journal_0").endswith("Transporteret til hospital")
     assert re.match(r"\d+ registreringer venter", tablet.text("journals_sync"))
     tablet.screenshot(screenshots / "03-journals.png")
 
@@ -178,5 +237,32 @@ def test_the_command_line_chooses_english_and_the_high_contrast_theme(
         assert tablet.text("login_title") == "Log in to PPJ"
         assert tablet.text("login_language") == "Dansk"
         tablet.screenshot(screenshots / "08-login-en-high-contrast.png")
+    finally:
+        tablet.close()
+
+
+def test_a_tablet_without_a_device_credential_asks_for_its_enrolment_code_first(
+    virtual_screen: VirtualScreen, tmp_path: Path, screenshots: Path, app_env: dict[str, str | None]
+) -> None:
+    nobody = free_port()  # nothing listens there: the code goes nowhere, and the screen says so
+    tablet = RunningTablet(
+        screen=virtual_screen,
+        home=tmp_path / "home",
+        args=["--server", f"http://127.0.0.1:{nobody}"],
+        extra_env={**app_env, "PPJ_TABLET_DEVICE_CREDENTIAL": None},
+    )
+    try:
+        assert tablet.screen() == "enrol"
+        tablet.command("type", id="enrol_code", text="ABCD-EFGH")
+        tablet.tap("enrol_submit")
+        assert tablet.text("enrol_error") == "En engangskode er 12 bogstaver og tal."
+        tablet.command("type", id="enrol_code", text="-JKLM")
+        tablet.tap("enrol_submit")
+        deadline = time.monotonic() + 20
+        while tablet.text("enrol_error") == "" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert tablet.text("enrol_error") == "Ingen forbindelse til serveren. Prøv igen."
+        assert tablet.text("enrol_code") == "ABCD-EFGH-JKLM"
+        tablet.screenshot(screenshots / "11-enrol.png")
     finally:
         tablet.close()
