@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import Select, literal, select, union_all
+from sqlalchemy import Select, bindparam, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from server.access.policy import EdRelation, JournalFacts, Shift, UnitAssignment
@@ -26,16 +26,10 @@ def journals_facts(*, session: Session, journals: Sequence[Journal]) -> dict[uui
         return {}
     journal_ids = [j.id for j in journals]
     units: dict[uuid.UUID, list[UnitAssignment]] = defaultdict(list)
-    for row in session.scalars(
-        select(MissionUnit).where(MissionUnit.mission_id.in_({j.mission_id for j in journals}))
-    ):
+    for row in session.scalars(_MISSION_UNITS, {"mission_ids": list({j.mission_id for j in journals})}):
         units[row.mission_id].append(UnitAssignment(unit_id=row.unit_id, assigned_at=row.assigned_at))
-    # Announcements and handovers in one round trip (a push or pull decides on one journal per request,
-    # so the number of queries is what its latency is made of).
-    announced = _ed_relation_rows(JournalAnnouncement, JournalAnnouncement.announced_at, journal_ids, False)
-    handed = _ed_relation_rows(JournalHandover, JournalHandover.handed_over_at, journal_ids, True)
     relations: dict[uuid.UUID, list[EdRelation]] = defaultdict(list)
-    for journal_id, hospital_id, at, handover in session.execute(union_all(announced, handed)):
+    for journal_id, hospital_id, at, handover in session.execute(_ED_RELATIONS, {"journal_ids": journal_ids}):
         if hospital_id is not None:
             relations[journal_id].append(EdRelation(hospital_id=hospital_id, at=at, handover=bool(handover)))
     return {
@@ -54,16 +48,28 @@ def journals_facts(*, session: Session, journals: Sequence[Journal]) -> dict[uui
 def _ed_relation_rows(
     model: type[JournalAnnouncement] | type[JournalHandover],
     at: InstrumentedAttribute[dt.datetime],
-    journal_ids: list[uuid.UUID],
     handover: bool,
 ) -> Select[uuid.UUID, uuid.UUID | None, dt.datetime, bool]:
-    """(journal, hospital owning the ED, when, handover?) of ``model``'s rows for ``journal_ids``."""
+    """(journal, hospital owning the ED, when, handover?) of ``model``'s rows for ``:journal_ids``."""
     ed = aliased(Organisation)
     return (
         select(model.journal_id, ed.parent_id, at.label("at"), literal(handover).label("handover"))
         .join(ed, ed.id == model.emergency_department_id)
-        .where(model.journal_id.in_(journal_ids))
+        .where(model.journal_id.in_(bindparam("journal_ids", expanding=True)))
     )
+
+
+# The statements are built once: every push and pull decides on a journal, and building them anew each
+# time cost more of the server's CPU than compiling (cached) and sending them.
+_MISSION_UNITS = select(MissionUnit).where(
+    MissionUnit.mission_id.in_(bindparam("mission_ids", expanding=True))
+)
+# Announcements and handovers in one round trip (the number of queries is what a request's latency is
+# made of).
+_ED_RELATIONS = union_all(
+    _ed_relation_rows(JournalAnnouncement, JournalAnnouncement.announced_at, False),
+    _ed_relation_rows(JournalHandover, JournalHandover.handed_over_at, True),
+)
 
 
 def person_shifts(
