@@ -6,11 +6,17 @@
 2. One tablet pushes 10,000 entries: the real ``SyncClient`` and encrypted ``LocalStore`` over HTTP to a
    uvicorn server on PostgreSQL (gzip bodies, batches of 200).
 3. Bootstrap of a fresh tablet: another tablet's first ``sync_once`` pulls those 10,000 entries.
-4. Fleet: N simulated tablets (default 1,000), each pushing one entry and pulling its journal every 5 s,
-   from one asyncio process against uvicorn (2 workers) on PostgreSQL; p50/p99 latency per request, the
-   CPU share the load generator itself used (``time.process_time`` over wall time, per core) and the
-   server's CPU per request (its process group, from /proc; PostgreSQL's own CPU is not in it). With
-   the server's CPU per request, ``cores / that`` is the fleet's ceiling in requests/s on this machine.
+4. Fleet: N simulated tablets (default 1,000), one crew and one ambulance each, from one asyncio process
+   against uvicorn (2 workers) on PostgreSQL. Every tablet syncs every 5 s the way ``SyncClient.sync_once``
+   does: a push only when something is queued (the real client sends nothing when its queue is empty),
+   then ``GET /access``, then a pull of each listed journal until ``has_more`` is false (gzip bodies, as
+   the client sends them). Its crew writes an entry at random moments (seeded; exponential gaps, mean
+   ``--fleet-write-every``, 45 s by default) after a first entry that opens the journal; so most syncs
+   are access + a pull that finds nothing new. ``--fleet-write-every`` at or below the interval is the
+   worst case, an entry on every sync; the default run measures both. Printed: p50/p99 latency per
+   request, the CPU share the load generator itself used (``time.process_time`` over wall time, per
+   core) and the server's CPU per request (its process group, from /proc; PostgreSQL's own CPU is not in
+   it). With the server's CPU per request, ``cores / that`` is the fleet's ceiling in requests/s here.
 5. Store encryption: ``ppj bench sync-store`` (reused, with smaller counts).
 
 Targets on the 2-core reference machine: ingest ≥ 5,000 entries/s on PostgreSQL, bootstrap ≤ 5 s, fleet
@@ -23,6 +29,7 @@ import asyncio
 import datetime as dt
 import gzip
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -50,6 +57,7 @@ class Crew:
     device_id: uuid.UUID
     credential: str
     token: str
+    call_sign: str = "BENCH-1"
 
 
 @contextmanager
@@ -67,13 +75,17 @@ def _postgres_schema(base: str) -> Iterator[str]:
             conn.execute(f'drop schema "{schema}" cascade')
 
 
-def _seed(url: str, crews: int) -> list[Crew]:
-    """A migrated database with one unit and ``crews`` paramedics, each on an enrolled device."""
+def _seed(url: str, crews: int, *, unit_each: bool = False) -> list[Crew]:
+    """A migrated database with ``crews`` paramedics, each on an enrolled device, signed on to one shared
+    unit (BENCH-1) or, with ``unit_each``, each to an ambulance of their own (BENCH-1, BENCH-2, ...), so
+    that a crew sees only its own journals, as in a real fleet."""
     from server import migrate
     from server.db import make_engine, make_session_factory, utcnow
     from server.identity.models import CrewShift, Role
     from server.identity.passwords import HashedPassword
     from server.identity.service import create_person, enrol_device, issue_access_token
+    from server.orgs.models import OrgKind, UnitType
+    from server.orgs.service import create_organisation
 
     engine = make_engine(url)
     migrate.upgrade(engine=engine)
@@ -91,20 +103,32 @@ def _seed(url: str, crews: int) -> list[Crew]:
                 password=password,
             )
             enrolment = enrol_device(session=session, label=f"bench tablet {n}")
+            own = unit
+            if unit_each and n > 0:
+                own = create_organisation(
+                    session=session,
+                    kind=OrgKind.unit,
+                    name=f"Bench ambulance {n + 1}",
+                    parent_id=region.id,
+                    call_sign=f"BENCH-{n + 1}",
+                    unit_type=UnitType.ambulance,
+                )
             session.add(
-                CrewShift(person_id=person.id, unit_id=unit.id, device_id=enrolment.device.id, started_at=now)
+                CrewShift(person_id=person.id, unit_id=own.id, device_id=enrolment.device.id, started_at=now)
             )
             token = issue_access_token(
                 session=session, person=person, device=enrolment.device, ttl=dt.timedelta(hours=2), now=now
             )
-            made.append(Crew(person.id, enrolment.device.id, enrolment.credential, token.token))
+            made.append(
+                Crew(person.id, enrolment.device.id, enrolment.credential, token.token, own.call_sign or "")
+            )
         session.commit()
     engine.dispose()
     return made
 
 
 def _notes(crew: Crew, journal_id: uuid.UUID, count: int, *, first_stamp_ms: int) -> list[object]:
-    """``count`` note entries (the first a crew sign-on on BENCH-1) by ``crew`` in ``journal_id``."""
+    """``count`` note entries (the first a crew sign-on on the crew's unit) by ``crew`` in ``journal_id``."""
     from journal.entry import Author, AuthorisationLevel, Role, new_entry
     from journal.hlc import Hlc
     from journal.kinds.common import PersonRef
@@ -122,7 +146,7 @@ def _notes(crew: Crew, journal_id: uuid.UUID, count: int, *, first_stamp_ms: int
     out: list[object] = []
     for i in range(count):
         payload = (
-            CrewSignOn(unit="BENCH-1", members=(PersonRef(name="Bench"),))
+            CrewSignOn(unit=crew.call_sign, members=(PersonRef(name="Bench"),))
             if i == 0
             else Note(text=f"RR 18, SpO2 96 %, BT 132/80, puls 88, GCS 15. Måling {i}.")
         )
@@ -132,7 +156,7 @@ def _notes(crew: Crew, journal_id: uuid.UUID, count: int, *, first_stamp_ms: int
                 payload=payload,
                 author=author,
                 device_id=writer,
-                unit="BENCH-1",
+                unit=crew.call_sign,
                 clinical_time=at,
                 hlc=Hlc(first_stamp_ms, i, writer),
             )
@@ -347,18 +371,45 @@ def _one_tablet(
 
 @dataclass
 class FleetRun:
-    latencies_ms: list[float]
+    latencies_ms: dict[str, list[float]]
     errors: int
     wall_s: float
     cpu_s: float
     server_cpu_s: float | None = None
     load: str = ""
+    entries: int = 0
+
+    @property
+    def all_ms(self) -> list[float]:
+        return [ms for kind in self.latencies_ms.values() for ms in kind]
+
+
+def _write_cycles(rng: random.Random, *, cycles: int, interval: float, write_every: float) -> list[int]:
+    """How many entries the crew has written before each of its ``cycles`` syncs: one at the start (the
+    sign-on that opens the journal), then at exponential gaps of mean ``write_every`` seconds; at or
+    below ``interval``, one per sync (the worst case)."""
+    if write_every <= interval:
+        return [1] * cycles
+    due = [1] + [0] * (cycles - 1)
+    at = rng.expovariate(1 / write_every)
+    while at < (cycles - 1) * interval:
+        due[int(at // interval) + 1] += 1  # written during cycle k's gap, pushed at sync k + 1
+        at += rng.expovariate(1 / write_every)
+    return due
 
 
 async def _fleet(
-    base: str, crews: list[Crew], seconds: float, interval: float, *, server_pgid: int
+    base: str,
+    crews: list[Crew],
+    seconds: float,
+    interval: float,
+    *,
+    write_every: float,
+    seed: int,
+    server_pgid: int,
 ) -> FleetRun:
-    """Each crew's tablet: every ``interval`` s push one prepared entry, then pull its journal."""
+    """Each crew's tablet syncs every ``interval`` s as ``SyncClient.sync_once`` does: push if something
+    is queued, then the access list, then each listed journal pulled until ``has_more`` is false."""
     import httpx2
 
     from journal.entry import Entry
@@ -366,56 +417,85 @@ async def _fleet(
     from sync.protocol import PullRequest, PushItem, PushRequest
 
     cycles = int(seconds / interval) + 1
-    plans: list[tuple[Crew, uuid.UUID, list[bytes], uuid.UUID]] = []
+    rng = random.Random(seed)
+    # Per tablet: the gzip push body for each sync (None: nothing queued, so no push request at all).
+    plans: list[tuple[Crew, list[bytes | None]]] = []
     now_ms = round(time.time() * 1000)
+    written = 0
     for crew in crews:
+        due = _write_cycles(rng, cycles=cycles, interval=interval, write_every=write_every)
         journal_id = new_uuid7()
         incarnation = uuid.uuid4()
-        bodies = []
-        for seq, entry in enumerate(_notes(crew, journal_id, cycles, first_stamp_ms=now_ms), start=1):
-            assert isinstance(entry, Entry)
-            request = PushRequest(
-                device_id=crew.device_id,
-                incarnation_id=incarnation,
-                items=[PushItem(device_seq=seq, entry=wire(entry))],
-            )
+        entries = [
+            e for e in _notes(crew, journal_id, sum(due), first_stamp_ms=now_ms) if isinstance(e, Entry)
+        ]
+        written += len(entries)
+        bodies: list[bytes | None] = []
+        seq = 0
+        for count in due:
+            if not count:
+                bodies.append(None)
+                continue
+            items = [
+                PushItem(device_seq=seq + i + 1, entry=wire(e))
+                for i, e in enumerate(entries[seq : seq + count])
+            ]
+            seq += count
+            request = PushRequest(device_id=crew.device_id, incarnation_id=incarnation, items=items)
             bodies.append(gzip.compress(request.model_dump_json().encode(), compresslevel=6, mtime=0))
-        plans.append((crew, journal_id, bodies, incarnation))
-    latencies: list[float] = []
+        plans.append((crew, bodies))
+    latencies: dict[str, list[float]] = {"push": [], "access": [], "pull": []}
     errors = 0
     limits = httpx2.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx2.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
 
-        async def timed(path: str, body: bytes, headers: dict[str, str]) -> httpx2.Response | None:
+        async def timed(
+            kind: str, method: str, path: str, body: bytes | None, headers: dict[str, str]
+        ) -> httpx2.Response | None:
             nonlocal errors
             started = time.perf_counter()
             try:
-                response = await client.post(path, content=body, headers=headers)
+                response = await client.request(method, path, content=body, headers=headers)
             except httpx2.TransportError:
                 errors += 1
                 return None
             if response.status_code != 200:
                 errors += 1
                 return None
-            latencies.append((time.perf_counter() - started) * 1000)
+            latencies[kind].append((time.perf_counter() - started) * 1000)
             return response
 
-        async def tablet(index: int, plan: tuple[Crew, uuid.UUID, list[bytes], uuid.UUID]) -> None:
-            crew, journal_id, bodies, _ = plan
+        async def tablet(index: int, plan: tuple[Crew, list[bytes | None]]) -> None:
+            crew, bodies = plan
             headers = {
                 "X-PPJ-Device": crew.credential,
                 "Authorization": f"Bearer {crew.token}",
-                "Content-Type": "application/json",
+                "Accept": "application/json",
             }
+            posted = {**headers, "Content-Type": "application/json", "Content-Encoding": "gzip"}
             await asyncio.sleep(interval * index / len(plans))  # spread the fleet over the interval
-            cursor: str | None = None
+            cursors: dict[str, str | None] = {}
             for body in bodies:
                 began = time.monotonic()
-                await timed("/sync/v1/push", body, {**headers, "Content-Encoding": "gzip"})
-                pull = PullRequest(device_id=crew.device_id, journal_id=journal_id, after=cursor)
-                response = await timed("/sync/v1/pull", pull.model_dump_json().encode(), headers)
-                if response is not None:
-                    cursor = response.json()["next_cursor"]
+                if body is not None:
+                    await timed("push", "POST", "/sync/v1/push", body, posted)
+                access = await timed("access", "GET", "/sync/v1/access", None, headers)
+                listed = [j["journal_id"] for j in access.json()["journals"]] if access is not None else []
+                for journal in listed:
+                    for _ in range(100):
+                        pull = PullRequest(
+                            device_id=crew.device_id,
+                            journal_id=uuid.UUID(journal),
+                            after=cursors.get(journal),
+                        )
+                        raw = gzip.compress(pull.model_dump_json().encode(), compresslevel=6, mtime=0)
+                        response = await timed("pull", "POST", "/sync/v1/pull", raw, posted)
+                        if response is None:
+                            break
+                        page = response.json()
+                        cursors[journal] = page["next_cursor"]
+                        if not page["has_more"]:
+                            break
                 await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
 
         wall0, cpu0 = time.perf_counter(), time.process_time()
@@ -425,7 +505,69 @@ async def _fleet(
         server1 = _group_cpu_seconds(server_pgid)
         load = _load()
     server_cpu = server1 - server0 if server0 is not None and server1 is not None else None
-    return FleetRun(latencies, errors, wall, cpu, server_cpu, load)
+    return FleetRun(latencies, errors, wall, cpu, server_cpu, load, written)
+
+
+def _print_fleet(run: FleetRun, *, tablets: int, seconds: float, interval: float, write_every: float) -> None:
+    cores = os.cpu_count() or 1
+    every = (
+        "an entry on every sync"
+        if write_every <= interval
+        else f"an entry every {write_every:g} s on average"
+    )
+    done = run.all_ms
+    print(
+        f"  fleet: {tablets} tablets (own ambulance each), sync every {interval:g} s as SyncClient.sync_once "
+        f"(push if queued, access, pull), {every} ({run.entries} entries), {seconds:g} s, one asyncio "
+        f"process: {len(done)} requests ({', '.join(f'{len(v)} {k}' for k, v in run.latencies_ms.items())}), "
+        f"{run.errors} errors, {len(done) / run.wall_s:.0f} req/s"
+    )
+    if done:
+        print(
+            f"    latency p50 {median(done):6.1f} ms, p99 {percentile(done, 99):6.1f} ms "
+            "  [target p99 < 100 ms]"
+            + "".join(
+                f"; {kind} p50 {median(v):.1f} p99 {percentile(v, 99):.1f}"
+                for kind, v in run.latencies_ms.items()
+                if v
+            )
+        )
+    print(
+        f"    load generator CPU: {run.cpu_s:.1f} s over {run.wall_s:.1f} s wall = "
+        f"{100 * run.cpu_s / run.wall_s:.0f} % of one core "
+        f"({100 * run.cpu_s / run.wall_s / cores:.0f} % of the machine); {run.load} at the end"
+    )
+    if run.server_cpu_s is not None and done:
+        print(
+            f"    server (uvicorn, 2 workers) CPU: {run.server_cpu_s:.1f} s = "
+            f"{1000 * run.server_cpu_s / len(done):.1f} ms per request "
+            f"({100 * run.server_cpu_s / run.wall_s / cores:.0f} % of the machine; "
+            "PostgreSQL's own CPU not included)"
+        )
+
+
+def _fleet_in_schema(
+    postgres: str, *, tablets: int, seconds: float, interval: float, write_every: float, seed: int
+) -> None:
+    """One fleet run on a fresh schema and server, so one run's journals are not in the next's lists."""
+    with _postgres_schema(postgres) as url:
+        crews = _seed(url, tablets, unit_each=True)
+        process, base = _serve(url, workers=2)
+        try:
+            run = asyncio.run(
+                _fleet(
+                    base,
+                    crews,
+                    seconds,
+                    interval,
+                    write_every=write_every,
+                    seed=seed,
+                    server_pgid=process.pid,
+                )
+            )
+        finally:
+            _stop(process)
+    _print_fleet(run, tablets=tablets, seconds=seconds, interval=interval, write_every=write_every)
 
 
 def _pg_version(url: str) -> str:
@@ -446,6 +588,14 @@ def bench_sync(
     tablets: int = typer.Option(1000, help="Simulated tablets in the fleet."),
     fleet_seconds: float = typer.Option(30.0, help="How long the fleet runs."),
     interval: float = typer.Option(5.0, help="Seconds between one tablet's syncs."),
+    fleet_write_every: float = typer.Option(
+        45.0, help="Mean seconds between one crew's entries; at or below --interval: one per sync."
+    ),
+    fleet_worst_case: bool = typer.Option(
+        True, help="Also run the fleet with an entry on every sync (after the --fleet-write-every run)."
+    ),
+    fleet_only: bool = typer.Option(False, help="Only the fleet (skip ingest, one tablet, encryption)."),
+    seed: int = typer.Option(20261125, help="Seed of the crews' writing moments."),
     postgres: str = typer.Option(
         os.environ.get("PPJ_BENCH_DATABASE_URL", DEFAULT_POSTGRES),
         help="PostgreSQL server (a schema is made).",
@@ -456,22 +606,28 @@ def bench_sync(
     import sqlite3
 
     shm = Path("/dev/shm")
-    with tempfile.TemporaryDirectory(prefix="ppj-bench-sync-", dir=shm if shm.is_dir() else None) as tmp:
-        root = Path(tmp)
-        print(f"conditions: {conditions()}; load average {os.getloadavg()[0]:.2f} at start")
-        print(f"ingest (in-process push service, {entries} note entries in 10 journals, batches of {BATCH}):")
-        sqlite_url = f"sqlite:///{root / 'ingest.sqlite3'}"
-        wall, cpu = _ingest(sqlite_url, entries, 10)
-        print(f"  ({_load()})")
-        print(f"  SQLite {sqlite3.sqlite_version} (file in {root}, WAL): {_rates(wall, cpu)}")
-        with _postgres_schema(postgres) as url:
-            wall, cpu = _ingest(url, entries, 10)
-            print(f"  PostgreSQL {_pg_version(url)} (loopback): {_rates(wall, cpu)}   [target ≥ 5000]")
-        with _postgres_schema(postgres) as url:
-            crews = _seed(url, max(tablets, 2))
-            process, base = _serve(url, workers=2)
-            try:
-                push_s, bootstrap_s, bootstrap_cpu, pulled = _one_tablet(base, crews, entries, root)
+    print(f"conditions: {conditions()}; load average {os.getloadavg()[0]:.2f} at start")
+    if not fleet_only:
+        with tempfile.TemporaryDirectory(prefix="ppj-bench-sync-", dir=shm if shm.is_dir() else None) as tmp:
+            root = Path(tmp)
+            print(
+                f"ingest (in-process push service, {entries} note entries in 10 journals, "
+                f"batches of {BATCH}):"
+            )
+            sqlite_url = f"sqlite:///{root / 'ingest.sqlite3'}"
+            wall, cpu = _ingest(sqlite_url, entries, 10)
+            print(f"  ({_load()})")
+            print(f"  SQLite {sqlite3.sqlite_version} (file in {root}, WAL): {_rates(wall, cpu)}")
+            with _postgres_schema(postgres) as url:
+                wall, cpu = _ingest(url, entries, 10)
+                print(f"  PostgreSQL {_pg_version(url)} (loopback): {_rates(wall, cpu)}   [target ≥ 5000]")
+            with _postgres_schema(postgres) as url:
+                crews = _seed(url, 2)
+                process, base = _serve(url, workers=2)
+                try:
+                    push_s, bootstrap_s, bootstrap_cpu, pulled = _one_tablet(base, crews, entries, root)
+                finally:
+                    _stop(process)
                 print(f"HTTP, uvicorn (2 workers) on PostgreSQL, loopback, gzip bodies ({_load()}):")
                 print(
                     f"  one tablet pushes {entries} entries (batches of {BATCH}): {push_s:6.2f} s "
@@ -481,37 +637,19 @@ def bench_sync(
                     f"  fresh tablet bootstrap, {pulled} entries in pages of 500: {bootstrap_s:6.2f} s "
                     f"(tablet process CPU {bootstrap_cpu:.2f} s)   [target ≤ 5 s]"
                 )
-                run = asyncio.run(
-                    _fleet(base, crews[:tablets], fleet_seconds, interval, server_pgid=process.pid)
-                )
-                cores = os.cpu_count() or 1
-                print(
-                    f"  fleet: {tablets} tablets, push 1 entry + pull every {interval:g} s, "
-                    f"{fleet_seconds:g} s, "
-                    f"one asyncio process: {len(run.latencies_ms)} requests, {run.errors} errors, "
-                    f"{len(run.latencies_ms) / run.wall_s:.0f} req/s"
-                )
-                if run.latencies_ms:
-                    print(
-                        f"    latency p50 {median(run.latencies_ms):6.1f} ms, "
-                        f"p99 {percentile(run.latencies_ms, 99):6.1f} ms"
-                        f"   [target p99 < 100 ms]"
-                    )
-                print(
-                    f"    load generator CPU: {run.cpu_s:.1f} s over {run.wall_s:.1f} s wall = "
-                    f"{100 * run.cpu_s / run.wall_s:.0f} % of one core "
-                    f"({100 * run.cpu_s / run.wall_s / cores:.0f} % of the machine); {run.load} at the end"
-                )
-                if run.server_cpu_s is not None and run.latencies_ms:
-                    print(
-                        f"    server (uvicorn, 2 workers) CPU: {run.server_cpu_s:.1f} s = "
-                        f"{1000 * run.server_cpu_s / len(run.latencies_ms):.1f} ms per request "
-                        f"({100 * run.server_cpu_s / run.wall_s / cores:.0f} % of the machine; "
-                        "PostgreSQL's own CPU not included)"
-                    )
-            finally:
-                _stop(process)
-    if not skip_store:
+    models = [fleet_write_every]
+    if fleet_worst_case and fleet_write_every > interval:
+        models.append(interval)
+    for write_every in models:
+        _fleet_in_schema(
+            postgres,
+            tablets=tablets,
+            seconds=fleet_seconds,
+            interval=interval,
+            write_every=write_every,
+            seed=seed,
+        )
+    if not skip_store and not fleet_only:
         from ppj.bench.sync_store import bench_sync_store
 
         print("store encryption (ppj bench sync-store, reused):   [target ≤ 15 %]")
