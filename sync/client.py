@@ -31,6 +31,7 @@ from sync.clock_offset import estimate_offset
 from sync.errors import ProtocolError, SyncRefusedError, TransientSyncError
 from sync.protocol import (
     ACCESS_PATH,
+    ACCESS_WATERMARKS_QUERY,
     MAX_PULL_LIMIT,
     MAX_PUSH_BYTES,
     MAX_PUSH_ENTRIES,
@@ -39,6 +40,7 @@ from sync.protocol import (
     AccessResponse,
     ErrorBody,
     ErrorCode,
+    JournalAccess,
     PullRequest,
     PullResponse,
     PushItem,
@@ -116,19 +118,29 @@ class SyncClient:
         a new log-in (``SyncRefusedError`` 401)."""
         report = SyncReport()
         self.push_pending(report)
-        journals = self.refresh_access()
-        for journal_id in journals:
-            report.pulled += self.pull_journal(journal_id)
-            report.journals.append(journal_id)
+        for journal in self._access_list():
+            # The stored cursor at the journal's watermark: a pull would answer nothing new (protocol §6),
+            # so it is not sent. Most syncs of a fleet are like this; a server without watermarks (None)
+            # gets the pull as before.
+            if journal.watermark is None or journal.watermark != self._store.cursor(journal.journal_id):
+                report.pulled += self.pull_journal(journal.journal_id)
+            report.journals.append(journal.journal_id)
         report.offset_ms = self._store.offset_ms()
         return report
 
     def refresh_access(self) -> list[UUID]:
-        response, _ = self._exchange("GET", ACCESS_PATH, None, AccessResponse)
+        return [j.journal_id for j in self._access_list()]
+
+    def _access_list(self) -> list[JournalAccess]:
+        response, timing = self._exchange(
+            "GET", f"{ACCESS_PATH}?{ACCESS_WATERMARKS_QUERY}", None, AccessResponse
+        )
         if response.device_id != self._store.device_id:
             raise ProtocolError("access list is for another device", field="device_id")
         self._store.replace_access(journals=response.journals)
-        return [j.journal_id for j in response.journals]
+        # A clock-offset sample like every answer's: with pulls skipped it may be this cycle's only one.
+        self._record_offset(timing, response.timing)
+        return response.journals
 
     # --------------------------------------------------------------------------------------- push
 

@@ -32,6 +32,10 @@ PROTOCOL_VERSION: Literal[1] = 1
 PUSH_PATH = "/sync/v1/push"
 PULL_PATH = "/sync/v1/pull"
 ACCESS_PATH = "/sync/v1/access"
+# Query of ``GET ACCESS_PATH`` asking for each journal's watermark (§6). Servers that do not know it ignore
+# it and answer without watermarks, and a server sends them only when asked, so old clients (whose models
+# forbid unknown fields) and old servers both keep working.
+ACCESS_WATERMARKS_QUERY = "watermarks=true"
 
 # Limits the server enforces (and the client respects when it builds a batch). The byte limit is on the
 # uncompressed JSON body, so compression never decides whether a batch is allowed.
@@ -227,6 +231,10 @@ class JournalAccess(WireModel):
     journal_id: UUID
     granted_at: AwareDatetime
     until: AwareDatetime | None = None
+    # The journal's watermark now (what a pull would answer as ``watermark``), only when the client asked
+    # with ACCESS_WATERMARKS_QUERY. A client whose stored cursor equals it has nothing to pull. Left out of
+    # the JSON when None, not sent as null: a client from before the field forbids unknown keys.
+    watermark: Cursor | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class AccessResponse(WireModel):

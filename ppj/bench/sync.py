@@ -407,15 +407,19 @@ async def _fleet(
     write_every: float,
     seed: int,
     server_pgid: int,
+    old_client: bool = False,
 ) -> FleetRun:
     """Each crew's tablet syncs every ``interval`` s as ``SyncClient.sync_once`` does: push if something
-    is queued, then the access list, then each listed journal pulled until ``has_more`` is false."""
+    is queued, then the access list with watermarks, then each listed journal whose watermark is not the
+    stored cursor pulled until ``has_more`` is false. ``old_client``: the client of before watermarks, which
+    pulls every listed journal on every sync."""
     import httpx2
 
     from journal.entry import Entry
     from server.sync.writers import wire
-    from sync.protocol import PullRequest, PushItem, PushRequest
+    from sync.protocol import ACCESS_PATH, ACCESS_WATERMARKS_QUERY, PullRequest, PushItem, PushRequest
 
+    access_path = ACCESS_PATH if old_client else f"{ACCESS_PATH}?{ACCESS_WATERMARKS_QUERY}"
     cycles = int(seconds / interval) + 1
     rng = random.Random(seed)
     # Per tablet: the gzip push body for each sync (None: nothing queued, so no push request at all).
@@ -479,24 +483,32 @@ async def _fleet(
                 began = time.monotonic()
                 if body is not None:
                     await timed("push", "POST", "/sync/v1/push", body, posted)
-                access = await timed("access", "GET", "/sync/v1/access", None, headers)
-                listed = [j["journal_id"] for j in access.json()["journals"]] if access is not None else []
-                for journal in listed:
-                    for _ in range(100):
-                        pull = PullRequest(
-                            device_id=crew.device_id,
-                            journal_id=uuid.UUID(journal),
-                            after=cursors.get(journal),
-                        )
-                        raw = gzip.compress(pull.model_dump_json().encode(), compresslevel=6, mtime=0)
-                        response = await timed("pull", "POST", "/sync/v1/pull", raw, posted)
-                        if response is None:
-                            break
-                        page = response.json()
-                        cursors[journal] = page["next_cursor"]
-                        if not page["has_more"]:
-                            break
+                access = await timed("access", "GET", access_path, None, headers)
+                listed = access.json()["journals"] if access is not None else []
+                for item in listed:
+                    journal = item["journal_id"]
+                    # As the client: no pull when the stored cursor is at the journal's watermark.
+                    if old_client or item.get("watermark") != cursors.get(journal):
+                        await pull_journal(crew, journal, cursors, posted)
                 await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
+
+        async def pull_journal(
+            crew: Crew, journal: str, cursors: dict[str, str | None], posted: dict[str, str]
+        ) -> None:
+            for _ in range(100):
+                pull = PullRequest(
+                    device_id=crew.device_id,
+                    journal_id=uuid.UUID(journal),
+                    after=cursors.get(journal),
+                )
+                raw = gzip.compress(pull.model_dump_json().encode(), compresslevel=6, mtime=0)
+                response = await timed("pull", "POST", "/sync/v1/pull", raw, posted)
+                if response is None:
+                    break
+                page = response.json()
+                cursors[journal] = page["next_cursor"]
+                if not page["has_more"]:
+                    break
 
         wall0, cpu0 = time.perf_counter(), time.process_time()
         server0 = _group_cpu_seconds(server_pgid)
@@ -508,7 +520,9 @@ async def _fleet(
     return FleetRun(latencies, errors, wall, cpu, server_cpu, load, written)
 
 
-def _print_fleet(run: FleetRun, *, tablets: int, seconds: float, interval: float, write_every: float) -> None:
+def _print_fleet(
+    run: FleetRun, *, tablets: int, seconds: float, interval: float, write_every: float, old_client: bool
+) -> None:
     cores = os.cpu_count() or 1
     every = (
         "an entry on every sync"
@@ -516,9 +530,14 @@ def _print_fleet(run: FleetRun, *, tablets: int, seconds: float, interval: float
         else f"an entry every {write_every:g} s on average"
     )
     done = run.all_ms
+    pattern = (
+        "push if queued, access, pull: the client before watermarks"
+        if old_client
+        else "push if queued, access with watermarks, pull if behind"
+    )
     print(
         f"  fleet: {tablets} tablets (own ambulance each), sync every {interval:g} s as SyncClient.sync_once "
-        f"(push if queued, access, pull), {every} ({run.entries} entries), {seconds:g} s, one asyncio "
+        f"({pattern}), {every} ({run.entries} entries), {seconds:g} s, one asyncio "
         f"process: {len(done)} requests ({', '.join(f'{len(v)} {k}' for k, v in run.latencies_ms.items())}), "
         f"{run.errors} errors, {len(done) / run.wall_s:.0f} req/s"
     )
@@ -547,7 +566,14 @@ def _print_fleet(run: FleetRun, *, tablets: int, seconds: float, interval: float
 
 
 def _fleet_in_schema(
-    postgres: str, *, tablets: int, seconds: float, interval: float, write_every: float, seed: int
+    postgres: str,
+    *,
+    tablets: int,
+    seconds: float,
+    interval: float,
+    write_every: float,
+    seed: int,
+    old_client: bool,
 ) -> None:
     """One fleet run on a fresh schema and server, so one run's journals are not in the next's lists."""
     with _postgres_schema(postgres) as url:
@@ -563,11 +589,19 @@ def _fleet_in_schema(
                     write_every=write_every,
                     seed=seed,
                     server_pgid=process.pid,
+                    old_client=old_client,
                 )
             )
         finally:
             _stop(process)
-    _print_fleet(run, tablets=tablets, seconds=seconds, interval=interval, write_every=write_every)
+    _print_fleet(
+        run,
+        tablets=tablets,
+        seconds=seconds,
+        interval=interval,
+        write_every=write_every,
+        old_client=old_client,
+    )
 
 
 def _pg_version(url: str) -> str:
@@ -595,6 +629,9 @@ def bench_sync(
         True, help="Also run the fleet with an entry on every sync (after the --fleet-write-every run)."
     ),
     fleet_only: bool = typer.Option(False, help="Only the fleet (skip ingest, one tablet, encryption)."),
+    fleet_old_client: bool = typer.Option(
+        False, help="Fleet tablets as the client before access watermarks: a pull of every journal each sync."
+    ),
     seed: int = typer.Option(20261125, help="Seed of the crews' writing moments."),
     postgres: str = typer.Option(
         os.environ.get("PPJ_BENCH_DATABASE_URL", DEFAULT_POSTGRES),
@@ -648,6 +685,7 @@ def bench_sync(
             interval=interval,
             write_every=write_every,
             seed=seed,
+            old_client=fleet_old_client,
         )
     if not skip_store and not fleet_only:
         from ppj.bench.sync_store import bench_sync_store

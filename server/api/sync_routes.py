@@ -38,7 +38,7 @@ from server.sync.body import decode_body, parse_model
 from server.sync.clock import ServerClock
 from server.sync.errors import BatchTooLarge, SyncRefused
 from server.sync.ingest import Uploader, push
-from server.sync.pull import pull
+from server.sync.pull import pull, watermarks_of
 from sync.protocol import (
     MAX_PUSH_BYTES,
     AccessResponse,
@@ -297,8 +297,10 @@ def access_route(
     session: SessionDep,
     windows: WindowsDep,
     writer: WriterDep,
+    watermarks: bool = False,
 ) -> Response:
-    """Every journal the person may see now (one ``list`` audit event per patient)."""
+    """Every journal the person may see now (one ``list`` audit event per patient); with
+    ``?watermarks=true`` each with its watermark, so a client already there skips its pull (protocol §6)."""
     device = _device(request, session)
     person = _required_person(_person(request, session, device))
     journals = access.visible_journals(
@@ -308,11 +310,14 @@ def access_route(
         auditing=Auditing(writer=writer, ctx=_audit_context(request, device, person)),
         now=at,
     )
+    # Read after the decision and its audit events, in the same transaction: only listed journals.
+    marks = watermarks_of(session=session, journal_ids=[j.id for j in journals]) if watermarks else {}
     listed = [
         JournalAccess(
             journal_id=journal.id,
             granted_at=journal.opened_at,
             until=journal.episode_ended_at + windows.documentation if journal.episode_ended_at else None,
+            watermark=marks.get(journal.id),
         )
         for journal in journals
     ]

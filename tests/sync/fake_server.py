@@ -66,6 +66,8 @@ class FakeSyncServer:
     invisible_tail: int = 0  # commits not yet visible (a concurrent writer's open transaction)
     pushed_items: list[tuple[UUID, int]] = field(default_factory=list)  # (entry_id, device_seq) as received
     gzip_requests: int = 0
+    # Whether it answers ``GET /access?watermarks=true`` with watermarks (False: a server from before them).
+    serves_watermarks: bool = True
 
     def __post_init__(self) -> None:
         self.clock = HybridClock(SERVER_WRITER, physical_ms=self._now_ms)
@@ -98,7 +100,9 @@ class FakeSyncServer:
                     return _error(403, ErrorCode.FORBIDDEN_JOURNAL, "no access to this journal", "journal_id")
                 return self._ok(self.pull(pull, received_at))
             if route == ("GET", ACCESS_PATH):
-                return self._ok(self.access_list(device, received_at))
+                asked = request.url.params.get("watermarks") == "true" and self.serves_watermarks
+                answer = self.access_list(device, received_at, watermarks=asked)
+                return self._ok(answer)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
@@ -240,10 +244,19 @@ class FakeSyncServer:
     def grant(self, journal_id: UUID) -> None:
         self.access.setdefault(journal_id, self.now())
 
-    def access_list(self, device: UUID, received_at: datetime) -> AccessResponse:
+    def access_list(self, device: UUID, received_at: datetime, *, watermarks: bool = False) -> AccessResponse:
         return AccessResponse(
             device_id=device,
-            journals=[JournalAccess(journal_id=j, granted_at=at) for j, at in sorted(self.access.items())],
+            journals=[
+                JournalAccess(
+                    journal_id=j,
+                    granted_at=at,
+                    watermark=self._cursor(j, max(0, len(self.logs.get(j, [])) - self.invisible_tail))
+                    if watermarks
+                    else None,
+                )
+                for j, at in sorted(self.access.items())
+            ],
             timing=self._timing(received_at),
         )
 

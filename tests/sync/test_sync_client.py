@@ -16,6 +16,8 @@ from sync.client import SyncClient, sync_with_retries
 from sync.errors import SyncRefusedError, TransientSyncError
 from sync.journal_adapter import Stamp
 from sync.protocol import (
+    ACCESS_PATH,
+    PULL_PATH,
     PUSH_PATH,
     ErrorBody,
     ErrorCode,
@@ -260,6 +262,57 @@ def test_pull_pages_until_the_watermark_and_never_skips_a_late_commit(
     assert client.pull_journal(JOURNAL) == 2
     held = [e.entry_id for e in store.journal_entries(JOURNAL)]
     assert len(held) == 5 and set(held) == set(server.logs[JOURNAL])
+
+
+def _paths(network: FaultyNetwork) -> list[str]:
+    return [request.url.path for request in network.requests]
+
+
+def test_a_journal_whose_cursor_is_at_its_watermark_is_not_pulled_again(
+    store: LocalStore, server: FakeSyncServer, network: FaultyNetwork
+) -> None:
+    server.write_as_other_writer(note(journal_id=JOURNAL, text="first", writer="other"))
+    client = make_client(store, network)
+    assert client.sync_once().pulled == 1
+    network.requests.clear()
+    report = client.sync_once()
+    assert report.pulled == 0 and report.journals == [JOURNAL]
+    assert _paths(network) == [ACCESS_PATH]
+    assert network.requests[0].url.params.get("watermarks") == "true"
+
+
+def test_a_journal_with_entries_past_the_cursor_is_pulled_and_a_late_commit_is_not_skipped(
+    store: LocalStore, server: FakeSyncServer, network: FaultyNetwork
+) -> None:
+    client = make_client(store, network)
+    client.sync_once()
+    server.write_as_other_writer(note(journal_id=JOURNAL, text="visible", writer="other"))
+    server.write_as_other_writer(note(journal_id=JOURNAL, text="late", writer="other"))
+    server.invisible_tail = 1  # the access list's watermark does not yet cover the late commit
+    network.requests.clear()
+    assert client.sync_once().pulled == 1
+    assert _paths(network) == [ACCESS_PATH, PULL_PATH]
+    server.invisible_tail = 0
+    assert client.sync_once().pulled == 1
+    assert {e.entry_id for e in store.journal_entries(JOURNAL)} == set(server.logs[JOURNAL])
+
+
+def test_a_server_without_watermarks_gets_a_pull_of_every_journal_on_every_sync(
+    store: LocalStore, server: FakeSyncServer, network: FaultyNetwork
+) -> None:
+    server.serves_watermarks = False
+    client = make_client(store, network)
+    client.sync_once()
+    network.requests.clear()
+    assert client.sync_once().pulled == 0
+    assert _paths(network) == [ACCESS_PATH, PULL_PATH]
+
+
+def test_the_access_answer_alone_gives_a_clock_offset_sample(store: LocalStore) -> None:
+    network = FaultyNetwork(server=FakeSyncServer(device_id=store.device_id))  # no journals, no queue
+    make_client(store, network, wall_clock=DeviceClock(skew=timedelta(seconds=-90))).sync_once()
+    assert _paths(network) == [ACCESS_PATH]
+    assert store.offset_ms() == pytest.approx(90_000, abs=2_000)
 
 
 def test_a_cursor_the_server_does_not_know_restarts_the_journal_from_the_beginning(

@@ -109,6 +109,19 @@ EXAMPLES: dict[str, BaseModel] = {
         ],
         timing=TIMING,
     ),
+    # The same list when the client asked for watermarks (GET /sync/v1/access?watermarks=true).
+    "access_response_with_watermarks": AccessResponse(
+        device_id=DEVICE,
+        journals=[
+            JournalAccess(
+                journal_id=JOURNAL,
+                granted_at=T,
+                until=datetime(2026, 11, 26, 6, tzinfo=UTC),
+                watermark="a0a0.18",
+            )
+        ],
+        timing=TIMING,
+    ),
     "error_body": ErrorBody(
         code=ErrorCode.MALFORMED_REQUEST, message="device_seq must be strictly increasing", field="items"
     ),
