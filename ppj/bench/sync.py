@@ -9,10 +9,12 @@
 4. Fleet: N simulated tablets (default 1,000), one crew and one ambulance each, from one asyncio process
    against uvicorn (2 workers) on PostgreSQL. Every tablet syncs every 5 s the way ``SyncClient.sync_once``
    does: a push only when something is queued (the real client sends nothing when its queue is empty),
-   then ``GET /access``, then a pull of each listed journal until ``has_more`` is false (gzip bodies, as
-   the client sends them). Its crew writes an entry at random moments (seeded; exponential gaps, mean
-   ``--fleet-write-every``, 45 s by default) after a first entry that opens the journal; so most syncs
-   are access + a pull that finds nothing new. ``--fleet-write-every`` at or below the interval is the
+   then ``GET /access?watermarks=true``, then a pull, until ``has_more`` is false, of each listed journal
+   whose watermark is not the stored cursor (gzip bodies, as the client sends them);
+   ``--fleet-old-client``: the client before watermarks, which pulls every listed journal every sync.
+   Each crew writes an entry at random moments (seeded; exponential gaps, mean ``--fleet-write-every``,
+   45 s by default) after a first entry that opens the journal; so most syncs are an access list and
+   nothing else. ``--fleet-write-every`` at or below the interval is the
    worst case, an entry on every sync; the default run measures both. Printed: p50/p99 latency per
    request, the CPU share the load generator itself used (``time.process_time`` over wall time, per
    core) and the server's CPU per request (its process group, from /proc; PostgreSQL's own CPU is not in
