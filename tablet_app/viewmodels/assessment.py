@@ -146,7 +146,7 @@ class _Drafted(Observable):
 
 
 def _lines(text: str) -> tuple[str, ...]:
-    """A typed list: one item per line or comma, blanks dropped."""
+    """A typed list: items between commas (or lines), blanks dropped; shown again joined by commas."""
     return tuple(part.strip() for line in text.splitlines() for part in line.split(",") if part.strip())
 
 
@@ -175,8 +175,8 @@ class ComplaintHistoryViewModel(_Drafted):
             self.allergy_status = (
                 "none_known" if history.no_known_allergies else "listed" if history.allergies else "not_asked"
             )
-            self.texts["medication"] = "\n".join(history.own_medication)
-            self.texts["conditions"] = "\n".join(history.conditions)
+            self.texts["medication"] = ", ".join(history.own_medication)
+            self.texts["conditions"] = ", ".join(history.conditions)
             self.texts["source"] = history.information_source or ""
         self._restore_draft()
 
@@ -304,8 +304,8 @@ class ComplaintHistoryViewModel(_Drafted):
         saved_complaint = complaint.text if complaint else ""
         saved = {
             "complaint": saved_complaint,
-            "medication": "\n".join(history.own_medication) if history else "",
-            "conditions": "\n".join(history.conditions) if history else "",
+            "medication": ", ".join(history.own_medication) if history else "",
+            "conditions": ", ".join(history.conditions) if history else "",
             "source": (history.information_source or "") if history else "",
         }
         unsaved = self.texts["allergy_substance"] or self.texts["allergy_reaction"]
