@@ -99,6 +99,7 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
         MedicationScreen,
         ProcedureScreen,
         ReviewScreen,
+        StrokeScreen,
         TimeEditScreen,
         TransportScreen,
         VitalsPadScreen,
@@ -109,6 +110,7 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
         AbcdeViewModel,
         ComplaintHistoryViewModel,
         ProcedureViewModel,
+        StrokeScaleViewModel,
         load_procedures,
     )
     from tablet_app.viewmodels.enrolment import EnrolmentViewModel
@@ -285,6 +287,7 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                     history=HistoryScreen(name="history"),
                     abcde=AbcdeScreen(name="abcde"),
                     procedures=ProcedureScreen(name="procedures"),
+                    stroke=StrokeScreen(name="stroke"),
                 )
                 for screen in vars(screens).values():
                     self.manager.add_widget(screen)
@@ -405,6 +408,7 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                 ),
                 crew=wiring.crew,
             )
+            screens.stroke.attach(StrokeScaleViewModel(journal=journal))
             screens.review.attach(ReviewViewModel(journal))
             screens.time_edit.attach(TimeEditViewModel(journal, self.clock, "patient_contact"))
             self.show("journal")

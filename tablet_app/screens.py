@@ -30,10 +30,12 @@ from tablet_app.viewmodels.assessment import (
     FINDING_LABELS,
     LETTER_LABELS,
     LETTERS,
+    PASS_ITEMS,
     PROCEDURE_OUTCOME_LABELS,
     AbcdeViewModel,
     ComplaintHistoryViewModel,
     ProcedureViewModel,
+    StrokeScaleViewModel,
 )
 from tablet_app.viewmodels.crew import CrewViewModel
 from tablet_app.viewmodels.enrolment import EnrolmentViewModel
@@ -1036,3 +1038,34 @@ class ProcedureScreen(Screen):  # type: ignore[misc]
             if done
             else _("procedure.none")
         )
+
+
+class StrokeScreen(Screen):  # type: ignore[misc]
+    """PASS: each item abnormal or normal; the preview is the journal's own PASS."""
+
+    vm = ObjectProperty(None)
+
+    def attach(self, vm: StrokeScaleViewModel) -> None:
+        _observe(self, vm)
+        for item in PASS_ITEMS:
+            _fill_choices(
+                self.ids[f"pass_{item}_answers"],
+                f"pass_{item}",
+                [("abnormal", True), ("normal", False)],
+                partial(vm.pick, item),
+            )
+        self.refresh()
+
+    def refresh(self) -> None:
+        vm: StrokeScaleViewModel | None = self.vm
+        if vm is None:
+            return
+        answers = {True: _("pass.abnormal"), False: _("pass.normal")}
+        for item, label in PASS_ITEMS.items():
+            self.ids[f"pass_{item}_label"].text = label.render()
+            for button in self.ids[f"pass_{item}_answers"].children:
+                _paint(button, answers[button.value], vm.findings[item] is button.value)
+        self.ids.pass_preview.text = vm.preview().render()
+        self.ids.pass_error.text = vm.error.render() if vm.error else ""
+        saved = vm.saved()
+        self.ids.pass_saved.text = saved.render() if saved else ""

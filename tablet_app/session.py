@@ -47,6 +47,7 @@ class LaterScreens:
     history: Any
     abcde: Any
     procedures: Any
+    stroke: Any
 
 
 @dataclass

@@ -24,9 +24,11 @@ from typing import Literal, get_args
 
 from pydantic import ValidationError
 
-from journal.kinds.observations import Assessment
+from journal.kinds.observations import Assessment, StrokeScale
 from journal.kinds.patient import Allergy, ChiefComplaint, ComplaintCategory, History
 from journal.kinds.treatment import Procedure
+from journal.scores import ScoreName
+from journal.scores.stroke_pass import PassResult, score_pass
 from tablet_app.facades.clock import ClockFacade
 from tablet_app.i18n import Message, message
 from tablet_app.observable import Observable
@@ -511,3 +513,75 @@ class ProcedureViewModel(_Drafted):
             if isinstance(revision.value, Procedure)
         ]
         return sorted(lines, key=lambda line: line[0])
+
+
+# --------------------------------------------------------------------------------------------- PASS
+
+PASS_ITEMS: dict[str, Message] = {
+    "loc_questions": message("pass.loc_questions"),
+    "gaze": message("pass.gaze"),
+    "arm_weakness": message("pass.arm_weakness"),
+}
+"""The PASS items in the table's order, worded through the catalogues (the English lines are the table's
+labels; a test holds them together)."""
+
+
+class StrokeScaleViewModel(Observable):
+    """PASS (Prehospital Acute Stroke Severity): each of the three items tapped abnormal or normal; saved
+    only with all three assessed (``StrokeScale`` has no "not assessed"). The preview is the journal's own
+    ``score_pass`` with the journal's PASS table version: partial until all three are known, the large
+    vessel occlusion verdict as soon as it is decided."""
+
+    def __init__(self, *, journal: JournalViewModel) -> None:
+        super().__init__()
+        self._journal = journal
+        self.findings: dict[str, bool | None] = dict.fromkeys(PASS_ITEMS, None)
+        self.error: Message | None = None
+
+    def saved(self) -> Message | None:
+        return self._journal.last_saved
+
+    def pick(self, item: str, abnormal: bool) -> None:
+        """Abnormal (True) or normal (False); a second tap on the same answer takes it back."""
+        if item not in PASS_ITEMS:
+            raise ValueError(f"no such PASS item: {item!r}")
+        self.findings[item] = None if self.findings[item] is abnormal else abnormal
+        self.error = None
+        self._changed()
+
+    def result(self) -> PassResult:
+        version = self._journal.state.derived.table_versions[ScoreName.PASS]
+        return score_pass(
+            table_version=version,
+            loc_questions_abnormal=self.findings["loc_questions"],
+            gaze_abnormal=self.findings["gaze"],
+            arm_weakness=self.findings["arm_weakness"],
+        )
+
+    def preview(self) -> Message:
+        result = self.result()
+        verdict = PASS_VERDICTS[result.lvo_suspected]
+        if result.total is None:
+            missing = ", ".join(PASS_ITEMS[item.value].render() for item in result.missing)
+            return message("pass.preview.partial", missing=missing, verdict=verdict)
+        return message("pass.preview.complete", total=result.total, verdict=verdict)
+
+    def submit(self) -> bool:
+        missing = [label for item, label in PASS_ITEMS.items() if self.findings[item] is None]
+        if missing:
+            self.error = message("pass.error.missing", items=", ".join(m.render() for m in missing))
+            self._changed()
+            return False
+        loc, gaze, arm = (self.findings[item] for item in PASS_ITEMS)
+        scale = StrokeScale(loc_questions_abnormal=bool(loc), gaze_palsy=bool(gaze), arm_weakness=bool(arm))
+        self._journal.record(scale, saved=message("pass.saved", summary=self.preview()))
+        self.findings = dict.fromkeys(PASS_ITEMS, None)
+        self._changed()
+        return True
+
+
+PASS_VERDICTS: dict[bool | None, Message] = {
+    True: message("pass.verdict.lvo"),
+    False: message("pass.verdict.no_lvo"),
+    None: message("pass.verdict.undecided"),
+}

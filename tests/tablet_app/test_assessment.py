@@ -13,6 +13,9 @@ import pytest
 from journal.kinds.observations import Assessment
 from journal.kinds.patient import ChiefComplaint, History
 from journal.kinds.treatment import Procedure
+from journal.scores import ScoreName
+from journal.scores.registry import typed_table
+from journal.scores.table_schema import PassTable
 from sync.store import StoreDrafts
 from tablet_app import i18n
 from tablet_app.viewmodels.assessment import (
@@ -21,12 +24,14 @@ from tablet_app.viewmodels.assessment import (
     CATEGORY_LABELS,
     LETTER_LABELS,
     LETTERS,
+    PASS_ITEMS,
     PROCEDURE_OUTCOME_LABELS,
     PROCEDURES_FILE,
     AbcdeViewModel,
     ComplaintHistoryViewModel,
     ProcedureFavourite,
     ProcedureViewModel,
+    StrokeScaleViewModel,
     load_procedures,
 )
 from tablet_app.viewmodels.patient_journal import JournalViewModel
@@ -420,3 +425,54 @@ def test_the_typed_time_is_never_more_than_half_a_day_from_now(tmp_path: Path) -
     p.set("time", "23:55")
     assert p.submit()
     assert t.clock.now() - p.done()[0][0] == timedelta(minutes=15)
+
+
+# --------------------------------------------------------------------------------------------- PASS
+
+
+def test_pass_is_saved_only_with_all_three_items_and_the_preview_is_the_journals_score(
+    tmp_path: Path,
+) -> None:
+    t = tablet(tmp_path)
+    vm = journal(t)
+    stroke = StrokeScaleViewModel(journal=vm)
+    stroke.pick("gaze", True)
+    assert stroke.preview().render() == (
+        "PASS ufuldstændig — mangler Spørgsmål om måned og alder, Armsvaghed (endnu uafgjort)"
+    )
+    assert not stroke.submit()
+    assert stroke.error is not None
+    assert stroke.error.render() == "Vurdér også: Spørgsmål om måned og alder, Armsvaghed."
+    assert entries_of(vm, "stroke_scale") == 0 and stroke.findings["gaze"] is True  # nothing cleared
+    stroke.pick("arm_weakness", True)  # two abnormal items: the cut-off (>= 2) is reached before the third
+    assert stroke.preview().render().endswith("(mistanke om storkarsokklusion)")
+    stroke.pick("loc_questions", False)
+    assert stroke.preview().render() == "PASS 2 (mistanke om storkarsokklusion)"
+    assert stroke.submit()
+    stored = vm.state.derived.latest_pass
+    assert stored is not None and stored.result is not None and stored.result.total == 2
+    assert stored.result.lvo_suspected is True
+    assert all(finding is None for finding in stroke.findings.values())
+
+
+def test_pass_one_abnormal_item_is_below_the_cut_off_and_a_second_tap_takes_an_answer_back(
+    tmp_path: Path,
+) -> None:
+    t = tablet(tmp_path)
+    stroke = StrokeScaleViewModel(journal=journal(t))
+    for item, abnormal in (("loc_questions", True), ("gaze", False), ("arm_weakness", False)):
+        stroke.pick(item, abnormal)
+    assert stroke.preview().render() == "PASS 1 (intet tegn på storkarsokklusion)"
+    stroke.pick("gaze", False)
+    assert stroke.findings["gaze"] is None
+    with pytest.raises(ValueError, match="no such PASS item"):
+        stroke.pick("face", True)
+
+
+def test_the_english_pass_items_are_the_tables_labels(tmp_path: Path) -> None:
+    t = tablet(tmp_path)
+    vm = journal(t)
+    version = vm.state.derived.table_versions[ScoreName.PASS]
+    table = typed_table(ScoreName.PASS, version, PassTable)
+    i18n.set_language("en")
+    assert [PASS_ITEMS[d.item.value].render() for d in table.items] == [d.label for d in table.items]

@@ -197,6 +197,17 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.tap("abcde_save")
     assert tablet.text("abcde_latest") == "Seneste: A: Normal. B: Unormal: RF 24, hvæsen."
     tablet.screenshot(screenshots / "06h-abcde.png")
+    tablet.tap("abcde_pass")  # PASS from D: the preview is the journal's own score
+    tablet.tap("pass_gaze_abnormal")
+    tablet.tap("pass_arm_weakness_abnormal")
+    tablet.tap("pass_save")  # one item not assessed: named, nothing saved
+    assert tablet.text("pass_error") == "Vurdér også: Spørgsmål om måned og alder."
+    tablet.tap("pass_loc_questions_normal")
+    assert tablet.text("pass_preview") == "PASS 2 (mistanke om storkarsokklusion)"
+    tablet.tap("pass_save")
+    assert tablet.text("pass_saved") == "Gemt: PASS 2 (mistanke om storkarsokklusion)"
+    tablet.screenshot(screenshots / "06i-pass.png")
+    tablet.tap("pass_back")
     tablet.tap("abcde_back")
     tablet.tap("journal_procedures")
     tablet.tap("procedure_0")
