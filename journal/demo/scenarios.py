@@ -486,6 +486,7 @@ def hypoglycaemia_released() -> Scenario:
             family_name="Østergård",
             given_names="Cæcar Test",
             sex="male",
+            municipality_code="0461",  # Odense (DK Core municipality codes)
         ),
         minute=12,
     )

@@ -9,6 +9,9 @@ from journal.demo import scenarios
 from server.care.models import Journal, Mission
 from server.db import utcnow
 from server.demo import seed_demo
+from server.orgs.models import Organisation
+from server.outbox.models import Delivery, OutboxMessage
+from server.outbox.states import ErrorCode
 from server.sync.models import EntryRow
 
 
@@ -31,3 +34,27 @@ def test_the_demo_seed_loads_every_scenario_entry_once_and_projects_its_journals
             select(func.count()).select_from(Journal).where(Journal.id.in_(journal_ids))
         ) == len(journal_ids)
         assert session.scalar(select(Mission.id).where(Mission.reference == "M-2026-1124-0031")) is not None
+
+
+def test_the_demo_journal_ended_on_scene_queues_its_epikrise_and_home_care_notice_to_registry_receivers(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The demo registry has what the two CareCommunications need (sender phone, the patient's GP, Odense's
+    home care by municipality code); its receivers have VANS endpoints only, so both wait for an HTTP
+    endpoint rather than for a phone number or a receiver."""
+    with sessions() as session:
+        seed_demo(session=session, now=utcnow())
+        session.commit()
+    journal_id = next(s for s in scenarios() if s.name == "hypoglycaemia-released").entries[0].journal_id
+    with sessions() as session:
+        rows = session.execute(
+            select(OutboxMessage.message_type, Organisation.name, Delivery.error_code)
+            .join(Delivery, Delivery.message_id == OutboxMessage.id)
+            .join(Organisation, Organisation.id == OutboxMessage.receiver_id)
+            .where(OutboxMessage.journal_id == journal_id)
+            .order_by(OutboxMessage.message_type)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("epikrise", "Demo Lægepraksis Odense C", ErrorCode.receiver_has_no_http_endpoint),
+        ("homecare", "Odense Kommune", ErrorCode.receiver_has_no_http_endpoint),
+    ]
