@@ -41,6 +41,7 @@ from tablet_app.viewmodels.crew import CrewViewModel
 from tablet_app.viewmodels.enrolment import EnrolmentViewModel
 from tablet_app.viewmodels.episode import (
     ALERT_LABELS,
+    CONSENT_LABELS,
     URGENCY_LABELS,
     DestinationViewModel,
     DispositionViewModel,
@@ -744,6 +745,11 @@ class EpisodeScreen(Screen):  # type: ignore[misc]
             "dest_alerts": ("alert", [("none", None)] + [(a, a) for a in ALERT_LABELS], dest.choose_alert),
             "episode_urgency": ("urgency", [(lv, lv) for lv in URGENCY_LABELS], vms.urgency.choose),
             "episode_outcomes": ("outcome", [(o, o) for o in OUTCOME_LABELS], vms.disposition.choose),
+            "episode_consent": (
+                "consent",
+                [("yes", True), ("no", False), ("unasked", None)],
+                vms.disposition.choose_consent,
+            ),
         }
         for box_id in self._CHOICES:
             prefix, values, on_tap = choices[box_id]
@@ -774,11 +780,13 @@ class EpisodeScreen(Screen):  # type: ignore[misc]
             "dest_alerts": dest.alert_type,
             "episode_urgency": current_urgency.level if current_urgency else None,
             "episode_outcomes": vms.disposition.outcome,
+            "episode_consent": vms.disposition.consent_home_care,
         }
         labels: dict[str, Any] = {
             "dest_alerts": {None: message("dest.no_alert"), **ALERT_LABELS},
             "episode_urgency": URGENCY_LABELS,
             "episode_outcomes": OUTCOME_LABELS,
+            "episode_consent": CONSENT_LABELS,
         }
         for box_id in self._CHOICES:
             for button in self.ids[box_id].children:
@@ -787,7 +795,9 @@ class EpisodeScreen(Screen):  # type: ignore[misc]
                     button.text = ", ".join(p for p in (receiver.hospital, receiver.department) if p)
                 else:
                     button.text = labels[box_id][button.value].render()
-                on = button.value is not None and button.value == selected[box_id]
+                # "Not asked" (None) is a choice on the consent grid; elsewhere None means nothing chosen.
+                choosable = button.value is not None or box_id == "episode_consent"
+                on = choosable and button.value == selected[box_id]
                 swatch = palette.primary if on else palette.surface
                 button.background_color, button.color = swatch.background, swatch.text
         self.ids.episode_saved.text = vms.journal.last_saved.render() if vms.journal.last_saved else ""
@@ -828,10 +838,11 @@ class DispositionScreen(EpisodeScreen):
     _FIELDS = (
         ("disposition_physician", "disposition", "physician"),
         ("disposition_advice", "disposition", "advice"),
+        ("disposition_municipality", "disposition", "municipality"),
         ("notes_text", "notes", "text"),
         ("same_patient_reason", "same_patient", "reason"),
     )
-    _CHOICES = ("episode_outcomes",)
+    _CHOICES = ("episode_outcomes", "episode_consent")
 
     def save_disposition(self) -> None:
         self.vm.disposition.submit()

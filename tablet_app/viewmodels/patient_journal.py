@@ -222,6 +222,17 @@ class JournalViewModel(Observable):
             reason="identity unknown",
         )
 
+    def set_municipality(self, code: str) -> None:
+        """Record the identified patient's municipality of residence (a DK Core code the caller checked
+        against ``journal.municipalities``) as a correction of the identity; the other fields stay."""
+        identity = self.identity()
+        if identity is None:
+            raise ValueError("municipality_code: identify the patient (CPR or unknown) first")
+        self._set_identity(
+            PatientIdentity.model_validate({**identity.model_dump(), "municipality_code": code}),
+            reason="municipality of residence recorded",
+        )
+
     def _set_identity(self, identity: PatientIdentity, *, reason: str) -> None:
         fact = self.state.fact("patient_identity")
         writer = self._writer()
