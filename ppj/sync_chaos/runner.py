@@ -99,6 +99,16 @@ def _wipe(tablet: _Tablet, ledger: _Ledger) -> None:
 
 
 def _run_device(*, run: int, tablet: _Tablet, base_url: str, ledger: _Ledger, zygote: Zygote) -> None:
+    """A tablet's planned lives; a failure of the harness itself is a problem of the run, never a thread
+    that dies quietly and leaves the tablet's later lives unrun."""
+    try:
+        _run_lives(run=run, tablet=tablet, base_url=base_url, ledger=ledger, zygote=zygote)
+    except Exception as exc:  # reported as the run's problem, which fails the series
+        with ledger.lock:
+            ledger.problems.append(f"run{run}/{tablet.label}: harness failure {exc!r}")
+
+
+def _run_lives(*, run: int, tablet: _Tablet, base_url: str, ledger: _Ledger, zygote: Zygote) -> None:
     for index, life in enumerate(tablet.plan.lives):
         if life.reinstall:
             _wipe(tablet, ledger)

@@ -111,6 +111,9 @@ def main(target: Callable[[str], None]) -> None:
                         os.kill(int(pid_text), int(number))
                     continue
                 tag, out_path, spec_json = rest.split(" ", 2)
+                # The file exists before the child does: a SIGKILL that lands before the child opened it
+                # must still leave an (empty) output for the harness to read.
+                os.close(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
                 pid = os.fork()
                 if pid == 0:
                     _child(out_path, spec_json, target)

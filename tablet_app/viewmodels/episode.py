@@ -42,6 +42,7 @@ from journal.kinds.disposition import (
 from journal.kinds.patient import SamePatientLink
 from journal.kinds.record import Note
 from journal.local_time import DANISH_TIME
+from journal.municipalities import UnknownMunicipalityError, find_municipality
 from tablet_app.facades.clock import ClockFacade
 from tablet_app.i18n import Message, message
 from tablet_app.observable import Observable
@@ -68,6 +69,24 @@ URGENCY_LABELS: dict[str, Message] = {
     "C": message("urgency.level_c"),
     "D": message("urgency.level_d"),
 }
+
+CONSENT_LABELS: dict[bool | None, Message] = {
+    True: message("disposition.consent.yes"),
+    False: message("disposition.consent.no"),
+    None: message("disposition.consent.unasked"),
+}
+
+
+def _municipality_name(code: str | None) -> str:
+    """What the municipality field shows for a recorded code: its name (a code a later list dropped shows
+    as the code itself, never as blank)."""
+    if code is None:
+        return ""
+    try:
+        return find_municipality(code).name
+    except UnknownMunicipalityError:
+        return code
+
 
 ETA_GRACE = timedelta(minutes=10)
 """An ETA clock time up to this long before now is today's (the crew is late); earlier means tomorrow."""
@@ -291,10 +310,23 @@ class DispositionViewModel(Observable):
         self.outcome: str | None = current.outcome if current else None
         self.physician = current.declared_dead_by.name if current and current.declared_dead_by else ""
         self.advice = (current.advice_given or "") if current else ""
+        # Consent to notify municipal home care: True, False, or None (not asked). With consent, the notice
+        # needs the patient's municipality of residence, which is part of the patient's identity.
+        self.consent_home_care: bool | None = current.consent_share_with_home_care if current else None
+        self.municipality = _municipality_name(self.recorded_municipality_code())
 
     def current(self) -> Disposition | None:
         value = self._journal.state.value("disposition")
         return value if isinstance(value, Disposition) else None
+
+    def recorded_municipality_code(self) -> str | None:
+        identity = self._journal.identity()
+        return identity.municipality_code if identity is not None else None
+
+    def choose_consent(self, consent: bool | None) -> None:
+        self.consent_home_care = consent
+        self.errors.pop("municipality", None)
+        self._changed()
 
     def choose(self, outcome: str) -> None:
         if outcome not in OUTCOMES:
@@ -304,7 +336,7 @@ class DispositionViewModel(Observable):
         self._changed()
 
     def set(self, name: str, value: str) -> None:
-        if name not in ("physician", "advice"):
+        if name not in ("physician", "advice", "municipality"):
             raise ValueError(f"no such disposition field: {name!r}")
         if getattr(self, name) != value:
             setattr(self, name, value)
@@ -317,6 +349,7 @@ class DispositionViewModel(Observable):
             self.errors["outcome"] = message("disposition.error.outcome")
         elif self.outcome == "declared_dead" and not self.physician.strip():
             self.errors["physician"] = message("disposition.error.physician")
+        municipality_code = self._municipality_to_record()
         if self.errors or self.outcome is None:
             self._changed()
             return False
@@ -327,16 +360,47 @@ class DispositionViewModel(Observable):
                 if self.outcome == "declared_dead"
                 else None,
                 advice_given=self.advice.strip() or None,
+                consent_share_with_home_care=self.consent_home_care,
             )
         except ValidationError as exc:
             self.errors["form"] = message("disposition.error.invalid", detail=exc.errors()[0]["msg"])
             self._changed()
             return False
+        if municipality_code is not None and municipality_code != self.recorded_municipality_code():
+            self._journal.set_municipality(municipality_code)
         self._journal.record(
             disposition, saved=message("disposition.saved", outcome=OUTCOME_LABELS[self.outcome])
         )
         self._changed()
         return True
+
+    def _municipality_to_record(self) -> str | None:
+        """The municipality code the typed text names (None when nothing is typed), or an error under
+        ``municipality``: consent to notify home care needs the municipality, and recording it needs an
+        identified patient (it is part of the identity). Never guessed: an ambiguous name is refused."""
+        typed = self.municipality.strip()
+        if not typed:
+            if self.consent_home_care is True and self.recorded_municipality_code() is None:
+                self.errors["municipality"] = message("disposition.error.municipality_needed")
+            return None
+        try:
+            found = find_municipality(typed)
+        except UnknownMunicipalityError as exc:
+            self.errors["municipality"] = (
+                message(
+                    "disposition.error.municipality_ambiguous",
+                    text=typed,
+                    names=", ".join(m.name for m in exc.candidates[:5]),
+                )
+                if exc.candidates
+                else message("disposition.error.municipality_unknown", text=typed)
+            )
+            return None
+        if self._journal.identity() is None:
+            self.errors["municipality"] = message("disposition.error.municipality_identity")
+            return None
+        self.municipality = found.name
+        return found.code
 
 
 @dataclass(frozen=True)

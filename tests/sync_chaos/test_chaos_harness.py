@@ -88,3 +88,17 @@ def test_quick_chaos_mode_against_the_real_server_loses_nothing_and_converges() 
 def test_quick_chaos_mode_on_postgresql_loses_nothing_and_converges(postgres_url: str) -> None:
     """The same on PostgreSQL (one fresh schema for the series, dropped at its end)."""
     quick_mode("--database", postgres_url, runs=QUICK_RUNS_POSTGRESQL)
+
+
+def test_a_tablet_killed_before_it_ran_still_leaves_an_output_file_for_the_harness(tmp_path: Path) -> None:
+    # A SIGKILL can land before the forked child opened its output; the zygote creates the file first, so
+    # the harness reads an empty output instead of dying in the device's thread (seen in a long series).
+    zygote = Zygote()
+    try:
+        output = tmp_path / "killed.out"
+        pid = zygote.spawn('{"never": "parsed"}', output)
+        assert output.exists()
+        assert zygote.kill(pid) in (-9, 1)
+        assert output.exists()
+    finally:
+        zygote.close()

@@ -29,7 +29,7 @@ from tablet_app.viewmodels.episode import (
 )
 from tablet_app.viewmodels.journal_list import JournalListViewModel
 from tablet_app.viewmodels.patient_journal import JournalViewModel
-from tests.tablet_app.documenting import BO, Tablet, tablet
+from tests.tablet_app.documenting import BO, TEST_CPR, Tablet, tablet
 from tests.tablet_app.test_missions import ASSIGNMENT
 
 # 13:00 Danish time (the ManualClock's start, 12:00 UTC in November).
@@ -222,6 +222,66 @@ def test_changing_the_disposition_updates_it_and_the_screen_starts_from_the_reco
     fact = vm.state.fact("disposition")
     assert fact is not None and not fact.conflict and isinstance(fact.value, Disposition)
     assert fact.value.outcome == "transported"
+
+
+def test_consent_to_notify_home_care_needs_the_patients_municipality_and_records_it_on_the_identity(
+    tmp_path: Path,
+) -> None:
+    t = tablet(tmp_path)
+    vm = journal(t)
+    disposition = DispositionViewModel(journal=vm)
+    disposition.choose("treated_and_released")
+    disposition.choose_consent(True)
+    assert not disposition.submit()
+    assert disposition.errors["municipality"].msg_id == "disposition.error.municipality_needed"
+    disposition.set("municipality", "Odense")
+    assert not disposition.submit()  # the municipality belongs to an identified patient
+    assert disposition.errors["municipality"].msg_id == "disposition.error.municipality_identity"
+    assert entries_of(vm, "disposition") == 0
+    assert vm.identify_by_cpr(TEST_CPR)
+    assert disposition.submit()
+    stored = vm.state.value("disposition")
+    assert isinstance(stored, Disposition) and stored.consent_share_with_home_care is True
+    identity = vm.identity()
+    assert identity is not None and identity.municipality_code == "0461"
+    assert identity.identifier.value == TEST_CPR  # the correction kept who the patient is
+    assert disposition.municipality == "Odense"  # shown by name, never cleared
+    again = DispositionViewModel(journal=vm)
+    assert (again.consent_home_care, again.municipality) == (True, "Odense")
+
+
+@pytest.mark.parametrize(
+    ("typed", "msg_id"),
+    [("Fre", "disposition.error.municipality_ambiguous"), ("9999", "disposition.error.municipality_unknown")],
+)
+def test_an_unknown_or_ambiguous_municipality_is_refused_on_its_field_and_the_text_stays(
+    tmp_path: Path, typed: str, msg_id: str
+) -> None:
+    t = tablet(tmp_path)
+    vm = journal(t)
+    assert vm.identify_by_cpr(TEST_CPR)
+    disposition = DispositionViewModel(journal=vm)
+    disposition.choose("treated_and_released")
+    disposition.set("municipality", typed)
+    assert not disposition.submit() and disposition.errors["municipality"].msg_id == msg_id
+    assert disposition.municipality == typed and entries_of(vm, "disposition") == 0
+
+
+def test_without_consent_no_municipality_is_needed_and_not_asked_is_stored_as_not_asked(
+    tmp_path: Path,
+) -> None:
+    t = tablet(tmp_path)
+    vm = journal(t)
+    disposition = DispositionViewModel(journal=vm)
+    disposition.choose("treated_and_released")
+    assert disposition.consent_home_care is None
+    assert disposition.submit()
+    stored = vm.state.value("disposition")
+    assert isinstance(stored, Disposition) and stored.consent_share_with_home_care is None
+    disposition.choose_consent(False)
+    assert disposition.submit()
+    stored = vm.state.value("disposition")
+    assert isinstance(stored, Disposition) and stored.consent_share_with_home_care is False
 
 
 # ------------------------------------------------------------------------------------------ notes, link
