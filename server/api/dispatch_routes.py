@@ -7,9 +7,11 @@ shape, call ``server.dispatch.service``, commit. Missions reach the units' table
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.access.policy import Capability, has_capability
@@ -29,19 +31,28 @@ from server.errors import AccessDenied, RequestTooLarge
 
 MAX_BODY_BYTES = 16 * 1024
 
-router = APIRouter(prefix="/api/dispatch", tags=["dispatch"])
+
+class LimitedBodyRoute(APIRoute):
+    """A route that refuses bodies over ``MAX_BODY_BYTES`` before anything parses them.
+
+    The check runs ahead of FastAPI's JSON parsing, so an oversized body is a 413 whether or not it is
+    valid JSON (a dependency would run only after parsing, answering 422 for oversized garbage)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            declared = request.headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+                raise RequestTooLarge(MAX_BODY_BYTES)
+            if len(await request.body()) > MAX_BODY_BYTES:
+                raise RequestTooLarge(MAX_BODY_BYTES)
+            return await handler(request)
+
+        return limited
 
 
-async def _limited_body(request: Request) -> None:
-    """Refuse bodies over the limit before they are parsed (declared length, then the bytes read)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise RequestTooLarge(MAX_BODY_BYTES)
-    if len(await request.body()) > MAX_BODY_BYTES:
-        raise RequestTooLarge(MAX_BODY_BYTES)
-
-
-LimitedBody = Depends(_limited_body)
+router = APIRouter(prefix="/api/dispatch", tags=["dispatch"], route_class=LimitedBodyRoute)
 
 
 class MissionIn(BaseModel):
@@ -129,7 +140,7 @@ def _writing(request: Request, settings: SettingsDep, windows: WindowsDep) -> se
 WritingDep = Annotated[service.Writing, Depends(_writing)]
 
 
-@router.post("/missions", status_code=status.HTTP_201_CREATED, dependencies=[LimitedBody])
+@router.post("/missions", status_code=status.HTTP_201_CREATED)
 def create_mission(
     body: MissionIn,
     request: Request,
@@ -151,7 +162,7 @@ def create_mission(
     return MissionOut.of(state)
 
 
-@router.put("/missions/{mission_id}", dependencies=[LimitedBody])
+@router.put("/missions/{mission_id}")
 def update_mission(
     mission_id: uuid.UUID,
     body: MissionIn,
@@ -175,7 +186,7 @@ def update_mission(
     return MissionOut.of(state)
 
 
-@router.post("/missions/{mission_id}/cancel", dependencies=[LimitedBody])
+@router.post("/missions/{mission_id}/cancel")
 def cancel_mission(
     mission_id: uuid.UUID,
     body: CancelIn,
