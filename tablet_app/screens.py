@@ -14,7 +14,7 @@ from kivy.uix.screenmanager import Screen
 
 from journal.kinds.mission import TimestampEvent
 from journal.scores.vocabulary import UiColour
-from tablet_app.i18n import _, format_number
+from tablet_app.i18n import _, format_number, language
 from tablet_app.theme import RiskBand
 from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel, format_elapsed
 from tablet_app.viewmodels.crew import CrewViewModel
@@ -402,4 +402,6 @@ class MedicationScreen(Screen):  # type: ignore[misc]
                 swatch = palette.primary if value == selected else palette.surface
                 button.background_color, button.color = swatch.background, swatch.text
         self.ids.med_error.text = "\n".join(m.render() for m in vm.errors.values())
-        self.ids.med_saved.text = _("med.saved", summary=vm.saved.summary()) if vm.saved else ""
+        self.ids.med_saved.text = (
+            _("med.saved", summary=vm.saved.summary(language.current)) if vm.saved else ""
+        )
