@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import tempfile
 import time
 import uuid
@@ -318,6 +319,11 @@ async def _live(
     return latencies
 
 
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} (shared machine)"
+
+
 @app.command("board")
 def bench_board(
     postgres: str = typer.Option(DEFAULT_POSTGRES, help="PostgreSQL server (a fresh schema is used)."),
@@ -327,7 +333,7 @@ def bench_board(
     rounds: int = typer.Option(20, help="Tablet pushes for the live-update figure."),
 ) -> None:
     """Board render time with N patients and push → event latency to M connected boards (PostgreSQL)."""
-    typer.echo(f"conditions: {conditions()}; PostgreSQL {_pg_version(postgres)}")
+    typer.echo(f"conditions: {conditions()}; PostgreSQL {_pg_version(postgres)}; {_load()}")
     with _postgres_schema(postgres) as url, tempfile.TemporaryDirectory() as tmp:
         world = _seed(url, patients)
         board_process, board_base = _serve(url, 1)
@@ -349,6 +355,7 @@ def bench_board(
                     f"view-models in-process, {what} ({patients} patients, {renders} builds): "
                     f"median {median(vm):.1f} ms (CPU {median(cpu):.1f} ms), p95 {percentile(vm, 95):.1f} ms"
                 )
+            typer.echo(f"after the render figures: {_load()}")
             latencies = asyncio.run(_live(push_base, board_base, world, boards, rounds, Path(tmp)))
             typer.echo(
                 f"tablet push (process A) → 'changed' event on {boards} boards (process B), {rounds} pushes, "

@@ -204,6 +204,14 @@ def board_rows(
 
 def patient_view(*, session: Session, journal: Journal, lang: str = DEFAULT_LANGUAGE) -> PatientView:
     state = fold(load_entries(session=session, journal_ids=[journal.id]).get(journal.id, ()))
+    announced = _latest_announcements(session=session, journal_ids=[journal.id]).get(journal.id)
+    return view_of(journal=journal, state=state, announced=announced, lang=lang)
+
+
+def view_of(
+    *, journal: Journal, state: JournalState, announced: tuple[str, dt.datetime] | None, lang: str
+) -> PatientView:
+    """The patient page of a folded journal (no database: the print golden test builds it from entries)."""
     timeline = tuple(
         TimelineLine(
             at=item.time,
@@ -216,11 +224,7 @@ def patient_view(*, session: Session, journal: Journal, lang: str = DEFAULT_LANG
         for item in state.timeline
     )
     return PatientView(
-        row=_row(
-            journal,
-            _content(state, lang),
-            _latest_announcements(session=session, journal_ids=[journal.id]).get(journal.id),
-        ),
+        row=_row(journal, _content(state, lang), announced),
         timeline=timeline,
         vitals=_vital_points(state, lang),
         conflicts=tuple("/".join(f.key) for f in state.conflicts),
