@@ -45,6 +45,7 @@ class BoardWorld:
 
 def _seed(url: str, patients: int) -> BoardWorld:
     """A hospital with its ED, one unit and crew on an enrolled tablet, one ED user, ``patients`` journals."""
+    from journal.demo.places import demo_sor
     from journal.entry import Author, AuthorisationLevel, Entry, new_entry
     from journal.entry import Role as AuthorRole
     from journal.hlc import Hlc
@@ -57,7 +58,6 @@ def _seed(url: str, patients: int) -> BoardWorld:
     from server import migrate
     from server.access.policy import Windows
     from server.db import make_engine, make_session_factory, utcnow
-    from server.demo import demo_sor
     from server.identity.models import CrewShift, Role
     from server.identity.passwords import HashedPassword
     from server.identity.service import create_person, enrol_device, issue_access_token, start_web_session
