@@ -65,6 +65,7 @@ from journal.scores import (
     Spo2Scale,
     ToksResult,
     UnknownTableVersionError,
+    news2_text,
     score_gcs,
     score_news2,
     score_pass,
@@ -218,7 +219,7 @@ def scores_text(
     parts: list[str] = []
     news2 = derived.latest_news2
     if news2 is not None and news2.news2 is not None:
-        text = news2.news2.display
+        text = news2_text(news2.news2, lang)
         if news2.news2.status is not ScoreStatus.NOT_APPLICABLE and news2.spo2_scale is Spo2Scale.SCALE_1:
             text += t("scores.scale_1")
         parts.append(t("scores.at", text=text, time=f"{news2.time.astimezone(tz):%H:%M}"))

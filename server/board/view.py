@@ -35,6 +35,7 @@ from journal.kinds.mission import MissionAssignment
 from journal.kinds.observations import VitalSigns
 from journal.kinds.patient import ChiefComplaint
 from journal.local_time import DANISH_TIME
+from journal.scores.news2 import news2_text
 from journal.state import JournalState
 from server.care.models import Journal, JournalAnnouncement
 from server.sync.models import EntryRow, JournalLog
@@ -284,7 +285,7 @@ def _content(state: JournalState, lang: str) -> _Content:
         else (mission.dispatch_urgency if isinstance(mission, MissionAssignment) else None),
         chief_complaint=complaint.text if isinstance(complaint, ChiefComplaint) else None,
         latest_vitals=vitals[-1].summary if vitals else None,
-        news2=latest_news2.news2.display if latest_news2 and latest_news2.news2 else None,
+        news2=news2_text(latest_news2.news2, lang) if latest_news2 and latest_news2.news2 else None,
         news2_colour=latest_news2.news2.colour.value if latest_news2 and latest_news2.news2 else "neutral",
         received=any(h.confirmed_receipt and h.to == "hospital" for h in handovers),
         isbar=isbar(
