@@ -3,7 +3,6 @@ cancellations follow it there, and bad input gets a clear 4xx naming the problem
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from collections.abc import Iterator
@@ -16,7 +15,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from journal.entry import new_entry
 from journal.ids import new_uuid7
 from journal.kinds.mission import MissionAssignment
 from journal.kinds.record import Note
@@ -164,17 +162,7 @@ def _patient_journal(tablet: Tablet, *, unit: str, reference: str) -> uuid.UUID:
     """A patient journal of mission ``reference`` whose entries are written under ``unit``."""
     journal_id = new_uuid7()
     for payload in (MissionAssignment(mission_id=reference, units=(unit,)), Note(text="Patient vågen.")):
-        tablet.capture(
-            new_entry(
-                journal_id=journal_id,
-                payload=payload,
-                author=tablet.author,
-                device_id=str(tablet.device_id),
-                unit=unit,
-                clinical_time=dt.datetime.now(dt.UTC),
-                hlc=tablet.stamp(),
-            )
-        )
+        tablet.capture(tablet.entry(journal_id, payload, unit=unit))
     return journal_id
 
 
