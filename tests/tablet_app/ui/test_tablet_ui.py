@@ -120,7 +120,7 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     assert tablet.text("journal_author") == "Skriver: Demo Paramediciner"
     tablet.tap("arrest_rhythm_vf")
     tablet.tap("arrest_shock_200")
-    assert "shock 200 J" in tablet.text("journal_timeline")
+    assert "stød 200 J" in tablet.text("journal_timeline")
     tablet.tap("journal_medication")
     tablet.tap("med_N02BE01")
     tablet.command("type", id="med_dose", text="1000")
@@ -132,7 +132,7 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.command("type", id="med_protocol_version", text="3")
     tablet.tap("med_save")
     assert tablet.text("med_saved").startswith(
-        "Gemt: Paracetamol 1000 mg iv (standing protocol RN-PARA-07 v3)"
+        "Gemt: Paracetamol 1000 mg iv (rammedelegation RN-PARA-07 v3)"
     )
     tablet.screenshot(screenshots / "06b-medication.png")
     tablet.tap("med_back")
