@@ -192,6 +192,32 @@ def device_enrol(
         print(enrolment.credential)
 
 
+@device_app.command("code")
+def device_code(
+    label: str,
+    organisation: str | None = typer.Option(None, help="SOR id, call sign or id of the owner."),
+    minutes: int = typer.Option(15, help="How long the code can be used (once)."),
+) -> None:
+    """Issue a one-time code; the tablet enrols itself with it and keeps its credential sealed."""
+    from server.identity.service import issue_enrolment_code
+    from server.orgs.service import find_organisation
+
+    with _session() as session:
+        organisation_id = find_organisation(session=session, key=organisation).id if organisation else None
+        issued = issue_enrolment_code(
+            session=session,
+            label=label,
+            organisation_id=organisation_id,
+            ttl=dt.timedelta(minutes=minutes),
+            now=_now(),
+        )
+        session.commit()
+        console.print(
+            f"one-time code for {label.strip()} (valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC):"
+        )
+        print(issued.code)
+
+
 @device_app.command("list")
 def device_list() -> None:
     from server.identity.models import Device

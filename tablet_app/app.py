@@ -81,19 +81,33 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
     )
     from tablet_app.background import ThreadRunner
     from tablet_app.facades.clock import DesktopClock
+    from tablet_app.facades.device_credential import SealedFileCredential
     from tablet_app.facades.haptics import DesktopHaptics
     from tablet_app.facades.keep_awake import UnavailableKeepAwake, XdgScreensaverKeepAwake
     from tablet_app.screens import (
+        DispositionScreen,
+        EnrolScreen,
+        EpisodeViewModels,
         HandoverScreen,
         JournalScreen,
         JournalsScreen,
         LockScreen,
         LoginScreen,
         MedicationScreen,
+        TransportScreen,
         VitalsPadScreen,
     )
     from tablet_app.theme import theme_for
     from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel
+    from tablet_app.viewmodels.enrolment import EnrolmentViewModel
+    from tablet_app.viewmodels.episode import (
+        DestinationViewModel,
+        DispositionViewModel,
+        NotesViewModel,
+        SamePatientViewModel,
+        TransportUrgencyViewModel,
+        load_receivers,
+    )
     from tablet_app.viewmodels.lock import LockState, LockViewModel
     from tablet_app.viewmodels.login import LoginViewModel, Session
     from tablet_app.viewmodels.medication import MedicationViewModel
@@ -130,30 +144,38 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             data = storage.app_data_dir()
             online: OnlineLogin | None = None
             self.http: Any = None
+            self.server_login: Any = None
+            secret = device_secret(data / "device-secret")
+            # The credential from enrolment, sealed under the device secret (never plain text here).
+            self.credentials = SealedFileCredential(path=data / "device-credential", device_secret=secret)
+            self.needs_enrolment = False
             if options.server_url is not None:
                 import httpx2
 
                 from tablet_app.server_login import DEVICE_HEADER, ServerLogin
 
-                credential = os.environ.get(DEVICE_CREDENTIAL_VARIABLE)
+                # The environment variable overrides the sealed credential (test rigs, a pre-enrolled image).
+                credential = os.environ.get(DEVICE_CREDENTIAL_VARIABLE) or self.credentials.load()
+                self.needs_enrolment = credential is None
                 self.http = httpx2.Client(
                     base_url=options.server_url,
                     headers={DEVICE_HEADER: credential} if credential else {},
                     timeout=10.0,
                 )
-                online = ServerLogin(http=self.http, device_credential=credential)
+                online = self.server_login = ServerLogin(http=self.http, device_credential=credential)
             elif options.demo:
                 demo = DemoLogin()
                 for username, password in demo.passwords.items():
                     print(f"{DEMO_LOGIN_MARKER} user={username} password={password}", flush=True)  # noqa: T201
                 online = demo
+            # The receiving departments offered with one tap (with their SOR codes, so the ED board sees
+            # the announcement); set up per region beside the store, none when absent.
+            self.receivers = load_receivers(data / "receivers.json")
             store_path = data / ("demo-store.sqlite" if options.demo else "store.sqlite")
             if options.demo and options.server_url is None:
                 for leftover in data.glob("demo-store.sqlite*"):
                     leftover.unlink()  # demo data only; the new run's passwords could not open it
-            self.keyring = StoreKeyring(
-                path=store_path, device_secret=device_secret(data / "device-secret"), device_id=new_uuid7()
-            )
+            self.keyring = StoreKeyring(path=store_path, device_secret=secret, device_id=new_uuid7())
             self.authenticator = StoreAuthenticator(
                 online=online, keyring=self.keyring, people=PeopleDirectory(data / "people.json")
             )
@@ -185,6 +207,8 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                     on_logged_in=self._logged_in,
                 )
             )
+            if self.needs_enrolment:
+                self._enrol_first()
             self.haptics.set_flash_hook(self._flash)
             Window.bind(on_touch_down=self._any_touch)
             Window.bind(on_flip=self._first_flip)
@@ -195,6 +219,28 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                 self.control = ControlServer(app=self, socket_path=Path(control_socket))
                 self.control.start()
             return self.manager
+
+        def _enrol_first(self) -> None:
+            """No device credential yet: the enrolment screen comes before the log-in."""
+            from tablet_app.server_login import DEVICE_HEADER, enrol_device
+
+            def enrolled(credential: str) -> None:
+                self.http.headers[DEVICE_HEADER] = credential
+                self.server_login.use_device_credential(credential)
+                self.needs_enrolment = False
+                self.manager.current = "login"
+
+            screen = EnrolScreen(name="enrol")
+            self.manager.add_widget(screen)
+            screen.attach(
+                EnrolmentViewModel(
+                    enrol=lambda code: enrol_device(http=self.http, code=code),
+                    credentials=self.credentials,
+                    runner=self.runner,
+                    on_enrolled=enrolled,
+                )
+            )
+            self.manager.current = "enrol"
 
         # --- events -----------------------------------------------------------------------------
         def _first_flip(self, *_args: Any) -> None:
@@ -216,6 +262,8 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                     journal=JournalScreen(name="journal"),
                     handover=HandoverScreen(name="handover"),
                     medication=MedicationScreen(name="medication"),
+                    transport=TransportScreen(name="transport"),
+                    disposition=DispositionScreen(name="disposition"),
                 )
                 for screen in vars(screens).values():
                     self.manager.add_widget(screen)
@@ -284,9 +332,10 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             self.session_wiring.crew.sign_on(session)
             self.show("journals")
 
-        def new_journal(self) -> None:
+        def new_journal(self, mission: Any = None) -> None:
+            """A new patient at patient contact; ``mission``: the dispatch assignment it was opened from."""
             assert self.session_wiring is not None
-            self._show_journal(self.session_wiring.new_journal())
+            self._show_journal(self.session_wiring.new_journal(mission))
 
         def open_journal(self, journal_id: Any) -> None:
             assert self.session_wiring is not None
@@ -298,6 +347,16 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             screens = self.later_screens()
             screens.journal.attach(journal, crew=wiring.crew)
             screens.handover.attach(journal)
+            episode = EpisodeViewModels(
+                journal=journal,
+                destination=DestinationViewModel(journal=journal, clock=self.clock, receivers=self.receivers),
+                urgency=TransportUrgencyViewModel(journal=journal),
+                disposition=DispositionViewModel(journal=journal),
+                notes=NotesViewModel(journal=journal, drafts=wiring.drafts),
+                same_patient=SamePatientViewModel(journal=journal, journals=wiring.journals),
+            )
+            screens.transport.attach(episode)
+            screens.disposition.attach(episode)
             screens.medication.attach(
                 MedicationViewModel(
                     save=journal.save_medication, now=self.clock.now, author=wiring.crew.active_author

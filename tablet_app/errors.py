@@ -8,7 +8,8 @@
     ├── ViewModelStateError             an action that the view-model's current state does not allow
     ├── LoginError                      an online log-in did not succeed
     │   ├── CredentialsRefusedError     the server says the user name or password is wrong
-    │   └── ServerUnreachableError      no answer from the server (offline log-in may follow)
+    │   ├── ServerUnreachableError      no answer from the server (offline log-in may follow)
+    │   └── EnrolmentCodeRefusedError   the server refused a one-time enrolment code
     └── ControlCommandError             the UI test driver got a command it cannot carry out
 """
 
@@ -54,6 +55,10 @@ class CredentialsRefusedError(LoginError):
 
 class ServerUnreachableError(LoginError):
     """Raised by an ``OnlineLogin`` when the server cannot be reached; offline log-in follows."""
+
+
+class EnrolmentCodeRefusedError(LoginError):
+    """Raised by ``server_login.enrol_device`` when the code is unknown, used, expired or malformed."""
 
 
 class ControlCommandError(TabletAppError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,11 +15,21 @@ from kivy.uix.screenmanager import Screen
 
 from journal.kinds.mission import TimestampEvent
 from journal.scores.vocabulary import UiColour
-from tablet_app.i18n import _, format_number, language
+from tablet_app.i18n import _, format_number, language, message
 from tablet_app.theme import RiskBand
 from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel, format_elapsed
 from tablet_app.viewmodels.crew import CrewViewModel
-from tablet_app.viewmodels.journal_list import JournalListViewModel
+from tablet_app.viewmodels.enrolment import EnrolmentViewModel
+from tablet_app.viewmodels.episode import (
+    ALERT_LABELS,
+    URGENCY_LABELS,
+    DestinationViewModel,
+    DispositionViewModel,
+    NotesViewModel,
+    SamePatientViewModel,
+    TransportUrgencyViewModel,
+)
+from tablet_app.viewmodels.journal_list import OUTCOME_LABELS, JournalListViewModel, JournalRow
 from tablet_app.viewmodels.lock import LockViewModel
 from tablet_app.viewmodels.login import LoginViewModel
 from tablet_app.viewmodels.medication import BASES, DOSE_UNITS, FAVOURITES, ROUTES, MedicationViewModel
@@ -46,6 +57,25 @@ class LoginScreen(Screen):  # type: ignore[misc]  # Kivy is untyped
             # A field is never cleared behind the person's back: only the view-model's value is shown.
             if self.ids[f"login_{name}"].text != getattr(vm, name):
                 self.ids[f"login_{name}"].text = getattr(vm, name)
+
+
+class EnrolScreen(Screen):  # type: ignore[misc]
+    """The one-time enrolment code, when the tablet has no device credential yet."""
+
+    vm = ObjectProperty(None)
+    busy = BooleanProperty(False)
+
+    def attach(self, vm: EnrolmentViewModel) -> None:
+        self.vm = vm
+        vm.subscribe(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        vm: EnrolmentViewModel = self.vm
+        self.busy = vm.busy
+        self.ids.enrol_error.text = vm.error.render() if vm.error else ""
+        if self.ids.enrol_code.text != vm.code:
+            self.ids.enrol_code.text = vm.code
 
 
 class VitalsPadScreen(Screen):  # type: ignore[misc]
@@ -230,15 +260,50 @@ class JournalsScreen(Screen):  # type: ignore[misc]
         self.ids.journals_offline_banner.text = _("session.offline_login") if self._offline_login else ""
         box = self.ids.journals_list
         box.clear_widgets()
-        for index, row in enumerate(vm.rows()):
-            button = Factory.BigButton()
+        height = dp(app.theme.sizes.touch_target)
+        index = 0
+
+        def label(text: str) -> None:
+            widget = Factory.TextLabel(text=text)
+            box.add_widget(widget)
+
+        def patient_button(row: JournalRow) -> None:
+            nonlocal index
+            button = Factory.BigButton(size_hint_y=None, height=height)
             button.control_id = f"journal_{index}"
+            index += 1
             contact = _clock_time(row.contact_at) if row.contact_at else "–"
-            button.text = _("journals.row", patient=row.patient, contact=contact)
-            button.size_hint_y = None
-            button.height = dp(app.theme.sizes.touch_target)
+            text = (
+                _("journals.row_outcome", patient=row.patient, contact=contact, outcome=row.outcome)
+                if row.outcome
+                else _("journals.row", patient=row.patient, contact=contact)
+            )
+            if row.same_patient_as:
+                text += " · " + _("journals.row_same_patient", count=len(row.same_patient_as))
+            button.text = text
             button.bind(on_release=lambda _b, j=row.journal_id: app.open_journal(j))
             box.add_widget(button)
+
+        missions = vm.missions()
+        if not missions:
+            label(_("missions.none"))
+        for number, mission in enumerate(missions):
+            title = Factory.Banner(text=f"{mission.title().render()}\n{mission.detail().render()}")
+            title.swatch = app.theme.palette.danger if mission.cancelled else app.theme.palette.info
+            box.add_widget(title)
+            for row in mission.patients:
+                patient_button(row)
+            if not mission.cancelled:
+                new = Factory.PrimaryButton(size_hint_y=None, height=height)
+                new.control_id = f"mission_new_patient_{number}"
+                new.text = _("missions.new_patient", reference=mission.reference)
+                new.bind(on_release=lambda _b, m=mission.assignment: app.new_journal(m))
+                box.add_widget(new)
+        unassigned = vm.unassigned()
+        if unassigned:
+            label(_("missions.unassigned"))
+        for row in unassigned:
+            patient_button(row)
 
 
 class JournalScreen(Screen):  # type: ignore[misc]
@@ -405,3 +470,158 @@ class MedicationScreen(Screen):  # type: ignore[misc]
         self.ids.med_saved.text = (
             _("med.saved", summary=vm.saved.summary(language.current)) if vm.saved else ""
         )
+
+
+@dataclass(frozen=True)
+class EpisodeViewModels:
+    """The view-models of one journal's transport and disposition screens."""
+
+    journal: JournalViewModel
+    destination: DestinationViewModel
+    urgency: TransportUrgencyViewModel
+    disposition: DispositionViewModel
+    notes: NotesViewModel
+    same_patient: SamePatientViewModel
+
+
+class EpisodeScreen(Screen):  # type: ignore[misc]
+    """What the transport and disposition screens share: both render the same ``EpisodeViewModels`` and
+    each shows the widgets its kv rule has (``_FIELDS``, ``_CHOICES``)."""
+
+    vm = ObjectProperty(None)
+    confirming = BooleanProperty(False)
+    _FIELDS: tuple[tuple[str, str, str], ...] = ()  # (widget id, view-model, attribute)
+    _CHOICES: tuple[str, ...] = ()  # ids of the choice grids on this screen
+
+    def attach(self, vms: EpisodeViewModels) -> None:
+        for unsubscribe in getattr(self, "_unsubscribe", ()):
+            unsubscribe()
+        self.vm = vms
+        self._unsubscribe = tuple(
+            model.subscribe(self.refresh)
+            for model in (vms.destination, vms.urgency, vms.disposition, vms.notes, vms.same_patient)
+        )
+        dest = vms.destination
+        choices: dict[str, tuple[str, list[tuple[str, Any]], Any]] = {
+            "dest_receivers": (
+                "dest_receiver",
+                [(str(i), i) for i in range(len(dest.receivers))],
+                dest.choose_receiver,
+            ),
+            "dest_alerts": ("alert", [("none", None)] + [(a, a) for a in ALERT_LABELS], dest.choose_alert),
+            "episode_urgency": ("urgency", [(lv, lv) for lv in URGENCY_LABELS], vms.urgency.choose),
+            "episode_outcomes": ("outcome", [(o, o) for o in OUTCOME_LABELS], vms.disposition.choose),
+        }
+        for box_id in self._CHOICES:
+            prefix, values, on_tap = choices[box_id]
+            box = self.ids[box_id]
+            box.clear_widgets()
+            for name, value in values:
+                button = Factory.BigButton()
+                button.control_id = f"{prefix}_{name}"
+                button.value = value
+                button.bind(on_release=lambda _b, v=value, tap=on_tap: tap(v))
+                box.add_widget(button)
+        self.refresh()
+
+    def refresh(self) -> None:
+        vms: EpisodeViewModels | None = self.vm
+        if vms is None:
+            return
+        # A field is never cleared behind the person's back: each shows its view-model's value.
+        for widget_id, model, attribute in self._FIELDS:
+            value = getattr(getattr(vms, model), attribute)
+            if self.ids[widget_id].text != value:
+                self.ids[widget_id].text = value
+        palette = App.get_running_app().theme.palette
+        dest = vms.destination
+        current_urgency = vms.urgency.current()
+        selected = {
+            "dest_receivers": None,
+            "dest_alerts": dest.alert_type,
+            "episode_urgency": current_urgency.level if current_urgency else None,
+            "episode_outcomes": vms.disposition.outcome,
+        }
+        labels: dict[str, Any] = {
+            "dest_alerts": {None: message("dest.no_alert"), **ALERT_LABELS},
+            "episode_urgency": URGENCY_LABELS,
+            "episode_outcomes": OUTCOME_LABELS,
+        }
+        for box_id in self._CHOICES:
+            for button in self.ids[box_id].children:
+                if box_id == "dest_receivers":
+                    receiver = dest.receivers[button.value]
+                    button.text = ", ".join(p for p in (receiver.hospital, receiver.department) if p)
+                else:
+                    button.text = labels[box_id][button.value].render()
+                on = button.value is not None and button.value == selected[box_id]
+                swatch = palette.primary if on else palette.surface
+                button.background_color, button.color = swatch.background, swatch.text
+        self.ids.episode_saved.text = vms.journal.last_saved.render() if vms.journal.last_saved else ""
+        self.refresh_own(vms)
+
+    def refresh_own(self, vms: EpisodeViewModels) -> None:
+        raise NotImplementedError
+
+
+class TransportScreen(EpisodeScreen):
+    """Destination, ETA and pre-alert; transport urgency."""
+
+    _FIELDS = (
+        ("dest_hospital", "destination", "hospital"),
+        ("dest_department", "destination", "department"),
+        ("dest_sor_code", "destination", "sor_code"),
+        ("dest_eta", "destination", "eta"),
+        ("dest_alert_receiver", "destination", "alert_receiver"),
+        ("dest_alert_message", "destination", "alert_message"),
+        ("urgency_reason", "urgency", "reason"),
+    )
+    _CHOICES = ("dest_receivers", "dest_alerts", "episode_urgency")
+
+    def save_destination(self, *, confirmed: bool = False) -> None:
+        self.vm.destination.submit(confirmed=confirmed)
+
+    def refresh_own(self, vms: EpisodeViewModels) -> None:
+        dest = vms.destination
+        self.ids.dest_error.text = "\n".join(m.render() for m in dest.errors.values())
+        self.ids.dest_confirm.text = dest.confirm.render() if dest.confirm else ""
+        self.confirming = dest.confirm is not None
+        self.ids.dest_notice.text = dest.notice.render() if dest.notice else ""
+
+
+class DispositionScreen(EpisodeScreen):
+    """Disposition; free-text notes; the same-patient link."""
+
+    _FIELDS = (
+        ("disposition_physician", "disposition", "physician"),
+        ("disposition_advice", "disposition", "advice"),
+        ("notes_text", "notes", "text"),
+        ("same_patient_reason", "same_patient", "reason"),
+    )
+    _CHOICES = ("episode_outcomes",)
+
+    def save_disposition(self) -> None:
+        self.vm.disposition.submit()
+
+    def save_note(self) -> None:
+        self.vm.notes.submit()
+
+    def refresh_own(self, vms: EpisodeViewModels) -> None:
+        self.ids.disposition_error.text = "\n".join(m.render() for m in vms.disposition.errors.values())
+        self.ids.notes_error.text = vms.notes.error.render() if vms.notes.error else ""
+        self.ids.notes_list.text = "\n".join(
+            f"{_clock_time(line.time)}  {line.text} · {line.author}" for line in reversed(vms.notes.notes())
+        )
+        self.ids.same_patient_error.text = vms.same_patient.error.render() if vms.same_patient.error else ""
+        box = self.ids.same_patient_candidates
+        box.clear_widgets()
+        linked = vms.same_patient.linked()
+        height = dp(App.get_running_app().theme.sizes.touch_target)
+        for index, row in enumerate(vms.same_patient.candidates()):
+            button = Factory.BigButton(size_hint_y=None, height=height)
+            button.control_id = f"same_patient_{index}"
+            contact = _clock_time(row.contact_at) if row.contact_at else "–"
+            text = _("journals.row", patient=row.patient, contact=contact)
+            button.text = f"{text} · {_('same_patient.linked')}" if row.journal_id in linked else text
+            button.bind(on_release=lambda _b, j=row.journal_id: vms.same_patient.link(j))
+            box.add_widget(button)

@@ -9,6 +9,8 @@ device (``server/api/auth_routes.py``). Answers:
 * 401/403 → ``CredentialsRefusedError`` (final: the offline path is not tried);
 * no connection, timeout, 5xx, or a body that does not parse → ``ServerUnreachableError`` (the offline
   log-in follows).
+
+``enrol_device`` is the tablet's side of enrolment: the one-time code for the device credential.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from journal.entry import CLINICAL_ROLES
 from tablet_app.auth import Person
-from tablet_app.errors import CredentialsRefusedError, ServerUnreachableError
+from tablet_app.errors import CredentialsRefusedError, EnrolmentCodeRefusedError, ServerUnreachableError
 
 LOGIN_PATH = "/api/auth/login"
+ENROL_PATH = "/api/devices/enrol"
 DEVICE_HEADER = "X-PPJ-Device"
 
 
@@ -44,6 +47,10 @@ class ServerLogin:
         self._http = http
         self._device_credential = device_credential
         self.access_token: str | None = None
+
+    def use_device_credential(self, credential: str) -> None:
+        """The tablet was enrolled while running: log crew in with its new credential from now on."""
+        self._device_credential = credential
 
     def log_in(self, *, username: str, password: str) -> Person:
         headers = {DEVICE_HEADER: self._device_credential} if self._device_credential else {}
@@ -74,3 +81,27 @@ class ServerLogin:
             person_id=person.id,
             autorisations_id=person.authorisation_id,
         )
+
+
+class _EnrolmentRead(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    device_id: str
+    credential: str
+
+
+def enrol_device(*, http: httpx2.Client, code: str) -> str:
+    """Enrol this tablet with an administrator's one-time code (``POST /api/devices/enrol``); the device
+    credential. 401/422 → ``EnrolmentCodeRefusedError`` (unknown, used, expired or malformed code); no
+    connection, 5xx or a body that does not parse → ``ServerUnreachableError``."""
+    try:
+        response = http.post(ENROL_PATH, json={"code": code})
+    except httpx2.HTTPError as exc:
+        raise ServerUnreachableError(f"{ENROL_PATH}: {type(exc).__name__}") from exc
+    if response.status_code in (401, 403, 422):
+        raise EnrolmentCodeRefusedError("the server refused the enrolment code")
+    if response.status_code != 201:
+        raise ServerUnreachableError(f"{ENROL_PATH} answered {response.status_code}")
+    try:
+        return _EnrolmentRead.model_validate_json(response.content).credential
+    except ValidationError as exc:
+        raise ServerUnreachableError(f"{ENROL_PATH} answered a body that is not an enrolment") from exc

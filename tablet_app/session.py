@@ -18,6 +18,7 @@ from uuid import UUID
 
 import httpx2
 
+from journal.kinds.mission import MissionAssignment
 from sync.client import SyncClient, SyncReport
 from sync.store import LocalStore, StoreDrafts
 from sync.worker import SyncWorker
@@ -38,6 +39,8 @@ class LaterScreens:
     journal: Any
     handover: Any
     medication: Any
+    transport: Any
+    disposition: Any
 
 
 @dataclass
@@ -95,8 +98,11 @@ class SessionWiring:
             self.worker.trigger()
         self.journals.refresh()
 
-    def new_journal(self) -> JournalViewModel:
-        return JournalViewModel.open_new(record=self.record, crew=self.crew, clock=self.clock)
+    def new_journal(self, mission: MissionAssignment | None = None) -> JournalViewModel:
+        """A new patient at patient contact; on ``mission`` when opened from a dispatch mission."""
+        return JournalViewModel.open_new(
+            record=self.record, crew=self.crew, clock=self.clock, mission=mission
+        )
 
     def journal(self, journal_id: UUID) -> JournalViewModel:
         return JournalViewModel(record=self.record, journal_id=journal_id, crew=self.crew, clock=self.clock)

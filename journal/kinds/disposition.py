@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from pydantic import AwareDatetime, Field, model_validator
 
@@ -120,6 +120,8 @@ DispositionOutcome = Literal[
     "handed_to_other_unit",
     "cancelled_no_patient",
 ]
+DISPOSITION_LABELS: dict[str, str] = {o: label("en", "disposition", o) for o in get_args(DispositionOutcome)}
+"""The outcomes' English labels; text for readers uses ``label(lang, "disposition", outcome)``."""
 
 
 @register

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, get_args
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal, get_args
 
 from pydantic import Field
 
 from journal.i18n import DEFAULT_LANGUAGE, label, translator
 from journal.kinds.common import PersonRef
 from journal.payload import Cardinality, Payload, register
+
+if TYPE_CHECKING:
+    from journal.entry import Entry
 
 DispatchUrgency = Literal["A", "B", "C", "D", "E"]
 
@@ -39,6 +43,22 @@ class MissionAssignment(Payload):
         level = f" {self.dispatch_urgency}" if self.dispatch_urgency else ""
         head = translator(lang)("mission.summary", mission=self.mission_id, level=level)
         return f"{head}: {self.dispatch_text or ''}".rstrip(": ")
+
+
+MISSION_LOG_KINDS = frozenset({"mission_assignment", "retraction"})
+"""What a dispatch *mission log* holds (``server.dispatch``): assignments and their cancellations."""
+
+
+def is_mission_log(entries: Iterable[Entry]) -> bool:
+    """True when ``entries`` (one log's, non-empty) are a dispatch mission log, not a patient's journal:
+    every entry is an assignment or a retraction written by dispatch. A patient journal carries its own
+    ``mission_assignment`` too, but written on a tablet (``source="manual"``) beside clinical entries."""
+    seen = False
+    for entry in entries:
+        if entry.kind not in MISSION_LOG_KINDS or entry.source != "dispatch":
+            return False
+        seen = True
+    return seen
 
 
 @register

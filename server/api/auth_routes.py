@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, status
 
 from server.access.policy import Capability, has_capability
 from server.api.deps import DEVICE_HEADER, ApiCallerDep, NowDep, SessionDep, SettingsDep, client_ip
-from server.api.schemas import LoginIn, PersonRead, ShiftIn, ShiftRead, TokenRead
+from server.api.schemas import EnrolIn, EnrolmentRead, LoginIn, PersonRead, ShiftIn, ShiftRead, TokenRead
 from server.errors import AccessDenied, AuthenticationFailed
 from server.identity import service as identity
 from server.identity.models import Device
@@ -48,6 +48,15 @@ def login(
     )
     session.commit()
     return TokenRead(access_token=issued.token, expires_at=issued.expires_at, person=PersonRead.of(person))
+
+
+@router.post("/devices/enrol", status_code=status.HTTP_201_CREATED)
+def enrol_device(body: EnrolIn, session: SessionDep, now: NowDep) -> EnrolmentRead:
+    """A tablet enrols itself with a one-time code an administrator issued (``ppj device code``); no
+    person is logged in yet, the code is the authentication. The credential is in this answer only."""
+    enrolment = identity.redeem_enrolment_code(session=session, code=body.code, now=now)
+    session.commit()
+    return EnrolmentRead(device_id=enrolment.device.id, credential=enrolment.credential)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -16,6 +16,15 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=1000)
 
 
+class EnrolIn(BaseModel):
+    code: str = Field(min_length=1, max_length=40, description="the one-time code from `ppj device code`")
+
+
+class EnrolmentRead(BaseModel):
+    device_id: uuid.UUID
+    credential: str = Field(description="the device credential, shown once; the tablet keeps it sealed")
+
+
 class PersonRead(BaseModel):
     id: uuid.UUID
     username: str

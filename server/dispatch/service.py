@@ -30,7 +30,7 @@ from journal.entry import Role as AuthorRole
 from journal.fold import fold
 from journal.hlc import Hlc
 from journal.ids import new_uuid7
-from journal.kinds.mission import MissionAssignment
+from journal.kinds.mission import MissionAssignment, is_mission_log
 from journal.kinds.record import Retraction
 from journal.payload import Payload
 from server.access.policy import Windows
@@ -41,8 +41,6 @@ from server.errors import Conflict, InvalidInput, NotFound
 from server.orgs.models import Organisation, OrgKind
 from server.sync.clock import ServerClock
 from server.sync.writers import person_writer, write_entries
-
-MISSION_KINDS = frozenset({"mission_assignment", "retraction"})
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,7 @@ def create_mission(
 
 def _entries(session: Session, mission_log_id: uuid.UUID) -> list[Entry]:
     entries = load_entries(session=session, journal_ids=[mission_log_id]).get(mission_log_id, [])
-    if not entries or any(e.kind not in MISSION_KINDS or e.source != "dispatch" for e in entries):
+    if not is_mission_log(entries):
         raise NotFound(f"no mission {mission_log_id}")
     return entries
 

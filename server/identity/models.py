@@ -65,6 +65,24 @@ class Device(Base):
     revoked_at: Mapped[dt.datetime | None]
 
 
+class EnrolmentCode(Base):
+    """A one-time code an administrator issues (``ppj device code``) for one tablet to enrol itself
+    (``POST /api/devices/enrol``). Short-lived, used once; stored as SHA-256 like a device secret (the code
+    carries ~60 random bits and expires in minutes, and a use marks it spent in the same transaction)."""
+
+    __tablename__ = "enrolment_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    issued_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"))
+
+
 class AccessToken(Base):
     """A person's short-lived API token, opaque to the client; stored as SHA-256 so a leak of the table
     gives no usable token. Bound to the device it was issued through, when there was one."""

@@ -25,6 +25,7 @@ from server.identity.models import (
     AccessToken,
     CrewShift,
     Device,
+    EnrolmentCode,
     LoginFailure,
     Person,
     Role,
@@ -38,6 +39,7 @@ from server.identity.passwords import (
     verify_password,
 )
 from server.orgs.models import Organisation, OrgKind
+from sync.enrolment import ENROLMENT_CODE_ALPHABET, ENROLMENT_CODE_LENGTH, normalise_enrolment_code
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 # Danish authorisation ids (autorisations-ID) are 5 alphanumeric characters, e.g. "0C4TX".
@@ -161,6 +163,72 @@ def enrol_device(
     session.add(device)
     session.flush()
     return Enrolment(device=device, credential=f"{device.id}.{secret}")
+
+
+MAX_ENROLMENT_CODE_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str  # "ABCD-EFGH-JKLM", shown once
+    expires_at: dt.datetime
+
+
+def issue_enrolment_code(
+    *,
+    session: Session,
+    label: str,
+    ttl: dt.timedelta,
+    now: dt.datetime,
+    organisation_id: uuid.UUID | None = None,
+    issued_by: uuid.UUID | None = None,
+) -> IssuedCode:
+    """A one-time code for one tablet to enrol itself under ``label``; only its SHA-256 is stored."""
+    if not label.strip():
+        raise InvalidInput("label", "must not be empty")
+    if not dt.timedelta(minutes=1) <= ttl <= dt.timedelta(minutes=MAX_ENROLMENT_CODE_MINUTES):
+        raise InvalidInput("minutes", f"a code lives 1–{MAX_ENROLMENT_CODE_MINUTES} minutes")
+    code = "".join(secrets.choice(ENROLMENT_CODE_ALPHABET) for _ in range(ENROLMENT_CODE_LENGTH))
+    row = EnrolmentCode(
+        code_sha256=sha256_hex(code),
+        label=label.strip(),
+        organisation_id=organisation_id,
+        issued_by=issued_by,
+        issued_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(row)
+    session.flush()
+    return IssuedCode(
+        code="-".join(code[i : i + 4] for i in range(0, len(code), 4)), expires_at=row.expires_at
+    )
+
+
+def redeem_enrolment_code(*, session: Session, code: str, now: dt.datetime) -> Enrolment:
+    """Enrol the tablet that presents ``code``; the code is spent in the same transaction (the caller
+    commits). An unknown, used or expired code gets one and the same refusal."""
+    normalised = normalise_enrolment_code(code)
+    if normalised is None:
+        raise InvalidInput("code", f"an enrolment code is {ENROLMENT_CODE_LENGTH} letters and digits")
+    row = session.scalar(select(EnrolmentCode).where(EnrolmentCode.code_sha256 == sha256_hex(normalised)))
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise AuthenticationFailed("unknown, used or expired enrolment code")
+    # Spend it conditionally, so two tablets racing with one code cannot both enrol.
+    spent = session.execute(
+        update(EnrolmentCode)
+        .where(EnrolmentCode.id == row.id, EnrolmentCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        raise AuthenticationFailed("unknown, used or expired enrolment code")
+    enrolment = enrol_device(
+        session=session, label=row.label, organisation_id=row.organisation_id, enrolled_by=row.issued_by
+    )
+    session.execute(
+        update(EnrolmentCode).where(EnrolmentCode.id == row.id).values(device_id=enrolment.device.id)
+    )
+    return enrolment
 
 
 def revoke_device(*, session: Session, device_id: uuid.UUID, now: dt.datetime) -> Device:

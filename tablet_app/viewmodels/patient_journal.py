@@ -34,7 +34,7 @@ from journal.handover import isbar
 from journal.i18n import text as journal_text
 from journal.ids import new_uuid7
 from journal.kinds.common import PersonRef, Reading
-from journal.kinds.mission import CrewSignOn, Timestamp, TimestampEvent
+from journal.kinds.mission import CrewSignOn, MissionAssignment, Timestamp, TimestampEvent
 from journal.kinds.observations import VITAL_UNITS, Consciousness, VitalSigns
 from journal.kinds.patient import CprIdentifier, LocalIdentifier, PatientIdentity
 from journal.kinds.treatment import ArrestEvent, CardiacArrestEvent, Medication, Rhythm
@@ -90,10 +90,20 @@ class JournalViewModel(Observable):
     # ------------------------------------------------------------------------------------ opening
 
     @classmethod
-    def open_new(cls, *, record: LocalRecord, crew: CrewViewModel, clock: ClockFacade) -> JournalViewModel:
-        """A new journal at patient contact: the mark, the crew on the unit, the score tables in force."""
+    def open_new(
+        cls,
+        *,
+        record: LocalRecord,
+        crew: CrewViewModel,
+        clock: ClockFacade,
+        mission: MissionAssignment | None = None,
+    ) -> JournalViewModel:
+        """A new journal at patient contact: the mark, the crew on the unit, the score tables in force;
+        opened from a dispatch mission, the journal's own copy of that mission's assignment."""
         vm = cls(record=record, journal_id=new_uuid7(), crew=crew, clock=clock)
         now = clock.now()
+        if mission is not None:
+            vm._save(mission, at=now)
         members = tuple(
             PersonRef(name=p.display_name, role=p.role.value, person_id=p.author().person_id)
             for p in crew.members
@@ -251,7 +261,7 @@ class JournalViewModel(Observable):
     def save_medication(self, medication: Medication) -> None:
         """A medication given now (``MedicationViewModel`` builds it)."""
         self._save(medication, at=self._clock.now())
-        self.last_saved = message("med.saved", summary=medication.summary())
+        self.last_saved = message("med.saved", summary=medication.summary(language.current))
         self._changed()
 
     def arrest_event(
@@ -273,6 +283,19 @@ class JournalViewModel(Observable):
 
     def record_acvpu(self, level: str) -> None:
         self._save(Consciousness.model_validate({"acvpu": level}), at=self._clock.now())
+
+    def record(self, payload: Payload, *, saved: Message) -> None:
+        """Save ``payload`` at now as the active author. A new value of a single-valued fact (destination,
+        transport urgency, disposition, …) is based on every current value the author saw, so changing it
+        updates the fact instead of putting two values in conflict."""
+        based_on: tuple[UUID, ...] = ()
+        if payload.CARDINALITY == "single":
+            fact = self.state.fact(*payload.fact_key(unit=self._record.unit))
+            based_on = fact.current_ids if fact is not None else ()
+        entry = self._writer().write(
+            payload, at=self._clock.now(), based_on=based_on, clock_offset_ms=self._record.clock_offset_ms()
+        )
+        self._store(entry, saved)
 
     def sign(self) -> None:
         """The active author signs their own entries up to now."""

@@ -329,6 +329,9 @@ UNCLASSIFIED_OK = {
     # Reading, updating and cancelling a mission share POST /api/dispatch/missions' rule (``_dispatcher``).
     "GET /api/dispatch/missions/{mission_id}", "PUT /api/dispatch/missions/{mission_id}",
     "POST /api/dispatch/missions/{mission_id}/cancel",
+    # A tablet enrols itself: no person yet, the administrator's one-time code is the authentication
+    # (tests/server/test_device_enrolment.py).
+    "POST /api/devices/enrol",
 }  # fmt: skip
 
 

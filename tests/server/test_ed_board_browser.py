@@ -91,7 +91,8 @@ def test_ed_staff_watch_a_pre_alert_arrive_live_and_confirm_receipt_in_the_brows
                 page.fill("input[name=password]", PASSWORD)
                 page.click("button[type=submit]")
                 expect(page.locator("#board-rows")).to_be_visible()
-                page.wait_for_function("document.body.dataset.live === 'open'")
+                # A locator, not wait_for_function: the board's CSP (script-src 'self') forbids eval.
+                expect(page.locator("body[data-live='open']")).to_have_count(1)
 
             journal_id = capture_pre_alerted_patient(
                 tablet, sor=hospital_sor(sessions, world.ed_own), hospital="Odense Universitetshospital"
@@ -103,7 +104,7 @@ def test_ed_staff_watch_a_pre_alert_arrive_live_and_confirm_receipt_in_the_brows
             expect(row.locator("td.news2-red")).to_be_visible()
             own.screenshot(path=str(ARTIFACTS / "board.png"))
 
-            other.wait_for_function("document.body.dataset.refreshed !== undefined", timeout=10_000)
+            expect(other.locator("body[data-refreshed]")).to_have_count(1, timeout=10_000)
             assert str(journal_id) not in other.content()
             other.screenshot(path=str(ARTIFACTS / "board-other-hospital.png"))
 

@@ -6,11 +6,13 @@ author, handover and signing; the lock screen."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from tablet_app.testing.harness import HarnessError, RunningTablet, VirtualScreen
+from tests.server.live_server import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -131,9 +133,7 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.command("type", id="med_protocol_id", text="RN-PARA-07")
     tablet.command("type", id="med_protocol_version", text="3")
     tablet.tap("med_save")
-    assert tablet.text("med_saved").startswith(
-        "Gemt: Paracetamol 1000 mg iv (rammedelegation RN-PARA-07 v3)"
-    )
+    assert tablet.text("med_saved").startswith("Gemt: Paracetamol 1000 mg iv (rammedelegation RN-PARA-07 v3)")
     tablet.screenshot(screenshots / "06b-medication.png")
     tablet.tap("med_back")
     tablet.tap("mark_leaving_scene")
@@ -149,8 +149,33 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     assert tablet.text("handover_saved") == "Journalen er underskrevet."
     tablet.screenshot(screenshots / "07-handover.png")
     tablet.tap("handover_back")
+
+    tablet.tap("journal_episode")
+    assert tablet.screen() == "transport"
+    tablet.command("type", id="dest_hospital", text="Odense Universitetshospital")
+    tablet.command("type", id="dest_eta", text="25:10")
+    tablet.tap("dest_save")  # not a clock time: said on the field, nothing saved, nothing cleared
+    assert tablet.text("dest_error") == "Skriv ETA som et klokkeslæt, fx 14:35."
+    assert tablet.text("dest_hospital") == "Odense Universitetshospital"
+    tablet.command("type", id="dest_eta", text="", replace=True)
+    tablet.tap("alert_stemi")
+    tablet.tap("dest_save")
+    assert tablet.text("dest_notice").startswith("Uden SOR-kode")
+    tablet.tap("urgency_B")
+    assert tablet.text("episode_saved") == "Gemt: kørsel B"
+    tablet.screenshot(screenshots / "09-transport.png")
+    tablet.tap("transport_disposition")
+    tablet.tap("outcome_transported")
+    tablet.tap("disposition_save")
+    tablet.command("type", id="notes_text", text="Datter informeret.")
+    tablet.tap("notes_save")
+    assert "Datter informeret." in tablet.text("notes_list")
+    tablet.screenshot(screenshots / "10-disposition.png")
+    tablet.tap("disposition_back")
+    assert "Kørsel B" in tablet.text("journal_timeline")
     tablet.tap("journal_back")
     assert tablet.text("journal_0").startswith("CPR 250947-9989 · patientkontakt")
+    assert tablet.text("journal_0").endswith("Transporteret til hospital")
     assert re.match(r"\d+ registreringer venter", tablet.text("journals_sync"))
     tablet.screenshot(screenshots / "03-journals.png")
 
@@ -178,5 +203,32 @@ def test_the_command_line_chooses_english_and_the_high_contrast_theme(
         assert tablet.text("login_title") == "Log in to PPJ"
         assert tablet.text("login_language") == "Dansk"
         tablet.screenshot(screenshots / "08-login-en-high-contrast.png")
+    finally:
+        tablet.close()
+
+
+def test_a_tablet_without_a_device_credential_asks_for_its_enrolment_code_first(
+    virtual_screen: VirtualScreen, tmp_path: Path, screenshots: Path, app_env: dict[str, str | None]
+) -> None:
+    nobody = free_port()  # nothing listens there: the code goes nowhere, and the screen says so
+    tablet = RunningTablet(
+        screen=virtual_screen,
+        home=tmp_path / "home",
+        args=["--server", f"http://127.0.0.1:{nobody}"],
+        extra_env={**app_env, "PPJ_TABLET_DEVICE_CREDENTIAL": None},
+    )
+    try:
+        assert tablet.screen() == "enrol"
+        tablet.command("type", id="enrol_code", text="ABCD-EFGH")
+        tablet.tap("enrol_submit")
+        assert tablet.text("enrol_error") == "En engangskode er 12 bogstaver og tal."
+        tablet.command("type", id="enrol_code", text="-JKLM")
+        tablet.tap("enrol_submit")
+        deadline = time.monotonic() + 20
+        while tablet.text("enrol_error") == "" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert tablet.text("enrol_error") == "Ingen forbindelse til serveren. Prøv igen."
+        assert tablet.text("enrol_code") == "ABCD-EFGH-JKLM"
+        tablet.screenshot(screenshots / "11-enrol.png")
     finally:
         tablet.close()
