@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from server.access.policy import Capability, has_capability
 from server.api.deps import (
@@ -55,6 +55,15 @@ class LimitedBodyRoute(APIRoute):
 router = APIRouter(prefix="/api/dispatch", tags=["dispatch"], route_class=LimitedBodyRoute)
 
 
+def _no_control_characters(value: object) -> object:
+    """Text a person reads: no NUL or other control characters (PostgreSQL cannot store NUL; a 5xx found
+    by tests/server/test_dispatch_fuzz.py), only line breaks and tabs."""
+    for text in value if isinstance(value, list) else [value]:
+        if isinstance(text, str) and any((ord(c) < 32 and c not in "\t\n\r") or c == "\x7f" for c in text):
+            raise ValueError("control characters are not allowed")
+    return value
+
+
 class MissionIn(BaseModel):
     """A mission as the dispatch centre sends it."""
 
@@ -66,6 +75,10 @@ class MissionIn(BaseModel):
     criterion: str = Field(min_length=1, max_length=50, description="Dansk Indeks criterion, e.g. '1.1'")
     address: str = Field(min_length=1, max_length=500)
     notes: str | None = Field(default=None, max_length=2000)
+
+    _plain_text = field_validator("reference", "units", "criterion", "address", "notes")(
+        _no_control_characters
+    )
 
     def draft(self) -> service.MissionDraft:
         return service.MissionDraft(
@@ -82,6 +95,8 @@ class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=1000)
+
+    _plain_text = field_validator("reason")(_no_control_characters)
 
 
 class MissionOut(BaseModel):

@@ -121,8 +121,9 @@ def test_a_dispatch_system_client_creates_missions(http: TestClient, world: Worl
         ({**MISSION, "units": ["NO-SUCH-UNIT"]}, 422, "NO-SUCH-UNIT"),
         ({**MISSION, "surprise": 1}, 422, "surprise"),
         ({**MISSION, "notes": "x" * (MAX_BODY_BYTES + 1)}, 413, "body"),
+        ({**MISSION, "units": ["T-AMB-1\u0000"]}, 422, "control characters"),
     ],
-    ids=["urgency", "missing-address", "no-units", "unknown-unit", "extra-field", "oversized"],
+    ids=["urgency", "missing-address", "no-units", "unknown-unit", "extra-field", "oversized", "nul-in-unit"],
 )
 def test_a_bad_dispatch_gets_a_clear_error_naming_the_problem(
     http: TestClient, world: World, body: dict[str, Any], status: int, names: str
