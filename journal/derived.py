@@ -15,8 +15,8 @@ rules, summarised here:
   earlier set; a decision withdrawn by a retraction or replaced by a correction never applied; decisions in
   conflict score on scale 1 with a note.
 * **Age** from the patient identity on the set's clinical date in Danish time (CPR birth date) or the
-  estimated age of an unknown patient; **pregnancy** is recorded by no kind yet, so it is unknown (NEWS2
-  then carries its "pregnancy not recorded" caveat).
+  estimated age of an unknown patient (NEWS2 under 16 and TOKS under 18 do not apply); **pregnancy** is
+  recorded by no kind yet, so it is unknown (NEWS2 then carries its "pregnancy not recorded" caveat).
 * **GCS** from the consciousness entries with GCS items (the latest is the current GCS); **PASS** from the
   stroke-scale items.
 * An input a scorer refuses (``ScoreInputError``) makes that parameter *not scorable* — listed with the
@@ -411,6 +411,7 @@ def _set_scores(
             "pulse": pulse,
             "gcs_total": gcs_total,
             "temperature_c": temperature,
+            "age_years": age,
         },
     )
     limited = tuple(
@@ -533,7 +534,9 @@ def _vital_set_scores(
 # --- GCS and PASS ---------------------------------------------------------------------------------------
 
 
-def _gcs_inputs(items: GcsItems) -> tuple[dict[str, Any], tuple[str, ...]]:
+def gcs_inputs(items: GcsItems) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The scorer's eye/verbal/motor inputs for recorded GCS items (a qualifier where a component is not
+    testable), and the caveats (sedated, paralysed, aphasia). The tablet's GCS preview uses the same."""
     caveats: list[str] = []
     eye: Any = items.eye
     if eye is None and items.eye_qualifier == "C":
@@ -558,7 +561,7 @@ def _gcs_scores(state: JournalState, version: str) -> Iterable[GcsScore]:
     for revision, value in _current(state, "consciousness", Consciousness):
         if value.gcs is None:
             continue
-        inputs, caveats = _gcs_inputs(value.gcs)
+        inputs, caveats = gcs_inputs(value.gcs)
         result, refused = _scored(score_gcs, {"table_version": version, **inputs})
         yield GcsScore(revision, result, refused, caveats)
 
@@ -584,6 +587,7 @@ __all__ = [
     "PassScore",
     "VitalSetScores",
     "derive",
+    "gcs_inputs",
     "scores_text",
     "table_versions_in_force",
 ]

@@ -18,7 +18,7 @@ from journal.hlc import HybridClock
 from journal.ids import new_uuid7
 from journal.kinds.record import Correction, Retraction, Signature
 from journal.payload import Payload
-from journal.state import Fact
+from journal.state import Fact, Revision
 
 
 class JournalWriter:
@@ -85,9 +85,16 @@ class JournalWriter:
         return self.write(payload, at=at, based_on=fact.current_ids if fact is not None else ())
 
     def correct(
-        self, original: Entry, replacement: Payload, *, reason: str, at: datetime | None = None
+        self,
+        original: Entry,
+        replacement: Payload,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        estimated: bool | None = None,
     ) -> Entry:
-        """A correction of ``original``; its clinical time is the original's unless ``at`` corrects it."""
+        """A correction of ``original``; its clinical time is the original's unless ``at`` corrects it, and
+        so is whether that time is estimated unless ``estimated`` says (a time set afterwards by hand)."""
         target_kind = (
             original.payload.replacement if isinstance(original.payload, Correction) else original.payload
         )
@@ -105,7 +112,40 @@ class JournalWriter:
             corrected_kind_version=target_kind.VERSION,
             replacement=replacement,
         )
-        return self.write(payload, at=at or original.clinical_time.at, supersedes=(original.entry_id,))
+        return self.write(
+            payload,
+            at=at or original.clinical_time.at,
+            estimated=original.clinical_time.estimated if estimated is None else estimated,
+            supersedes=(original.entry_id,),
+        )
+
+    def resolve(self, fact: Fact, chosen: Revision, *, reason: str, at: datetime) -> Entry:
+        """A new entry ending the conflict in ``fact`` with the value of ``chosen`` (one of its current
+        revisions); nothing is deleted: every competing value stays, struck, with this entry as why.
+
+        A single-valued fact gets the chosen value again ``based_on`` every current value, at the chosen
+        value's clinical time (a timeline mark's time is its value). An item of a multi-valued kind (several
+        concurrent corrections of one entry) gets a correction — or, when the retraction is chosen, a
+        retraction — that supersedes every current value."""
+        if chosen not in fact.current:
+            raise ValueError("chosen: not one of the fact's current values")
+        ids = fact.current_ids
+        value = chosen.value
+        if fact.key[0] != "item":
+            if value is None:  # a retraction of a single-valued fact's value: retract every current one
+                return self.write(Retraction(reason=reason), at=at, supersedes=ids)
+            when = chosen.entry.clinical_time
+            return self.write(value, at=when.at, estimated=when.estimated, based_on=ids)
+        if value is None:
+            return self.write(Retraction(reason=reason), at=at, supersedes=ids)
+        payload = Correction(
+            reason=reason,
+            corrected_kind=value.KIND,
+            corrected_kind_version=value.VERSION,
+            replacement=value,
+        )
+        when = chosen.entry.clinical_time
+        return self.write(payload, at=when.at, estimated=when.estimated, supersedes=ids)
 
     def retract(self, original: Entry, *, reason: str, at: datetime) -> Entry:
         return self.write(Retraction(reason=reason), at=at, supersedes=(original.entry_id,))

@@ -233,12 +233,8 @@ def _endpoint(given: Any, organization: dict[str, Any]) -> str:
     ``https://sor2.sum.dsdn.dk/#id=<SOR-id>``)."""
     if isinstance(given, str) and given:
         return given
-    for identifier in organization.get("identifier", []) or []:
-        if (
-            isinstance(identifier, dict)
-            and identifier.get("system") == SOR_SYSTEM
-            and identifier.get("value")
-        ):
+    for identifier in _items(organization.get("identifier")):  # any shape: the message may be invalid
+        if identifier.get("system") == SOR_SYSTEM and identifier.get("value"):
             return f"{SOR_ENDPOINT_PREFIX}{identifier['value']}"
     raise AcknowledgementError(f"Organization {organization.get('id')} has no endpoint and no SOR identifier")
 

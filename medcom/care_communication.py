@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from journal.gc_pause import cycle_collection_paused
 from journal.handover import TREATMENT_KINDS
 from journal.kinds.disposition import Disposition
 from journal.kinds.observations import Assessment, Consciousness, VitalSigns
@@ -168,6 +169,8 @@ def _called_for(state: JournalState, kind: Kind) -> tuple[Disposition, PatientId
     return disposition, identity
 
 
+# No reference cycles in what it builds: the cycle collector is paused, as for the handover.
+@cycle_collection_paused()
 def build_care_communication(
     *,
     state: JournalState,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -99,11 +99,13 @@ class ElementNode:
     children: dict[str, ElementNode] = field(default_factory=dict)
     slices: list[ElementNode] = field(default_factory=list)
 
-    @property
+    # Cached: the validator asks these for every child definition of every object it walks (``name`` is
+    # never reassigned after construction).
+    @cached_property
     def is_choice(self) -> bool:
         return self.name.endswith("[x]")
 
-    @property
+    @cached_property
     def base_name(self) -> str:
         return self.name.removesuffix("[x]")
 

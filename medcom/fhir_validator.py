@@ -347,6 +347,15 @@ def _validate_complex(
     consumed: set[str] = {"resourceType"} if is_resource_root else set()
     owner = _owner_type(node, type_ref)
     for child in children.values():
+        name = child.name
+        if (
+            child.min == 0
+            and not child.slices
+            and not child.is_choice
+            and name not in value
+            and "_" + name not in value
+        ):
+            continue  # absent and optional, no slices: nothing to check (most children of most objects)
         items, keys = _gather(run, value, child, location, owner)
         consumed |= keys
         _validate_occurrences(run, items, child, location, frame)
@@ -567,7 +576,13 @@ def _validate_primitive(run: _Run, item: Item, node: ElementNode, code: str, fra
                 path=node.path, name=node.name, children=element_children or base_tree("Element").children
             )
             _validate_complex(run, item.sidecar, holder, item.location, frame)
-    _check_constraints(run, item.value, node, item.location, frame)
+    # ele-1 ("a @value or children"): a primitive whose sidecar carries an extension has children even
+    # without a value (e.g. a family name that is unknown, given as data-absent-reason).
+    has_children = isinstance(item.sidecar, dict) and any(
+        k != "id" and v not in (None, [], {}) for k, v in item.sidecar.items()
+    )
+    skip = ELE_1 if item.value is None and has_children else frozenset()
+    _check_constraints(run, item.value, node, item.location, frame, skip=skip)
 
 
 # --- fixed, pattern ------------------------------------------------------------------------------------
@@ -845,11 +860,26 @@ def _check_type_profiles(
 # --- invariants --------------------------------------------------------------------------------------------
 
 
-def _check_constraints(run: _Run, value: Any, node: ElementNode, location: str, frame: Frame) -> None:
+ELE_1 = frozenset({"ele-1"})
+
+
+def _check_constraints(
+    run: _Run,
+    value: Any,
+    node: ElementNode,
+    location: str,
+    frame: Frame,
+    *,
+    skip: frozenset[str] = frozenset(),
+) -> None:
+    """Every invariant of ``node`` on ``value``; ``skip``: keys the caller has decided itself."""
     for constraint in node.constraints:
+        if constraint.key in skip:
+            continue
         native = native_invariant(constraint.key, constraint.expression)
-        if native is not None:
-            ok = native(value)
+        native_ok = native(value) if native is not None else None
+        if native_ok is not None:
+            ok = native_ok
         else:
             ok_or_none = _evaluate(run, constraint, value, node, location, frame)
             if ok_or_none is None:

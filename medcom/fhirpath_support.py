@@ -179,13 +179,16 @@ def _entries_of(bundle: Any) -> list[dict[str, Any]]:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def _entries_have(part: str, types: frozenset[str]) -> Callable[[Any], bool]:
+def _entries_have(part: str, types: frozenset[str]) -> Callable[[Any], bool | None]:
     """bdl-3 / bdl-4: every entry has ``request`` (``response``) exactly when the Bundle type is one of
     ``types``. Native because fhirpathpy re-evaluates ``%resource.type`` per entry (seconds for a
     thousand entries)."""
 
-    def check(bundle: Any) -> bool:
-        wanted = _field(bundle, "type") in types
+    def check(bundle: Any) -> bool | None:
+        bundle_type = _field(bundle, "type")
+        if bundle_type is not None and not isinstance(bundle_type, str):
+            return None  # a malformed type (found by the mutation test): left to FHIRPath
+        wanted = bundle_type in types
         return all(_nonempty(e.get(part)) == wanted for e in _entries_of(bundle))
 
     return check
@@ -203,7 +206,33 @@ def _full_urls_distinct(bundle: Any) -> bool:
     return len(keys) == len(set(keys))
 
 
-NATIVE_INVARIANTS: dict[tuple[str, str], Callable[[Any], bool]] = {
+def _exists(item: dict[str, Any], key: str) -> bool:
+    """FHIRPath ``key.exists()`` on a JSON object as fhirpathpy reads it (the ``_key`` sidecar counts)."""
+    return item.get(key) not in (None, []) or item.get("_" + key) not in (None, [])
+
+
+def _entry_has_content(entry: Any) -> bool | None:
+    """bdl-5: an entry has a resource, a request or a response. Native: evaluated on every entry."""
+    if not isinstance(entry, dict):
+        return None
+    return _exists(entry, "resource") or _exists(entry, "request") or _exists(entry, "response")
+
+
+def _full_url_not_versioned(entry: Any) -> bool | None:
+    """bdl-8: an entry's fullUrl is not a version-specific URL. An absent fullUrl gives an empty result,
+    which fails like any empty invariant result; a fullUrl that is not one string is left to FHIRPath."""
+    if not isinstance(entry, dict) or "_fullUrl" in entry:
+        return None
+    full_url = entry.get("fullUrl")
+    if full_url is None:
+        return False
+    return "/_history/" not in full_url if isinstance(full_url, str) else None
+
+
+NativeInvariant = Callable[[Any], bool | None]
+"""True/False: the invariant holds or fails; None: this input is left to the FHIRPath engine."""
+
+NATIVE_INVARIANTS: dict[tuple[str, str], NativeInvariant] = {
     (
         "bdl-3",
         "entry.all(request.exists() = (%resource.type = 'batch' or %resource.type = 'transaction' or "
@@ -219,6 +248,8 @@ NATIVE_INVARIANTS: dict[tuple[str, str], Callable[[Any], bool]] = {
         "(type = 'history') or entry.where(fullUrl.exists())"
         ".select(fullUrl&resource.meta.versionId).isDistinct()",
     ): _full_urls_distinct,
+    ("bdl-5", "resource.exists() or request.exists() or response.exists()"): _entry_has_content,
+    ("bdl-8", "fullUrl.contains('/_history/').not()"): _full_url_not_versioned,
     ("ele-1", "hasValue() or (children().count() > id.count())"): _has_value_or_children,
     ("ext-1", "extension.exists() != value.exists()"): _extension_xor_value,
     ("dom-2", "contained.contained.empty()"): lambda r: all(not c.get("contained") for c in _contained(r)),
@@ -236,7 +267,7 @@ NATIVE_INVARIANTS: dict[tuple[str, str], Callable[[Any], bool]] = {
 DOM_3_PREFIX = "contained.where((('#'+id in (%resource.descendants().reference"
 
 
-def native_invariant(key: str, expression: str) -> Callable[[Any], bool] | None:
+def native_invariant(key: str, expression: str) -> NativeInvariant | None:
     """The native implementation of a base invariant with exactly this key and expression, if any."""
     if key == "dom-3" and expression.startswith(DOM_3_PREFIX):
         return _contained_referenced

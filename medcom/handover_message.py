@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from journal.entry import CLINICAL_ROLES, Author
+from journal.gc_pause import cycle_collection_paused
 from journal.handover import isbar
 from journal.intervals import mark
 from journal.kinds.disposition import Destination, Disposition, Handover, TransportUrgency
@@ -212,6 +213,9 @@ def _authors(state: JournalState) -> list[Author]:
     return list(seen.values())
 
 
+# The builder allocates thousands of small dicts and lists and makes no reference cycles: the cycle
+# collector's passes over the heap only cost time (up to 6x a build's CPU on the p99 of `ppj bench medcom`).
+@cycle_collection_paused()
 def build_handover(
     *,
     state: JournalState,

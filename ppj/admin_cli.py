@@ -93,10 +93,12 @@ def user_create(
     role: str = typer.Option(
         ...,
         help="dispatcher, dispatch_system, ambulanceassistent, ambulancebehandler, "
-        "paramediciner, physician, ed_staff, integrator or administrator.",
+        "paramediciner, physician, ed_staff, integrator, administrator or receiver_system.",
     ),
     authorisation_id: str | None = typer.Option(None, help="Autorisations-ID (required for physicians)."),
-    organisation: str | None = typer.Option(None, help="SOR id, call sign or id (ED staff: their hospital)."),
+    organisation: str | None = typer.Option(
+        None, help="SOR id, call sign or id (ED staff: their hospital; receiving systems: the receiver)."
+    ),
 ) -> None:
     """Create a person; the password is asked for (never taken from the command line)."""
     from server.identity.models import Role
@@ -285,6 +287,8 @@ def org_create(
     gln: str | None = typer.Option(None, help="GLN (lokationsnummer)."),
     call_sign: str | None = typer.Option(None, help="Units: call sign."),
     unit_type: str | None = typer.Option(None, help="Units: ambulance, physician_car or helicopter."),
+    phone: str | None = typer.Option(None, help="Contact phone (senders of CareCommunication)."),
+    municipality_code: str | None = typer.Option(None, help="Municipalities: DK Core code, e.g. 0461."),
 ) -> None:
     from server.orgs.models import OrgKind, UnitType
     from server.orgs.service import create_organisation, find_organisation
@@ -300,6 +304,8 @@ def org_create(
             gln=gln,
             call_sign=call_sign.upper() if call_sign else None,
             unit_type=UnitType(unit_type) if unit_type else None,
+            phone=phone,
+            municipality_code=municipality_code,
         )
         session.commit()
         console.print(f"created {org.kind.value} {org.name} ({org.id})")
@@ -312,13 +318,22 @@ def org_update(
     sor: str | None = typer.Option(None),
     gln: str | None = typer.Option(None),
     active: bool | None = typer.Option(None, "--active/--inactive"),
+    phone: str | None = typer.Option(None, help="Contact phone (senders of CareCommunication)."),
+    municipality_code: str | None = typer.Option(None, help="Municipalities: DK Core code, e.g. 0461."),
 ) -> None:
     from server.orgs.service import find_organisation, update_organisation
 
     with _session() as session:
         org = find_organisation(session=session, key=key)
         update_organisation(
-            session=session, organisation_id=org.id, name=name, sor_id=sor, gln=gln, active=active
+            session=session,
+            organisation_id=org.id,
+            name=name,
+            sor_id=sor,
+            gln=gln,
+            active=active,
+            phone=phone,
+            municipality_code=municipality_code,
         )
         session.commit()
         console.print(f"updated {org.name}")
@@ -328,14 +343,24 @@ def org_update(
 def org_add_endpoint(
     key: str = typer.Argument(..., help="SOR id, call sign or id."),
     kind: str = typer.Option(..., help="vans or fhir_http."),
-    address: str = typer.Option(..., help="VANS: the GLN; fhir_http: https URL."),
+    address: str = typer.Option(
+        ..., help="VANS: the GLN; fhir_http: https URL (http:// to loopback only in development)."
+    ),
 ) -> None:
+    from server.config import Environment, Settings
     from server.orgs.models import EndpointKind
     from server.orgs.service import add_endpoint, find_organisation
 
+    development = Settings().environment is Environment.development
     with _session() as session:
         org = find_organisation(session=session, key=key)
-        add_endpoint(session=session, organisation_id=org.id, kind=EndpointKind(kind), address=address)
+        add_endpoint(
+            session=session,
+            organisation_id=org.id,
+            kind=EndpointKind(kind),
+            address=address,
+            allow_loopback_http=development,
+        )
         session.commit()
         console.print(f"{org.name}: endpoint {kind} {address}")
 

@@ -71,6 +71,12 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Load the demo data (development only)."),
 ) -> None:
     """Run the server (SQLite by default; PPJ_DATABASE_URL selects PostgreSQL)."""
+    run_server(host=host, port=port, demo=demo)
+
+
+def run_server(*, host: str, port: int, demo: bool) -> None:
+    """What ``ppj serve`` does once its arguments are parsed (the chaos harness forks server processes
+    that run exactly this, from a process that imported the server once)."""
     import uvicorn
 
     from ppj import admin_cli

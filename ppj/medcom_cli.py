@@ -170,11 +170,21 @@ def receiver(
     delay: float = typer.Option(0.0, "--delay", help="Seconds to wait before each answer."),
     duplicate: bool = typer.Option(False, "--duplicate", help="Hand each message to the receiver twice."),
     transient: int = typer.Option(0, "--transient", help="Answer the first N messages with transient-error."),
+    acks_to: str | None = typer.Option(
+        None,
+        "--acks-to",
+        help="Answer 202 and post each Acknowledgement later to this URL (PPJ: …/medcom/acknowledgements).",
+    ),
+    token: str | None = typer.Option(
+        None, "--token", envvar="PPJ_RECEIVER_TOKEN", help="Bearer token of a receiver_system account."
+    ),
 ) -> None:
     """Run a receiver simulator (hospital EPJ, GP system, municipality) that validates and acknowledges.
 
     POST FHIR messages (JSON or XML) to the printed URL; Ctrl-C stops it."""
     import time
+
+    import httpx2
 
     from integrations.receiver_simulator.server import Behaviour, ReceiverSimulator
     from medcom.receiver import MessageReceiver
@@ -188,13 +198,29 @@ def receiver(
         handler=MessageReceiver(validator=validator),
         port=port,
         behaviour=Behaviour(
-            fail_next=fail, delay_seconds=delay, duplicate_delivery=duplicate, transient_next=transient
+            fail_next=fail,
+            delay_seconds=delay,
+            duplicate_delivery=duplicate,
+            transient_next=transient,
+            defer_acks=acks_to is not None,
         ),
     )
+    http = httpx2.Client(timeout=30, headers={"Authorization": f"Bearer {token}"} if token else {})
+
+    def post(body: bytes) -> int:
+        assert acks_to is not None
+        try:
+            return http.post(acks_to, content=body).status_code
+        except httpx2.HTTPError:
+            return 503  # kept and posted again on the next round
+
     with simulator.running():
         print(f"receiver simulator listening at {simulator.url}", flush=True)
         try:
             while True:
                 time.sleep(1)
+                if acks_to is not None:
+                    for status in simulator.post_deferred_acks(post):
+                        print(f"acknowledgement posted to {acks_to}: HTTP {status}", flush=True)
         except KeyboardInterrupt:
             print(f"stopped after {len(simulator.log)} request(s)")

@@ -36,7 +36,39 @@ def demo_gln(number: int) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-MUNICIPALITIES = ["Odense Kommune", "Esbjerg Kommune", "Kolding Kommune"]
+# Region Syddanmark's 22 municipalities with their DK Core municipality codes (CodeSystem
+# http://hl7.dk/fhir/core/CodeSystem/dk-core-municipality-codes, hl7.fhir.dk.core 3.4.0; membership of the
+# region: https://regionsyddanmark.dk). Each row is the municipality's home-care receiver (the notice to
+# home care is addressed by the code the journal records for the patient); SOR id and GLN are demo values.
+MUNICIPALITIES = [
+    ("Assens Kommune", "0420"),
+    ("Billund Kommune", "0530"),
+    ("Esbjerg Kommune", "0561"),
+    ("Fanø Kommune", "0563"),
+    ("Fredericia Kommune", "0607"),
+    ("Faaborg-Midtfyn Kommune", "0430"),
+    ("Haderslev Kommune", "0510"),
+    ("Kerteminde Kommune", "0440"),
+    ("Kolding Kommune", "0621"),
+    ("Langeland Kommune", "0482"),
+    ("Middelfart Kommune", "0410"),
+    ("Nordfyns Kommune", "0480"),
+    ("Nyborg Kommune", "0450"),
+    ("Odense Kommune", "0461"),
+    ("Svendborg Kommune", "0479"),
+    ("Sønderborg Kommune", "0540"),
+    ("Tønder Kommune", "0550"),
+    ("Varde Kommune", "0573"),
+    ("Vejen Kommune", "0575"),
+    ("Vejle Kommune", "0630"),
+    ("Ærø Kommune", "0492"),
+    ("Aabenraa Kommune", "0580"),
+]
+# The region's prehospital contact phone, which CareCommunication puts on every payload. A demo value:
+# no Danish subscriber number begins with 0 (docs/demo-identifiers.md); replace before go-live.
+REGION_DEMO_PHONE = "+45 0000 0001"
+# The demo GP's patients: the MedCom test persons of the demo journals that end on scene.
+DEMO_GP_PATIENTS = (MEDCOM_TEST_CPR, "2311143995")
 UNITS = [
     ("SYD-AMB-101", "Ambulance Odense 101", UnitType.ambulance),
     ("SYD-AMB-102", "Ambulance Odense 102", UnitType.ambulance),
@@ -54,6 +86,8 @@ PEOPLE = [
     ("laege", "Demo Akutlæge", Role.physician, "0D3M0", "region"),
     ("fam-ouh", "Demo Sygeplejerske FAM OUH", Role.ed_staff, None, "Odense Universitetshospital"),
     ("integrator", "Demo Integrator", Role.integrator, None, "region"),
+    # OUH's EPJ as a receiving system: posts its later acknowledgements (POST /medcom/acknowledgements).
+    ("epj-ouh", "Demo EPJ OUH (modtagersystem)", Role.receiver_system, None, "Odense Universitetshospital"),
 ]
 
 
@@ -109,6 +143,7 @@ def _seed_organisations(*, session: Session, now: dt.datetime) -> Organisation:
         call_sign: str | None = None,
         unit_type: UnitType | None = None,
         number: int | None = None,
+        municipality_code: str | None = None,
     ) -> Organisation:
         n = number if number is not None else next(counter)
         created = create_organisation(
@@ -121,6 +156,7 @@ def _seed_organisations(*, session: Session, now: dt.datetime) -> Organisation:
             call_sign=call_sign,
             unit_type=unit_type,
             demo_identifiers=True,
+            municipality_code=municipality_code,
         )
         if kind in RECEIVER_KINDS:
             add_endpoint(
@@ -134,6 +170,7 @@ def _seed_organisations(*, session: Session, now: dt.datetime) -> Organisation:
         name="Region Syddanmark",
         sor_id=REGION_DEMO_SOR,
         demo_identifiers=True,
+        phone=REGION_DEMO_PHONE,
     )
     for h in HOSPITALS:
         hospital = org(OrgKind.hospital, h.name, region, number=int(h.sor[3:]))
@@ -143,10 +180,11 @@ def _seed_organisations(*, session: Session, now: dt.datetime) -> Organisation:
             hospital,
             number=int(h.emergency_department_sor[3:]),
         )
-    for name in MUNICIPALITIES:
-        org(OrgKind.municipality, name, None)
+    for name, code in MUNICIPALITIES:
+        org(OrgKind.municipality, name, None, municipality_code=code)
     gp = org(OrgKind.gp_practice, "Demo Lægepraksis Odense C", region)
-    assign_gp(session=session, patient_cpr=MEDCOM_TEST_CPR, organisation=gp, source="demo", now=now)
+    for cpr in DEMO_GP_PATIENTS:
+        assign_gp(session=session, patient_cpr=cpr, organisation=gp, source="demo", now=now)
     for call_sign, name, unit_type in UNITS:
         org(OrgKind.unit, name, region, call_sign=call_sign, unit_type=unit_type)
     return region

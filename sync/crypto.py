@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,10 +44,18 @@ class RowCodec(Protocol):
 
     def open(self, *, aad: bytes, sealed: bytes) -> bytes: ...
 
+    def open_rows(self, *, table: str, rows: Iterable[tuple[str, bytes]]) -> list[bytes]:
+        """``open`` of many ``(row id, sealed)`` rows of ``table`` (AAD ``row_aad(table, row id)``)."""
+        ...
+
 
 def row_aad(table: str, row_id: str) -> bytes:
     """Associated data binding a sealed value to its table and row."""
     return _ROW_AAD_PREFIX + table.encode() + b"|" + row_id.encode()
+
+
+def _tampered() -> TamperedDataError:
+    return TamperedDataError("a stored row failed authentication (changed, moved or corrupt)")
 
 
 class DataKey:
@@ -74,9 +83,23 @@ class DataKey:
         try:
             return self._aead.decrypt(view[:_NONCE_BYTES], view[_NONCE_BYTES:], aad)
         except InvalidTag:
-            raise TamperedDataError(
-                "a stored row failed authentication (changed, moved or corrupt)"
-            ) from None
+            raise _tampered() from None
+
+    def open_rows(self, *, table: str, rows: Iterable[tuple[str, bytes]]) -> list[bytes]:
+        """Every row opened as ``open`` would, with the per-row work outside AES-GCM itself (the AAD
+        prefix, method look-ups) done once: reading a journal opens thousands of rows, and that overhead
+        was as large as the decryption."""
+        prefix = row_aad(table, "")
+        decrypt = self._aead.decrypt
+        opened: list[bytes] = []
+        append = opened.append
+        try:
+            for row_id, sealed in rows:
+                view = memoryview(sealed)
+                append(decrypt(view[:_NONCE_BYTES], view[_NONCE_BYTES:], prefix + row_id.encode()))
+        except InvalidTag:
+            raise _tampered() from None
+        return opened
 
 
 @dataclass(frozen=True, slots=True)

@@ -334,11 +334,15 @@ class LocalStore:
         """The journal's entries in HLC order."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT entry_id, journal_id, hlc, content_hash, sealed_content FROM entries"
+                "SELECT entry_id, hlc, content_hash, sealed_content FROM entries"
                 " WHERE journal_id = ? ORDER BY hlc, entry_id",
                 (str(journal_id),),
             ).fetchall()
-        return [self._envelope(r) for r in rows]
+        contents = self._codec.open_rows(table="entries", rows=[(r[0], r[3]) for r in rows])
+        return [
+            EntryEnvelope(UUID(r[0]), journal_id, r[1], content, r[2])
+            for r, content in zip(rows, contents, strict=True)
+        ]
 
     def journal_ids(self) -> list[UUID]:
         """Every journal this store holds entries of, most recently stamped first (the tablet's list)."""

@@ -88,12 +88,15 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
         DispositionScreen,
         EnrolScreen,
         EpisodeViewModels,
+        GcsScreen,
         HandoverScreen,
         JournalScreen,
         JournalsScreen,
         LockScreen,
         LoginScreen,
         MedicationScreen,
+        ReviewScreen,
+        TimeEditScreen,
         TransportScreen,
         VitalsPadScreen,
     )
@@ -108,9 +111,11 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
         TransportUrgencyViewModel,
         load_receivers,
     )
+    from tablet_app.viewmodels.gcs import GcsEntryViewModel
     from tablet_app.viewmodels.lock import LockState, LockViewModel
     from tablet_app.viewmodels.login import LoginViewModel, Session
     from tablet_app.viewmodels.medication import MedicationViewModel
+    from tablet_app.viewmodels.review import ReviewViewModel, TimeEditViewModel
     from tablet_app.viewmodels.vital_fields import VITAL_FIELDS
     from tablet_app.viewmodels.vitals_pad import VitalsPadViewModel
     from tablet_app.widgets import numeric_pad
@@ -262,6 +267,9 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                     journal=JournalScreen(name="journal"),
                     handover=HandoverScreen(name="handover"),
                     medication=MedicationScreen(name="medication"),
+                    gcs=GcsScreen(name="gcs"),
+                    review=ReviewScreen(name="review"),
+                    time_edit=TimeEditScreen(name="time_edit"),
                     transport=TransportScreen(name="transport"),
                     disposition=DispositionScreen(name="disposition"),
                 )
@@ -375,6 +383,9 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                 arrest=self.arrest,
                 journal=journal,
             )
+            screens.gcs.attach(GcsEntryViewModel(journal))
+            screens.review.attach(ReviewViewModel(journal))
+            screens.time_edit.attach(TimeEditViewModel(journal, self.clock, "patient_contact"))
             self.show("journal")
 
         def show(self, name: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,8 +13,10 @@ from kivy.factory import Factory
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
+from kivy.utils import escape_markup
 
 from journal.kinds.mission import TimestampEvent
+from journal.local_time import clock
 from journal.scores.vocabulary import UiColour
 from tablet_app.i18n import _, format_number, language, message
 from tablet_app.theme import RiskBand
@@ -29,11 +32,13 @@ from tablet_app.viewmodels.episode import (
     SamePatientViewModel,
     TransportUrgencyViewModel,
 )
+from tablet_app.viewmodels.gcs import CHOICES, GcsChoice, GcsEntryViewModel
 from tablet_app.viewmodels.journal_list import OUTCOME_LABELS, JournalListViewModel, JournalRow
 from tablet_app.viewmodels.lock import LockViewModel
 from tablet_app.viewmodels.login import LoginViewModel
 from tablet_app.viewmodels.medication import BASES, DOSE_UNITS, FAVOURITES, ROUTES, MedicationViewModel
 from tablet_app.viewmodels.patient_journal import TIMELINE_BUTTONS, JournalViewModel
+from tablet_app.viewmodels.review import HISTORY_SHOWN, EntryLine, ReviewViewModel, TimeEditViewModel
 from tablet_app.viewmodels.vital_fields import VITAL_FIELDS_BY_ID
 from tablet_app.viewmodels.vitals_pad import VitalsPadViewModel
 
@@ -146,7 +151,7 @@ class VitalsPadScreen(Screen):  # type: ignore[misc]
             lines.append(
                 _(
                     "vitals.registered_line",
-                    time=item.at.astimezone().strftime("%H:%M"),
+                    time=_clock_time(item.at),
                     label=item.spec.label,
                     value=shown,
                 )
@@ -231,7 +236,8 @@ _BAND_OF_COLOUR = {
 
 
 def _clock_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%H:%M")
+    """HH:MM in Danish time, as the journal's texts and the time picker read and type it."""
+    return clock(moment)
 
 
 class JournalsScreen(Screen):  # type: ignore[misc]
@@ -319,15 +325,7 @@ class JournalScreen(Screen):  # type: ignore[misc]
         self._crew = crew
         self._unsubscribe = (vm.subscribe(self.refresh),)
         self.ids.journal_cpr.text = ""
-        marks = self.ids.journal_marks
-        marks.clear_widgets()
-        self._mark_buttons: dict[TimestampEvent, Any] = {}
-        for event in TIMELINE_BUTTONS:
-            button = Factory.BigButton()
-            button.control_id = f"mark_{event}"
-            button.bind(on_release=lambda _b, e=event: vm.tap(e))
-            marks.add_widget(button)
-            self._mark_buttons[event] = button
+        self._mark_buttons = _mark_buttons(self.ids.journal_marks, "mark", vm.tap)
         authors = self.ids.journal_authors
         authors.clear_widgets()
         for person in crew.members:
@@ -370,6 +368,14 @@ class JournalScreen(Screen):  # type: ignore[misc]
         swatch = palette.risk[band] if band is not None else palette.surface
         self.ids.journal_news2.text = news2.display
         self.ids.journal_news2.swatch = swatch
+        self.ids.journal_news2_why.text = " · ".join(m.render() for m in news2.triggers)
+        toks = vm.toks()
+        band = _BAND_OF_COLOUR.get(toks.colour)
+        self.ids.journal_toks.text = toks.display
+        self.ids.journal_toks.swatch = palette.risk[band] if band is not None else palette.surface
+        self.ids.journal_toks_why.text = " · ".join(m.render() for m in toks.triggers)
+        self.ids.journal_gcs_open.text = vm.gcs().render()  # the current GCS; a tap opens GCS entry
+        self.ids.journal_review.text = _("journal.review", conflicts=len(vm.state.conflicts))
         trend = []
         for field_id in ("heart_rate", "respiratory_rate", "spo2", "bp_systolic"):
             values = vm.trend(field_id)
@@ -377,11 +383,14 @@ class JournalScreen(Screen):  # type: ignore[misc]
                 shown = " · ".join("–" if v is None else format_number(v) for v in values)
                 trend.append(f"{VITAL_FIELDS_BY_ID[field_id].label.render()}: {shown}")
         self.ids.journal_trend.text = "\n".join(trend) if trend else _("vitals.none_registered")
+        recent, older = vm.recent_timeline()
         lines = [
             f"{_clock_time(line.time)}{' ~' if line.estimated else ''}  {line.text} · {line.author}"
-            for line in vm.timeline()
+            for line in recent  # newest first
         ]
-        self.ids.journal_timeline.text = "\n".join(reversed(lines))  # newest first
+        if older:
+            lines.append(_("journal.timeline_older", count=older))
+        self.ids.journal_timeline.text = "\n".join(lines)
 
 
 class HandoverScreen(Screen):  # type: ignore[misc]
@@ -470,6 +479,216 @@ class MedicationScreen(Screen):  # type: ignore[misc]
         self.ids.med_saved.text = (
             _("med.saved", summary=vm.saved.summary(language.current)) if vm.saved else ""
         )
+
+
+def _mark_buttons(
+    box: Any, prefix: str, on_tap: Callable[[TimestampEvent], None]
+) -> dict[TimestampEvent, Any]:
+    """One button per timeline mark in ``box`` (episode order), each calling ``on_tap`` with its mark."""
+    box.clear_widgets()
+    buttons: dict[TimestampEvent, Any] = {}
+    for event in TIMELINE_BUTTONS:
+        button = Factory.BigButton()
+        button.control_id = f"{prefix}_{event}"  # the test driver finds dynamic widgets by this
+        button.bind(on_release=lambda _b, e=event: on_tap(e))
+        box.add_widget(button)
+        buttons[event] = button
+    return buttons
+
+
+def _observe(screen: Any, vm: Any) -> None:
+    """Show ``vm`` on ``screen``: refresh on its changes, no longer on the previous view-model's."""
+    previous = getattr(screen, "_unsubscribe", None)
+    if previous is not None:
+        previous()
+    screen.vm = vm
+    screen._unsubscribe = vm.subscribe(screen.refresh)
+
+
+class GcsScreen(Screen):  # type: ignore[misc]
+    """GCS picked per component from the published descriptors; the preview is the journal's own."""
+
+    vm = ObjectProperty(None)
+
+    def attach(self, vm: GcsEntryViewModel) -> None:
+        _observe(self, vm)
+        self._choice_buttons: list[tuple[GcsChoice, Any]] = []
+        for component, choices in CHOICES.items():
+            box = self.ids[f"gcs_{component}"]
+            box.clear_widgets()
+            for choice in choices:
+                button = Factory.BigButton()
+                button.control_id = f"gcs_{component}_{choice.value}"
+                button.bind(on_release=lambda _b, c=choice: vm.pick(c.component, c.value))
+                box.add_widget(button)
+                self._choice_buttons.append((choice, button))
+        self.refresh()
+
+    def save(self) -> None:
+        if self.vm.save():
+            App.get_running_app().show("journal")
+
+    def refresh(self) -> None:
+        vm: GcsEntryViewModel | None = self.vm
+        if vm is None:
+            return
+        palette = App.get_running_app().theme.palette
+        for choice, button in self._choice_buttons:
+            button.text = choice.label.render()
+            swatch = palette.primary if vm.picks.get(choice.component) == choice.value else palette.surface
+            button.background_color, button.color = swatch.background, swatch.text
+        self.ids.gcs_preview.text = vm.preview().render()
+        self.ids.gcs_error.text = vm.error.render() if vm.error else ""
+        self.ids.gcs_sedated.text = _("gcs.sedated_on") if vm.sedated else _("gcs.sedated")
+
+
+def _entry_text(line: EntryLine) -> str:
+    return _(
+        "review.entry",
+        at=_clock_time(line.at),
+        estimated=" ~" if line.estimated else "",
+        text=line.text,
+        author=line.author,
+    )
+
+
+class ReviewScreen(Screen):  # type: ignore[misc]
+    """Conflicts side by side (keep one), entries to retract with a reason, the struck history."""
+
+    vm = ObjectProperty(None)
+
+    def attach(self, vm: ReviewViewModel) -> None:
+        _observe(self, vm)
+        self.ids.review_reason.text = ""
+        self.refresh()
+
+    def retract(self) -> None:
+        vm: ReviewViewModel = self.vm
+        if vm.selected is not None and vm.retract(vm.selected, self.ids.review_reason.text):
+            self.ids.review_reason.text = ""  # emptied only once the retraction is stored
+
+    def refresh(self) -> None:
+        vm: ReviewViewModel | None = self.vm
+        if vm is None:
+            return
+        app = App.get_running_app()
+        touch = dp(app.theme.sizes.touch_target)
+        conflicts = self.ids.review_conflicts
+        conflicts.clear_widgets()
+        for i, conflict in enumerate(vm.conflicts()):
+            title = Factory.TextLabel()
+            title.text = _("review.conflict_title", what=conflict.kind, count=len(conflict.values))
+            conflicts.add_widget(title)
+            for j, value in enumerate(conflict.values):
+                button = Factory.BigButton()
+                button.control_id = f"conflict_{i}_{j}"
+                button.size_hint_y = None
+                button.height = touch * 1.4
+                button.text = _(
+                    "review.keep",
+                    text=value.text,
+                    author=value.author,
+                    role=value.role,
+                    at=_clock_time(value.at),
+                    device=value.device,
+                )
+                button.bind(on_release=lambda _b, k=conflict.key, e=value.entry_id: vm.resolve(k, e))
+                conflicts.add_widget(button)
+        if not conflicts.children:
+            none = Factory.TextLabel()
+            none.text = _("review.no_conflicts")
+            conflicts.add_widget(none)
+        entries = self.ids.review_entries
+        entries.clear_widgets()
+        palette = app.theme.palette
+        selected_text = None
+        page, newer, older = vm.amendable_page()
+        self.ids.review_newer.disabled = not newer
+        self.ids.review_older.disabled = not older
+        for i, line in enumerate(page):
+            button = Factory.BigButton()
+            button.control_id = f"entry_{i}"
+            button.size_hint_y = None
+            button.height = touch
+            button.text = _entry_text(line)
+            chosen = line.entry_id == vm.selected
+            if chosen:
+                selected_text = line.text
+            swatch = palette.primary if chosen else palette.surface
+            button.background_color, button.color = swatch.background, swatch.text
+            button.bind(on_release=lambda _b, e=line.entry_id: vm.select(e))
+            entries.add_widget(button)
+        self.ids.review_selected.text = (
+            _("review.selected", text=selected_text) if selected_text else _("review.none_selected")
+        )
+        self.ids.review_error.text = vm.error.render() if vm.error else ""
+        saved = vm.journal.last_saved
+        self.ids.review_saved.text = saved.render() if saved else ""
+        how = {"correction": _("review.how.correction"), "retraction": _("review.how.retraction")}
+        history = vm.history()
+        lines = [
+            _(
+                "review.struck",
+                at=_clock_time(line.original.at),
+                text=escape_markup(line.original.text),
+                author=escape_markup(line.original.author),
+                how=how.get(by.kind) or _("review.how.new_value"),
+                by=escape_markup(by.author),
+                role=by.role,
+                when=_clock_time(by.written_at),
+                why=escape_markup(why) if why else _("review.why_none"),
+            )
+            for line in history[:HISTORY_SHOWN]
+            for by, why in zip(line.struck_by, line.reasons, strict=True)
+        ]
+        if len(history) > HISTORY_SHOWN:
+            lines.append(_("review.history_more", count=len(history) - HISTORY_SHOWN))
+        self.ids.review_history.text = "\n".join(lines) if lines else _("review.no_history")
+
+
+class TimeEditScreen(Screen):  # type: ignore[misc]
+    """A timeline mark's time set afterwards: ±1/±5 min, typed HH:MM, estimated, reason."""
+
+    vm = ObjectProperty(None)
+
+    def attach(self, vm: TimeEditViewModel) -> None:
+        _observe(self, vm)
+        self._event_buttons = _mark_buttons(self.ids.time_events, "time_event", vm.choose)
+        self.ids.time_reason.text = ""
+        self.refresh()
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        # Each visit starts from the mark's time as stored now (it may have been tapped meanwhile).
+        if self.vm is not None:
+            self.vm.choose(self.vm.event)
+
+    def set_typed(self) -> None:
+        self.vm.type_time(self.ids.time_typed.text)
+
+    def fill_reason(self, msg_id: str) -> None:
+        self.ids.time_reason.text = _(msg_id)
+
+    def save(self) -> None:
+        if self.vm.save(self.ids.time_reason.text):
+            self.ids.time_reason.text = ""  # emptied only once the time is stored
+            self.ids.time_typed.text = ""
+
+    def refresh(self) -> None:
+        vm: TimeEditViewModel | None = self.vm
+        if vm is None:
+            return
+        palette = App.get_running_app().theme.palette
+        for event, button in self._event_buttons.items():
+            button.text = TIMELINE_BUTTONS[event].render()
+            swatch = palette.primary if event == vm.event else palette.surface
+            button.background_color, button.color = swatch.background, swatch.text
+        self.ids.time_title.text = _("time.title", mark=vm.label)
+        self.ids.time_recorded.text = (
+            _("time.recorded", time=_clock_time(vm.recorded)) if vm.recorded else _("time.not_recorded")
+        )
+        self.ids.time_value.text = vm.shown()
+        self.ids.time_estimated.text = _("time.estimated_on") if vm.estimated else _("time.estimated_off")
+        self.ids.time_error.text = vm.error.render() if vm.error else ""
 
 
 @dataclass(frozen=True)

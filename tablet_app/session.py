@@ -39,6 +39,9 @@ class LaterScreens:
     journal: Any
     handover: Any
     medication: Any
+    gcs: Any
+    review: Any
+    time_edit: Any
     transport: Any
     disposition: Any
 

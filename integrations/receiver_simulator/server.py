@@ -10,7 +10,10 @@ failures a real receiver shows, set per instance and changeable while it runs (`
 * ``delay_seconds``: wait before answering (a slow receiver; a client timeout sees no answer);
 * ``duplicate_delivery``: hand each message to the handler twice, as a network that delivers twice would
   (the handler must answer the same and process it once);
-* ``transient_next``: answer the next N messages with a ``transient-error`` acknowledgement.
+* ``transient_next``: answer the next N messages with a ``transient-error`` acknowledgement;
+* ``defer_acks``: answer 202 Accepted with an empty body and keep the acknowledgement in
+  ``deferred_acks``, to be posted to the sender later (the asynchronous case; the test or integrator
+  posts it, as the receiver's own outbox would).
 
 Every request, its answer and the time are kept in ``log``.
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +53,7 @@ class Behaviour:
     delay_seconds: float = 0.0
     duplicate_delivery: bool = False
     transient_next: int = 0
+    defer_acks: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ class ReceiverSimulator:
     """0: any free port (tests); ``url`` says which."""
     behaviour: Behaviour = field(default_factory=Behaviour)
     log: list[LoggedRequest] = field(default_factory=list)
+    deferred_acks: list[bytes] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -117,6 +122,22 @@ class ReceiverSimulator:
         finally:
             self.stop()
 
+    def post_deferred_acks(self, post: Callable[[bytes], int]) -> list[int]:
+        """Post the acknowledgements kept by ``defer_acks`` (oldest first) with ``post`` (e.g. to the
+        sender's ``POST /medcom/acknowledgements``); returns the HTTP statuses. One that could not be
+        posted (a status other than 2xx/4xx, i.e. the sender was unavailable) is kept for the next call."""
+        with self._lock:
+            pending, self.deferred_acks = self.deferred_acks, []
+        statuses: list[int] = []
+        for index, body in enumerate(pending):
+            status = post(body)
+            statuses.append(status)
+            if not 200 <= status < 500:
+                with self._lock:
+                    self.deferred_acks[:0] = pending[index:]
+                break
+        return statuses
+
     def _take(self, counter: str) -> bool:
         with self._lock:
             left = getattr(self.behaviour, counter)
@@ -139,8 +160,15 @@ class ReceiverSimulator:
         transient = self._take("transient_next")
         xml = "xml" in (request.headers.get("Content-Type") or "")
         answer = self.handler.receive(body, transient_error=transient, xml=xml)
+        answers = [answer]
         if self.behaviour.duplicate_delivery:
             answer = self.handler.receive(body, transient_error=transient, xml=xml)
+            answers.append(answer)
+        if self.behaviour.defer_acks and answer.status == 200:
+            with self._lock:
+                self.deferred_acks.extend(a.body for a in answers)
+            self._answer(request, body, 202, "text/plain", b"")
+            return
         self._answer(request, body, answer.status, answer.content_type, answer.body)
 
     def _answer(

@@ -495,6 +495,7 @@ def hypoglycaemia_released(day: datetime = DEMO_DAY) -> Scenario:
             family_name="Østergård",
             given_names="Cæcar Test",
             sex="male",
+            municipality_code="0461",  # Odense (DK Core municipality codes)
         ),
         minute=12,
     )

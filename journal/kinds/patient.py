@@ -87,6 +87,12 @@ class PatientIdentity(Payload):
     estimated_age_years: int | None = Field(default=None, description="for an unknown patient")
     identity_uncertain: bool = Field(default=False, description="ISBAR: say so at handover")
     how_identified: str | None = Field(default=None, max_length=500, description="e.g. health card, relative")
+    municipality_code: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{4}$",
+        description="the patient's municipality of residence: DK Core municipality code (e.g. 0461 Odense), "
+        "as on the health card's address or the CPR register; addresses the notice to home care",
+    )
 
     def impossible(self) -> list[FieldIssue]:
         if self.estimated_age_years is not None and not 0 <= self.estimated_age_years <= 130:

@@ -11,7 +11,8 @@ Public API::
     score_news2(*, table_version, respiration_rate, spo2, inspired_oxygen, systolic_bp, pulse,
                 consciousness, temperature_c, age_years, pregnant, spo2_scale=Spo2Scale.SCALE_1)
                 -> News2Result
-    score_toks(*, table_version, respiration_rate, spo2, systolic_bp, pulse, gcs_total, temperature_c)
+    score_toks(*, table_version, respiration_rate, spo2, systolic_bp, pulse, gcs_total, temperature_c,
+               age_years=None)
                -> ToksResult
     score_pass(*, table_version, loc_questions_abnormal, gaze_abnormal, arm_weakness) -> PassResult
     table(score, version) -> ScoreTable          TABLES, TABLE_FINGERPRINTS, CURRENT_TABLE_VERSIONS

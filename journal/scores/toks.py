@@ -9,12 +9,17 @@ table's verification state, and the display of a result from an unverified table
 Missing parameters give a ``PARTIAL`` result (no total, no tier), exactly as for NEWS2. Consciousness
 is scored from a numeric GCS total; a GCS without a numeric total (e.g. intubated, "VT") leaves TOKS
 partial.
+
+The shipped table is *adult* TOKS (its notes: paediatric TOKS, S22e, scores other parameters). For a
+patient whose age is known and under ``ADULT_FROM_YEARS`` the result is ``NOT_APPLICABLE`` with the reason,
+no points and no tier; an unknown age is scored (as NEWS2 does).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from journal.scores.inputs import optional_age
 from journal.scores.registry import typed_table
 from journal.scores.results import ParameterPoints, memoised, partial_summary, tally
 from journal.scores.table_schema import TableRef, ToksTable
@@ -30,6 +35,11 @@ PARAMETER_LABELS: dict[ToksParameter, str] = {
 }
 
 _PARAMETERS = tuple((parameter, parameter.value) for parameter in ToksParameter)
+
+ADULT_FROM_YEARS = 18
+"""Adult TOKS applies from this age: 18 is the Danish age of majority, the line between adult and
+paediatric services. The regional PRI documents (S22a, S22e) are not yet checked for the exact boundary,
+like the table itself (hazard H-TABCL-2)."""
 
 
 class ToksResult(NamedTuple):
@@ -60,9 +70,12 @@ def score_toks(
     pulse: float | None,
     gcs_total: int | None,
     temperature_c: float | None,
+    age_years: int | None = None,
 ) -> ToksResult:
-    """TOKS with the journal's (regional) table version. Raises ScoreInputError naming a bad field."""
+    """TOKS with the journal's (regional) table version. Raises ScoreInputError naming a bad field.
+    ``age_years`` None (unknown) is scored; under ``ADULT_FROM_YEARS`` TOKS is not applicable."""
     table = typed_table(ScoreName.TOKS, table_version, ToksTable)
+    age = optional_age("age_years", age_years)
     result = tally(
         _PARAMETERS,
         (respiration_rate, spo2, systolic_bp, pulse, gcs_total, temperature_c),
@@ -77,6 +90,20 @@ def score_toks(
     )
     ref = table.ref
     provenance = f" · {table.region} TOKS {table.version}" + ("" if table.verified else " · UNVERIFIED table")
+    # Checked after the tally, so bad input is refused whether or not TOKS applies.
+    if age is not None and age < ADULT_FROM_YEARS:
+        return ToksResult(
+            table=ref,
+            status=ScoreStatus.NOT_APPLICABLE,
+            scored=(),
+            missing=(),
+            total=None,
+            partial_sum=None,
+            tier=None,
+            colour=UiColour.NEUTRAL,
+            display=f"TOKS not applicable — patient under {ADULT_FROM_YEARS} years (age {age}): "
+            f"adult TOKS only{provenance}",
+        )
     if result.total is None:
         return ToksResult(
             table=ref,

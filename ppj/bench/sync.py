@@ -7,8 +7,10 @@
    uvicorn server on PostgreSQL (gzip bodies, batches of 200).
 3. Bootstrap of a fresh tablet: another tablet's first ``sync_once`` pulls those 10,000 entries.
 4. Fleet: N simulated tablets (default 1,000), each pushing one entry and pulling its journal every 5 s,
-   from one asyncio process against uvicorn (2 workers) on PostgreSQL; p50/p99 latency per request and
-   the CPU share the load generator itself used (``time.process_time`` over wall time, per core).
+   from one asyncio process against uvicorn (2 workers) on PostgreSQL; p50/p99 latency per request, the
+   CPU share the load generator itself used (``time.process_time`` over wall time, per core) and the
+   server's CPU per request (its process group, from /proc; PostgreSQL's own CPU is not in it). With
+   the server's CPU per request, ``cores / that`` is the fleet's ceiling in requests/s on this machine.
 5. Store encryption: ``ppj bench sync-store`` (reused, with smaller counts).
 
 Targets on the 2-core reference machine: ingest ≥ 5,000 entries/s on PostgreSQL, bootstrap ≤ 5 s, fleet
@@ -251,6 +253,31 @@ def _serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("uvicorn did not start")
 
 
+def _group_cpu_seconds(pgid: int) -> float | None:
+    """CPU seconds (user + system) used so far by the live processes of process group ``pgid`` (the
+    server and its workers), from /proc; None where there is no /proc."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command name (field 2) is in parentheses and may hold spaces: split after its end.
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[2]) == pgid:  # fields[0] is field 3 (state); pgrp is field 5
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / ticks
+
+
+def _load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """Stop the server started by ``_serve`` and its workers (its process group), before the schema goes."""
     import signal
@@ -287,8 +314,11 @@ def _tablet(base: str, crew: Crew, path: Path) -> tuple[object, object]:
     return store, SyncClient(store=store, http=http)
 
 
-def _one_tablet(base: str, crews: list[Crew], entries: int, directory: Path) -> tuple[float, float, int]:
-    """Seconds to push ``entries`` from one tablet, and for a fresh tablet to pull them all."""
+def _one_tablet(
+    base: str, crews: list[Crew], entries: int, directory: Path
+) -> tuple[float, float, float, int]:
+    """Seconds to push ``entries`` from one tablet, and for a fresh tablet to pull them all (wall, and the
+    CPU seconds of this process, i.e. the tablet side)."""
     from journal.entry import Entry
     from server.sync.writers import wire
     from sync.client import SyncClient
@@ -308,11 +338,11 @@ def _one_tablet(base: str, crews: list[Crew], entries: int, directory: Path) -> 
     store.close()
     fresh, fresh_client = _tablet(base, receiver, directory / "fresh.ppjstore")
     assert isinstance(fresh, LocalStore) and isinstance(fresh_client, SyncClient)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     report = fresh_client.sync_once()
-    bootstrap_s = time.perf_counter() - started
+    bootstrap_s, bootstrap_cpu = time.perf_counter() - started, time.process_time() - cpu_started
     fresh.close()
-    return push_s, bootstrap_s, report.pulled
+    return push_s, bootstrap_s, bootstrap_cpu, report.pulled
 
 
 @dataclass
@@ -321,9 +351,13 @@ class FleetRun:
     errors: int
     wall_s: float
     cpu_s: float
+    server_cpu_s: float | None = None
+    load: str = ""
 
 
-async def _fleet(base: str, crews: list[Crew], seconds: float, interval: float) -> FleetRun:
+async def _fleet(
+    base: str, crews: list[Crew], seconds: float, interval: float, *, server_pgid: int
+) -> FleetRun:
     """Each crew's tablet: every ``interval`` s push one prepared entry, then pull its journal."""
     import httpx2
 
@@ -385,9 +419,13 @@ async def _fleet(base: str, crews: list[Crew], seconds: float, interval: float) 
                 await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
 
         wall0, cpu0 = time.perf_counter(), time.process_time()
+        server0 = _group_cpu_seconds(server_pgid)
         await asyncio.gather(*(tablet(i, plan) for i, plan in enumerate(plans)))
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return FleetRun(latencies, errors, wall, cpu)
+        server1 = _group_cpu_seconds(server_pgid)
+        load = _load()
+    server_cpu = server1 - server0 if server0 is not None and server1 is not None else None
+    return FleetRun(latencies, errors, wall, cpu, server_cpu, load)
 
 
 def _pg_version(url: str) -> str:
@@ -424,6 +462,7 @@ def bench_sync(
         print(f"ingest (in-process push service, {entries} note entries in 10 journals, batches of {BATCH}):")
         sqlite_url = f"sqlite:///{root / 'ingest.sqlite3'}"
         wall, cpu = _ingest(sqlite_url, entries, 10)
+        print(f"  ({_load()})")
         print(f"  SQLite {sqlite3.sqlite_version} (file in {root}, WAL): {_rates(wall, cpu)}")
         with _postgres_schema(postgres) as url:
             wall, cpu = _ingest(url, entries, 10)
@@ -432,17 +471,19 @@ def bench_sync(
             crews = _seed(url, max(tablets, 2))
             process, base = _serve(url, workers=2)
             try:
-                push_s, bootstrap_s, pulled = _one_tablet(base, crews, entries, root)
-                print("HTTP, uvicorn (2 workers) on PostgreSQL, loopback, gzip bodies:")
+                push_s, bootstrap_s, bootstrap_cpu, pulled = _one_tablet(base, crews, entries, root)
+                print(f"HTTP, uvicorn (2 workers) on PostgreSQL, loopback, gzip bodies ({_load()}):")
                 print(
                     f"  one tablet pushes {entries} entries (batches of {BATCH}): {push_s:6.2f} s "
                     f"({entries / push_s:.0f} entries/s)"
                 )
                 print(
-                    f"  fresh tablet bootstrap, {pulled} entries in pages of 500: {bootstrap_s:6.2f} s"
-                    "   [target ≤ 5 s]"
+                    f"  fresh tablet bootstrap, {pulled} entries in pages of 500: {bootstrap_s:6.2f} s "
+                    f"(tablet process CPU {bootstrap_cpu:.2f} s)   [target ≤ 5 s]"
                 )
-                run = asyncio.run(_fleet(base, crews[:tablets], fleet_seconds, interval))
+                run = asyncio.run(
+                    _fleet(base, crews[:tablets], fleet_seconds, interval, server_pgid=process.pid)
+                )
                 cores = os.cpu_count() or 1
                 print(
                     f"  fleet: {tablets} tablets, push 1 entry + pull every {interval:g} s, "
@@ -459,8 +500,15 @@ def bench_sync(
                 print(
                     f"    load generator CPU: {run.cpu_s:.1f} s over {run.wall_s:.1f} s wall = "
                     f"{100 * run.cpu_s / run.wall_s:.0f} % of one core "
-                    f"({100 * run.cpu_s / run.wall_s / cores:.0f} % of the machine)"
+                    f"({100 * run.cpu_s / run.wall_s / cores:.0f} % of the machine); {run.load} at the end"
                 )
+                if run.server_cpu_s is not None and run.latencies_ms:
+                    print(
+                        f"    server (uvicorn, 2 workers) CPU: {run.server_cpu_s:.1f} s = "
+                        f"{1000 * run.server_cpu_s / len(run.latencies_ms):.1f} ms per request "
+                        f"({100 * run.server_cpu_s / run.wall_s / cores:.0f} % of the machine; "
+                        "PostgreSQL's own CPU not included)"
+                    )
             finally:
                 _stop(process)
     if not skip_store:

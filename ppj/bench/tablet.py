@@ -14,6 +14,7 @@ Rendering is software OpenGL (Mesa llvmpipe) under Xvfb. Target: ≤ 3 s.
 from __future__ import annotations
 
 import os
+import resource
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,12 @@ import typer
 from ppj.bench import app, conditions, median, percentile
 
 TARGET_S = 3.0
+
+
+def _children_cpu_s() -> float:
+    """User + system CPU seconds of this process's exited, waited-for children (the app runs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 @app.command("tablet")
@@ -40,6 +47,7 @@ def bench_tablet(
     from tablet_app.testing.harness import RunningTablet, VirtualScreen
 
     samples: list[float] = []
+    cpu_samples: list[float] = []
     with tempfile.TemporaryDirectory(prefix="ppj-bench-pycache-") as pycache:
         extra_env: dict[str, str | None] = (
             {"PYTHONPYCACHEPREFIX": pycache, "PYTHONDONTWRITEBYTECODE": None}
@@ -50,13 +58,16 @@ def bench_tablet(
         try:
             for attempt in range(runs + (1 if bytecode else 0)):
                 with tempfile.TemporaryDirectory(prefix="ppj-bench-tablet-") as home:
+                    before = _children_cpu_s()
                     tablet = RunningTablet(
                         screen=screen, home=Path(home), args=["--demo", "--size", size], extra_env=extra_env
                     )
                     tablet.close()
+                    cpu = _children_cpu_s() - before  # the app has exited and been waited for
                 if bytecode and attempt == 0:
                     continue  # the warm-up start that fills the bytecode cache is not timed
                 samples.append(tablet.first_frame_after_s)
+                cpu_samples.append(cpu)
         finally:
             screen.close()
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
@@ -70,9 +81,13 @@ def bench_tablet(
         f"bytecode {'cached (installed app)' if bytecode else 'compiled from source each start'}; "
         "fresh app data per run; one shared Xvfb (its start not counted)"
     )
+    print(
+        f"  CPU time of the app process, start to quit just after the first frame: "
+        f"median {median(cpu_samples):.2f} s, max {max(cpu_samples):.2f} s"
+    )
     from ppj.bench import tablet_journal
 
-    save, render, refresh = tablet_journal.run(
+    save, render, render_cpu, refresh = tablet_journal.run(
         saves=saves, entries=journal_entries, runs=render_runs, directory=store_dir
     )
     print(f"tap-save-to-stored, one vital set (5 readings): {len(save)} saves into the encrypted store")
@@ -88,6 +103,7 @@ def bench_tablet(
         f"  median {median(render):.0f} ms, p90 {percentile(render, 90):.0f} ms, max {max(render):.0f} ms "
         f"(target <= {tablet_journal.RENDER_TARGET_MS:.0f} ms; Kivy layout and drawing not included)"
     )
+    print(f"  CPU time: median {median(render_cpu):.0f} ms, p90 {percentile(render_cpu, 90):.0f} ms")
     print(
         f"  refresh after one more save: median {median(refresh):.0f} ms, "
         f"p90 {percentile(refresh, 90):.0f} ms (parsed entries reused, fold again)"

@@ -11,10 +11,13 @@ Modules:
 * ``plan``     the seeded plan of one run (what happens, to whom, when) — printed when a run fails.
 * ``proxy``    the loopback HTTP fault proxy between tablets and server processes.
 * ``tablet``   the tablet worker process (``python -m ppj.sync_chaos.tablet``).
-* ``backend``  server processes the harness starts, resets between runs, restarts and reads back.
+* ``zygote``   warm fork servers (``forks`` is the harness's side): tablets and server processes start in
+               milliseconds, so kills land in the work and a server restart costs no imports.
+* ``backend``  the series' database and server processes (one set per slot of concurrent runs), restarted
+               mid-run and read back run by run.
 * ``checker``  lost / duplicated / converged, and the canonical journal state hash.
-* ``runner``   one run and a series of runs.
-* ``cli``      the ``ppj sync chaos`` command.
+* ``runner``   one run.
+* ``cli``      the ``ppj sync chaos`` command: a series of runs, ``--parallel`` at a time.
 
 Errors::
 

@@ -1,28 +1,31 @@
-"""The server processes a chaos run talks to: started once, reset to an empty database per run,
-restarted (SIGTERM or SIGKILL) in the middle of runs, and read back by the checker.
+"""The servers chaos runs talk to: one database per series, server processes over it (forked from a warm
+zygote, so a restart costs a fork and the server's own start, not seconds of imports), restarted (SIGTERM
+or SIGKILL) in the middle of runs, and read back by the checker.
 
-``ServerBackend`` is what the runner needs of a server. ``ReferenceBackend`` serves the reference
-semantics of ``tests/sync/fake_server.py`` from one or two processes sharing one state file
-(``tests/sync/fake_server_http.py``; it needs the source tree). The real server (``ppj serve`` over
-SQLite or PostgreSQL) is ``server_backend.PpjServerBackend``.
+``ServerBackend`` is what the runner needs of a server's database side; ``ServerProcesses`` is one set of
+server processes over it (each slot of concurrent runs has its own, so a run's planned restarts hit its
+own processes only). ``ReferenceBackend`` serves the reference semantics of ``tests/sync/fake_server.py``
+from processes sharing one state file (``tests/sync/fake_server_http.py``; it needs the source tree). The
+real server (``ppj serve`` over SQLite or PostgreSQL) is ``server_backend.PpjServerBackend``.
 """
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
-import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
-import httpx2
-
 from journal.entry import Author
-from ppj.sync_chaos import ServerStartError
+from ppj.sync_chaos import ChaosError, ServerStartError
+from ppj.sync_chaos.forks import Zygote
 from ppj.sync_chaos.tablet import AUTHOR
 from sync.journal_adapter import EntryEnvelope
 from sync.protocol import WireEntry
@@ -54,22 +57,20 @@ class ServerContents:
 
 
 class ServerBackend(Protocol):
-    """What the runner needs of a server. ``reset`` gives the next run an empty database;
-    ``create_journal`` registers a journal before anyone writes to it; ``enrol`` makes a device (and its
-    person and unit); ``headers`` is a log-in on
-    the device, valid for ``session_s`` seconds (None: the rest of the run)."""
+    """The database side of a series, shared by every run (and by runs going on at the same time).
+    ``start`` makes the database and returns the warm server zygote over it, from which each slot of
+    concurrent runs forks its own set of server processes; ``create_journal`` registers a
+    journal before anyone writes to it; ``enrol`` makes a device (and its person and unit); ``headers`` is
+    a log-in on the device, valid for ``session_s`` seconds (None: the rest of the run); ``contents``
+    reads back the given journals; ``forget`` lets the backend drop a checked run's journals."""
 
-    ports: list[int]
-
-    def start(self) -> None: ...
-    def reset(self) -> None: ...
+    def start(self) -> ServerFleet: ...
     def create_journal(self, journal_id: UUID) -> None: ...
     def enrol(self, device_id: UUID, label: str) -> Enrolled: ...
     def headers(self, device_id: UUID, *, session_s: float | None) -> dict[str, str]: ...
     def grant(self, *, device_id: UUID, journal_id: UUID) -> None: ...
-    def kill(self, process: int, sig: signal.Signals) -> None: ...
-    def ensure_running(self) -> None: ...
-    def contents(self) -> ServerContents: ...
+    def contents(self, journals: Collection[UUID]) -> ServerContents: ...
+    def forget(self, journals: Collection[UUID]) -> None: ...
     def stop(self) -> None: ...
 
 
@@ -80,77 +81,112 @@ def free_port() -> int:
         return port
 
 
-def wait_listening(port: int, *, process: subprocess.Popen[bytes]) -> None:
+def wait_listening(port: int, *, ended: Callable[[], bool]) -> None:
     deadline = time.monotonic() + _START_TIMEOUT_S
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ServerStartError(f"server on port {port} exited with {process.returncode}")
+        if ended():
+            raise ServerStartError(f"the server process for port {port} ended before it listened")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
-            time.sleep(0.02)
+            time.sleep(0.01)
     raise ServerStartError(f"no server listening on port {port} after {_START_TIMEOUT_S} s")
 
 
-class ReferenceBackend:
-    """``processes`` reference-server processes over one state file in ``workdir``; ``server_args`` go to
-    each process (the harness's tests pass ``--bug …`` to break the server on purpose)."""
+class ServerProcesses:
+    """``count`` server processes over the series' database, forked from a warm ``zygote``, each on a
+    port of its own (``spec(port)`` is the zygote's spawn spec). ``kill`` and ``ensure_running`` are
+    safe to call from several threads."""
 
-    def __init__(self, *, workdir: Path, processes: int, server_args: tuple[str, ...] = ()) -> None:
-        self._server_args = server_args
-        self._state = workdir / "reference-server.pickle"
-        self.ports = [free_port() for _ in range(processes)]
-        self._procs: list[subprocess.Popen[bytes] | None] = [None] * processes
+    def __init__(self, *, zygote: Zygote, count: int, spec: Callable[[int], str], logs: Path) -> None:
+        self._zygote = zygote
+        self._spec = spec
+        self._logs = logs
+        self.ports = [free_port() for _ in range(count)]
+        self._pids: list[int | None] = [None] * count
+        self._lock = threading.Lock()
 
     def _spawn(self, index: int) -> None:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.sync.fake_server_http",
-                "--port",
-                str(self.ports[index]),
-                "--state",
-                str(self._state),
-                *self._server_args,
-            ],
-            cwd=_ROOT,
-            stdin=subprocess.DEVNULL,
-        )
-        self._procs[index] = proc
-        wait_listening(self.ports[index], process=proc)
-
-    def start(self) -> None:
-        for index in range(len(self.ports)):
-            self._spawn(index)
+        pid = self._zygote.spawn(self._spec(self.ports[index]), self._logs.with_suffix(f".{index}.log"))
+        self._pids[index] = pid
+        wait_listening(self.ports[index], ended=lambda: self._zygote.exited(pid))
 
     def ensure_running(self) -> None:
-        for index, proc in enumerate(self._procs):
-            if proc is None or proc.poll() is not None:
-                self._spawn(index)
+        with self._lock:
+            for index, pid in enumerate(self._pids):
+                if pid is None or self._zygote.exited(pid):
+                    if pid is not None:
+                        self._zygote.wait(pid, timeout=0)  # collect its exit code
+                    self._spawn(index)
 
     def kill(self, process: int, sig: signal.Signals) -> None:
-        proc = self._procs[process]
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(sig)
-            proc.wait(timeout=10)
-
-    def restart(self, process: int) -> None:
-        self._spawn(process)
+        with self._lock:
+            pid = self._pids[process]
+            if pid is not None:
+                self._zygote.kill(pid, sig)
+                self._pids[process] = None
 
     def stop(self) -> None:
-        for index in range(len(self._procs)):
+        for index in range(len(self._pids)):
             self.kill(index, signal.SIGTERM)
 
-    def _admin(self, method: str, path: str, body: dict[str, str] | None = None) -> httpx2.Response:
-        self.ensure_running()
-        response = httpx2.request(method, f"http://127.0.0.1:{self.ports[0]}{path}", json=body, timeout=30)
-        response.raise_for_status()
-        return response
 
-    def reset(self) -> None:
-        self._admin("POST", "/chaos/reset")
+class ServerFleet:
+    """A warm server zygote and the sets of server processes forked from it (``spec(port)`` is a process's
+    spawn spec; its log goes to ``logs``-<set name>.<index>.log)."""
+
+    def __init__(self, *, zygote: Zygote, spec: Callable[[int], str], logs: Path) -> None:
+        self._zygote = zygote
+        self._spec = spec
+        self._logs = logs
+        self._sets: list[ServerProcesses] = []
+
+    def processes(self, *, count: int, name: str) -> ServerProcesses:
+        made = ServerProcesses(
+            zygote=self._zygote, count=count, spec=self._spec, logs=Path(f"{self._logs}-{name}")
+        )
+        self._sets.append(made)
+        made.ensure_running()
+        return made
+
+    def stop(self) -> None:
+        for made in self._sets:
+            made.stop()
+        self._zygote.close()
+
+
+class ReferenceBackend:
+    """Reference-server processes over one state file in ``workdir``; ``server_args`` go to each process
+    (``{"bug": …}``: the harness's tests break the server on purpose). The harness's own calls (grants,
+    read-back) run the reference server's handler in-process, under the same file lock."""
+
+    def __init__(self, *, workdir: Path, server_args: Mapping[str, str] | None = None) -> None:
+        self._workdir = workdir
+        self._server_args = dict(server_args or {})
+        self._state_path = workdir / "reference-server.pickle"
+
+    def start(self) -> ServerFleet:
+        state = str(self._state_path)
+        args = self._server_args
+        return ServerFleet(
+            zygote=Zygote("reference-server", cwd=_ROOT),
+            spec=lambda port: json.dumps({"port": port, "state": state, **args}),
+            logs=self._workdir / "reference",
+        )
+
+    def stop(self) -> None:
+        """Nothing to stop: the state file stays in the work directory (``--keep`` keeps it)."""
+
+    def _admin(self, path: str, body: object) -> bytes:
+        if str(_ROOT) not in sys.path:
+            sys.path.append(str(_ROOT))  # the reference server lives in the source tree's tests/
+        from tests.sync.fake_server_http import StateFile, handle
+
+        status, content = handle(StateFile(self._state_path), "POST", path, {}, json.dumps(body).encode())
+        if status != 200:
+            raise ChaosError(f"reference server {path}: {status} {content!r}")
+        return content
 
     def create_journal(self, journal_id: UUID) -> None:
         """Nothing to do: the reference server keeps no journal register, only per-device grants."""
@@ -167,10 +203,10 @@ class ReferenceBackend:
         return {"Authorization": f"Device {device_id}"}
 
     def grant(self, *, device_id: UUID, journal_id: UUID) -> None:
-        self._admin("POST", "/chaos/grant", {"device_id": str(device_id), "journal_id": str(journal_id)})
+        self._admin("/chaos/grant", {"device_id": str(device_id), "journal_id": str(journal_id)})
 
-    def contents(self) -> ServerContents:
-        dump = self._admin("GET", "/chaos/dump").json()
+    def contents(self, journals: Collection[UUID]) -> ServerContents:
+        dump = json.loads(self._admin("/chaos/dump", {"journal_ids": [str(j) for j in journals]}))
         entries = {}
         for raw in dump["entries"]:
             wire = WireEntry.model_validate(raw)
@@ -180,3 +216,8 @@ class ReferenceBackend:
             logs={UUID(j): [UUID(e) for e in ids] for j, ids in dump["logs"].items()},
             quarantined={UUID(q["entry"]["entry_id"]): q["reason"] for q in dump["quarantine"]},
         )
+
+    def forget(self, journals: Collection[UUID]) -> None:
+        """Drop a checked run's journals: the state file is read and written whole on every request, so
+        a long series would otherwise slow down run by run."""
+        self._admin("/chaos/forget", {"journal_ids": [str(j) for j in journals]})

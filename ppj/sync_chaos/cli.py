@@ -4,16 +4,23 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import resource
 import signal
 import tempfile
+import threading
 import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
 
-from ppj.sync_chaos.backend import ReferenceBackend, ServerBackend
+from ppj.sync_chaos.backend import ReferenceBackend, ServerBackend, ServerFleet
 from ppj.sync_chaos.forks import Zygote
-from ppj.sync_chaos.plan import make_plan
+from ppj.sync_chaos.plan import RunPlan, make_plan
 from ppj.sync_chaos.proxy import FaultProxy
 from ppj.sync_chaos.runner import RunOutcome, run_once
 
@@ -22,7 +29,14 @@ def chaos(
     runs: int = typer.Option(24, "--runs", min=1, help="How many runs."),
     seed: int = typer.Option(1, "--seed", help="Seed of the whole series (run i uses seed and i)."),
     devices: int = typer.Option(3, "--devices", min=1, max=12, help="Tablets per run."),
-    servers: int = typer.Option(2, "--servers", min=1, max=4, help="Server processes over one database."),
+    servers: int = typer.Option(2, "--servers", min=1, max=4, help="Server processes per run slot."),
+    parallel: int = typer.Option(
+        3,
+        "--parallel",
+        min=1,
+        max=16,
+        help="Runs at the same time (each with its own proxy and server processes, one database).",
+    ),
     quick: bool = typer.Option(False, "--quick", help="Smaller runs (CI)."),
     server: str = typer.Option(
         "ppj",
@@ -33,11 +47,13 @@ def chaos(
     database: str = typer.Option(
         "sqlite",
         "--database",
-        help="For --server ppj: 'sqlite', or a PostgreSQL URL (one fresh schema per run).",
+        help="For --server ppj: 'sqlite', or a PostgreSQL URL (one fresh schema per series).",
     ),
     first_run: int = typer.Option(0, "--first-run", min=0, help="Start at this run index (to replay one)."),
     keep: Path | None = typer.Option(
-        None, "--keep", help="Work in this directory and keep it (server database and logs, stores)."
+        None,
+        "--keep",
+        help="Work in this directory and keep it (server database or PostgreSQL schema, logs, stores).",
     ),
     progress_every: int = typer.Option(
         0, "--progress-every", min=0, help="Print a tally every N runs (0: never)."
@@ -50,7 +66,8 @@ def chaos(
     # SIGTERM ends the series like Ctrl-C: the finally blocks below stop the servers and tablets started.
     signal.signal(signal.SIGTERM, _terminate)
     began = time.monotonic()
-    lost = duplicated = converged = failed = 0
+    cpu_began = _cpu_seconds()
+    slots = min(parallel, runs)
     with tempfile.TemporaryDirectory(prefix="ppj-chaos-") as tmp:
         workdir = keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -58,39 +75,140 @@ def chaos(
         if server == "ppj":
             from ppj.sync_chaos.server_backend import PpjServerBackend
 
-            backend = PpjServerBackend(workdir=workdir, processes=servers, database=database)
+            backend = PpjServerBackend(workdir=workdir, database=database, keep=keep is not None)
         else:
-            backend = ReferenceBackend(workdir=workdir, processes=servers)
-        backend.start()
-        proxy = FaultProxy(upstreams=backend.ports)
-        proxy.start()
-        zygote = Zygote()
+            backend = ReferenceBackend(workdir=workdir)
+        fleet: ServerFleet | None = None
+        zygote: Zygote | None = None
         try:
-            for run in range(first_run, first_run + runs):
-                plan = make_plan(seed=seed, run=run, devices=devices, servers=servers, quick=quick)
-                outcome = run_once(plan=plan, backend=backend, proxy=proxy, zygote=zygote, workdir=workdir)
-                lost += len(outcome.result.lost)
-                duplicated += len(outcome.result.duplicated)
-                converged += outcome.result.converged
-                if not outcome.ok:
-                    failed += 1
-                    _print_failure(outcome)
-                done = run - first_run + 1
-                if progress_every and done % progress_every == 0:
-                    typer.echo(
-                        f"progress: {done} runs, {lost} lost, {duplicated} duplicated,"
-                        f" {converged}/{done} converged, {time.monotonic() - began:.0f} s",
-                        err=True,
-                    )
+            fleet = backend.start()
+            zygote = Zygote()
+            series = _Series(
+                backend=backend,
+                fleet=fleet,
+                zygote=zygote,
+                workdir=workdir,
+                plan=functools.partial(make_plan, seed=seed, devices=devices, servers=servers, quick=quick),
+                servers=servers,
+                indices=iter(range(first_run, first_run + runs)),
+                progress_every=progress_every,
+                began=began,
+            )
+            threads = [
+                threading.Thread(target=series.slot, args=(n,), name=f"chaos-slot{n}", daemon=True)
+                for n in range(slots)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         finally:
-            zygote.close()
-            proxy.stop()
+            if zygote is not None:
+                zygote.close()
+            if fleet is not None:
+                fleet.stop()
             backend.stop()
-    faults = dict(sorted(proxy.counts.items()))
-    typer.echo(f"faults injected by the proxy: {faults}; {time.monotonic() - began:.0f} s")
-    typer.echo(f"chaos: {runs} runs, {lost} lost, {duplicated} duplicated, {converged}/{runs} converged")
-    if failed:
+        if series.errors:
+            raise series.errors[0]
+    elapsed = time.monotonic() - began
+    runs_s = time.monotonic() - series.started
+    typer.echo(f"faults injected by the proxies: {dict(sorted(series.faults.items()))}")
+    typer.echo(
+        f"time: {elapsed:.0f} s in all, {runs_s:.0f} s for the runs ({runs_s / runs:.2f} s per run,"
+        f" {slots} at a time); CPU {_cpu_seconds() - cpu_began:.0f} s (harness, tablets and servers"
+        f" that ended); load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    typer.echo(f"chaos: {series.tally.line()}")
+    if series.tally.failed:
         raise typer.Exit(1)
+
+
+@dataclass
+class _Series:
+    """What the slots of one series share; each slot takes the next run index until none is left (or a
+    slot failed), with its own server processes and fault proxy. Counts change under ``lock``."""
+
+    backend: ServerBackend
+    fleet: ServerFleet
+    zygote: Zygote
+    workdir: Path
+    plan: Callable[..., RunPlan]  # the plan of run index ``run=``
+    servers: int
+    indices: Iterator[int]
+    progress_every: int
+    began: float
+    started: float = field(default_factory=time.monotonic)
+    tally: Tally = field(default_factory=lambda: Tally())
+    faults: Counter[str] = field(default_factory=Counter)
+    errors: list[BaseException] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def slot(self, number: int) -> None:
+        try:
+            processes = self.fleet.processes(count=self.servers, name=f"slot{number}")
+            proxy = FaultProxy(upstreams=processes.ports)
+            proxy.start()
+            try:
+                while (run := self._next()) is not None:
+                    outcome = run_once(
+                        plan=self.plan(run=run),
+                        backend=self.backend,
+                        servers=processes,
+                        proxy=proxy,
+                        zygote=self.zygote,
+                        workdir=self.workdir,
+                    )
+                    self._record(outcome)
+            finally:
+                proxy.stop()
+                with self.lock:
+                    self.faults.update(proxy.counts)
+        except BaseException as exc:
+            self.errors.append(exc)  # the other slots stop after their run; the series re-raises it
+            raise
+
+    def _next(self) -> int | None:
+        with self.lock:
+            return None if self.errors else next(self.indices, None)
+
+    def _record(self, outcome: RunOutcome) -> None:
+        with self.lock:
+            self.tally.add(outcome)
+            if not outcome.ok:
+                _print_failure(outcome)
+            if self.progress_every and self.tally.runs % self.progress_every == 0:
+                seconds = time.monotonic() - self.began
+                typer.echo(f"progress: {self.tally.line()}, {seconds:.0f} s", err=True)
+
+
+@dataclass
+class Tally:
+    """The series' counts: the summary line is ``chaos: N runs, L lost, D duplicated, C/N converged``."""
+
+    runs: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    converged: int = 0
+    failed: int = 0
+
+    def add(self, outcome: RunOutcome) -> None:
+        self.runs += 1
+        self.lost += len(outcome.result.lost)
+        self.duplicated += len(outcome.result.duplicated)
+        self.converged += outcome.result.converged
+        self.failed += not outcome.ok
+
+    def line(self) -> str:
+        return (
+            f"{self.runs} runs, {self.lost} lost, {self.duplicated} duplicated,"
+            f" {self.converged}/{self.runs} converged"
+        )
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _terminate(signum: int, _frame: object) -> None:

@@ -169,6 +169,14 @@ class FaultProxy:
 
         asyncio.run_coroutine_threadsafe(apply(), self._loop).result(timeout=10)
 
+    def stop_faults(self) -> None:
+        """Pass every request from now on, but keep the replays still waiting (``flush_replays``)."""
+
+        async def apply() -> None:
+            self._rates = PASS_THROUGH
+
+        asyncio.run_coroutine_threadsafe(apply(), self._loop).result(timeout=10)
+
     def flush_replays(self) -> None:
         """Deliver every request still waiting for a late replay, and wait for them."""
 

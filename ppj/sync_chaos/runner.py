@@ -1,11 +1,14 @@
-"""One chaos run, and a series of them.
+"""One chaos run.
 
-A run: reset the server's database; register the journals; enrol each tablet (a device, a person) and
-create its store; grant the planned journals; switch the proxy to the run's fault rates; run every
-tablet's lives concurrently (each life a forked process, SIGKILLed at its planned time; a reinstall wipes
-the store first) while a chaos thread restarts server processes and grants the late journal; then stop
-the faults, deliver held replays, bring every server process up, log every person in again, run two
-rounds of final syncs (one to push everything, one to pull what the others pushed) and check.
+A run: register the journals; enrol each tablet (a device, a person) and create its store; grant the
+planned journals; switch the proxy to the run's fault rates; run every tablet's lives concurrently (each
+life a forked process, SIGKILLed at its planned time; a reinstall wipes the store first) while a chaos
+thread restarts the run's server processes and grants the late journal; then stop the faults, bring
+every server process up, deliver the replays still held, log every person in again, run two rounds of
+final syncs (one to push everything, one to pull what the others pushed) and check the run's journals.
+
+Several runs may go on at once (``ppj sync chaos --parallel``): each has its own proxy, server processes,
+journals, devices, people and units; they share the database, the tablet zygote and the machine.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from uuid import UUID
 
 from journal.entry import Author
-from ppj.sync_chaos.backend import ServerBackend
+from ppj.sync_chaos.backend import ServerBackend, ServerProcesses
 from ppj.sync_chaos.checker import CheckResult, DeviceOutcome, check
 from ppj.sync_chaos.forks import Zygote
 from ppj.sync_chaos.plan import DevicePlan, RunPlan
@@ -113,7 +116,7 @@ def _run_device(*, run: int, tablet: _Tablet, base_url: str, ledger: _Ledger, zy
             skew_ms=tablet.plan.skew_ms,
         )
         output = tablet.path.with_name(f"{tablet.path.name}.life{index}.out")
-        pid = zygote.spawn(spec, output)
+        pid = zygote.spawn(spec.to_json(), output)
         code = zygote.wait(pid, timeout=life.kill_after_s or _TABLET_TIMEOUT_S)
         if code is None:
             code = zygote.kill(pid)
@@ -128,7 +131,13 @@ def _run_device(*, run: int, tablet: _Tablet, base_url: str, ledger: _Ledger, zy
 
 
 def _chaos(
-    *, plan: RunPlan, tablets: list[_Tablet], backend: ServerBackend, started: float, stop: threading.Event
+    *,
+    plan: RunPlan,
+    tablets: list[_Tablet],
+    backend: ServerBackend,
+    servers: ServerProcesses,
+    started: float,
+    stop: threading.Event,
 ) -> None:
     """Server restarts and late grants at their planned times (relative to the run's start)."""
     events: list[tuple[float, str, int]] = [(r.at_s, "restart", i) for i, r in enumerate(plan.restarts)]
@@ -138,9 +147,9 @@ def _chaos(
             return
         if kind == "restart":
             restart = plan.restarts[index]
-            backend.kill(restart.process, signal.Signals[restart.signal])
+            servers.kill(restart.process, signal.Signals[restart.signal])
             time.sleep(restart.down_s)
-            backend.ensure_running()
+            servers.ensure_running()
         else:
             tablet = tablets[index]
             assert tablet.plan.late_journal is not None
@@ -175,6 +184,26 @@ def _final_sync(*, tablet: _Tablet, base_url: str, problems: list[str]) -> bool:
         store.close()
 
 
+def _final_round(*, tablets: list[_Tablet], base_url: str, ledger: _Ledger) -> dict[str, bool]:
+    """Every device's final sync, at the same time, as a crew's tablets sync when the network returns.
+    A harness error in one device's sync is a problem of the run (and that device did not finish)."""
+    finished = {tablet.label: False for tablet in tablets}
+
+    def one(tablet: _Tablet) -> None:
+        try:
+            finished[tablet.label] = _final_sync(tablet=tablet, base_url=base_url, problems=ledger.problems)
+        except Exception as exc:  # noqa: BLE001  (reported with the run, not lost in a thread)
+            with ledger.lock:
+                ledger.problems.append(f"{tablet.label}: final sync crashed: {exc!r}")
+
+    syncs = [threading.Thread(target=one, args=(tablet,)) for tablet in tablets]
+    for thread in syncs:
+        thread.start()
+    for thread in syncs:
+        thread.join()
+    return finished
+
+
 def _outcome(*, tablet: _Tablet, finished: bool) -> DeviceOutcome:
     # The checker reads the file the tablet left, unlocked with the tablet's log-in.
     opened = open_store(path=tablet.path, device_id=tablet.device_id, create=False)
@@ -190,17 +219,23 @@ def _outcome(*, tablet: _Tablet, finished: bool) -> DeviceOutcome:
 
 
 def run_once(
-    *, plan: RunPlan, backend: ServerBackend, proxy: FaultProxy, zygote: Zygote, workdir: Path
+    *,
+    plan: RunPlan,
+    backend: ServerBackend,
+    servers: ServerProcesses,
+    proxy: FaultProxy,
+    zygote: Zygote,
+    workdir: Path,
 ) -> RunOutcome:
+    """One run through ``proxy`` (whose upstreams are ``servers``)."""
     began = time.monotonic()
     proxy.configure(PASS_THROUGH)
-    backend.reset()
-    backend.ensure_running()
+    servers.ensure_running()
     for journal_id in plan.journals:
         backend.create_journal(journal_id)
     tablets: list[_Tablet] = []
     for d in plan.devices:
-        enrolled = backend.enrol(d.device_id, d.label)
+        enrolled = backend.enrol(d.device_id, f"r{plan.run}-{d.label}")
         device_id = enrolled.device_id
         tablet = _Tablet(
             plan=d,
@@ -224,6 +259,7 @@ def run_once(
             "plan": plan,
             "tablets": tablets,
             "backend": backend,
+            "servers": servers,
             "started": time.monotonic(),
             "stop": stop,
         },
@@ -241,23 +277,25 @@ def run_once(
         thread.join()
     chaos.join()  # the planned events all fall within the first seconds; let the last one finish
     stop.set()
-    proxy.configure(PASS_THROUGH)
-    backend.ensure_running()
+    # No new faults, but the replays still held stay: they reach the (running) servers now, before the
+    # final syncs, and then the proxy passes everything.
+    proxy.stop_faults()
+    servers.ensure_running()
     proxy.flush_replays()
     for tablet in tablets:
         tablet.headers = backend.headers(tablet.device_id, session_s=None)  # the crew logs in again
     finished: dict[str, bool] = {}
     for _round in range(2):
-        for tablet in tablets:
-            finished[tablet.label] = _final_sync(tablet=tablet, base_url=base_url, problems=ledger.problems)
+        finished = _final_round(tablets=tablets, base_url=base_url, ledger=ledger)
     outcomes = [_outcome(tablet=t, finished=finished[t.label]) for t in tablets]
     must_survive = {**ledger.confirmed_before_wipe, **ledger.acked}
     result = check(
-        server=backend.contents(),
+        server=backend.contents(plan.journals),
         devices=outcomes,
         must_survive=must_survive,
         wiped_unsent=ledger.wiped_unsent,
     )
+    backend.forget(plan.journals)
     for tablet in tablets:
         for suffix in ("", "-wal", "-shm"):
             Path(str(tablet.path) + suffix).unlink(missing_ok=True)

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
-import signal
-import subprocess
-import sys
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -26,7 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from journal.entry import Author, AuthorisationLevel
 from journal.entry import Role as JournalRole
-from ppj.sync_chaos.backend import Enrolled, ServerContents, free_port, wait_listening
+from ppj.sync_chaos.backend import Enrolled, ServerContents, ServerFleet
+from ppj.sync_chaos.forks import Zygote
 from server import migrate
 from server.care.models import Journal, Mission, MissionUnit
 from server.db import make_engine, make_session_factory
@@ -53,52 +53,30 @@ def _now() -> dt.datetime:
 
 
 class PpjServerBackend:
-    """``processes`` ``ppj serve`` processes. ``database`` is ``sqlite`` or a PostgreSQL URL whose
-    database gets one fresh schema per run."""
+    """``ppj serve`` processes over one database: ``database`` is ``sqlite`` (a file in ``workdir``) or a
+    PostgreSQL URL whose database gets one fresh schema for the series."""
 
-    def __init__(self, *, workdir: Path, processes: int, database: str) -> None:
+    def __init__(self, *, workdir: Path, database: str, keep: bool = False) -> None:
         self._workdir = workdir
         self._database = database
-        self.ports = [free_port() for _ in range(processes)]
-        self._procs: list[subprocess.Popen[bytes] | None] = [None] * processes
+        self._keep = keep
+        self._schema: str | None = None
         self._url = ""
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
-        self._generation = 0
         self._devices: dict[uuid.UUID, tuple[uuid.UUID, str, uuid.UUID]] = {}  # device → person, cred, unit
         self._region: uuid.UUID | None = None
-        self._journals: set[uuid.UUID] = set()
 
     # ------------------------------------------------------------------------------- processes
 
-    def _spawn(self, index: int) -> None:
-        env = {
-            **os.environ,
-            "PPJ_DATABASE_URL": self._url,
-            "PPJ_ENVIRONMENT": "development",
-            "PPJ_SECRET_KEY": "chaos-harness-secret-key-0123456789abcdef",
-        }
-        with (self._workdir / f"server{index}.log").open("ab") as log:  # the child keeps its own copy
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "ppj", "serve", "--port", str(self.ports[index])],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
-        self._procs[index] = proc
-        wait_listening(self.ports[index], process=proc)
-
-    def start(self) -> None:
-        """Make and migrate the database once, and start the server processes on it."""
+    def start(self) -> ServerFleet:
+        """Make and migrate the database once, and start the warm server zygote on it."""
         if self._database == "sqlite":
             self._url = f"sqlite:///{self._workdir / 'server.db'}"
         else:
             schema = f"chaos_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-            admin = make_engine(self._database)
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            admin.dispose()
+            self._admin_sql(f'CREATE SCHEMA "{schema}"')
+            self._schema = schema
             separator = "&" if "?" in self._database else "?"
             self._url = f"{self._database}{separator}options=-csearch_path%3D{schema}"
         engine = make_engine(self._url)
@@ -109,35 +87,41 @@ class PpjServerBackend:
             region = create_organisation(session=session, kind=OrgKind.region, name="Chaos Region")
             self._region = region.id
             session.commit()
-        for index in range(len(self._procs)):
-            self._spawn(index)
-
-    def ensure_running(self) -> None:
-        for index, proc in enumerate(self._procs):
-            if proc is None or proc.poll() is not None:
-                self._spawn(index)
-
-    def kill(self, process: int, sig: signal.Signals) -> None:
-        proc = self._procs[process]
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(sig)
-            proc.wait(timeout=30)
+        env = {
+            **os.environ,
+            "PPJ_DATABASE_URL": self._url,
+            "PPJ_ENVIRONMENT": "development",
+            "PPJ_SECRET_KEY": "chaos-harness-secret-key-0123456789abcdef",
+        }
+        return ServerFleet(
+            zygote=Zygote("ppj-server", env=env),
+            spec=lambda port: json.dumps({"port": port}),
+            logs=self._workdir / "server",
+        )
 
     def stop(self) -> None:
-        for index in range(len(self._procs)):
-            self.kill(index, signal.SIGTERM)
+        """Close the harness's connections and drop the series' PostgreSQL schema (unless kept); the
+        server processes are the fleet's to stop, before this."""
         if self._engine is not None:
             self._engine.dispose()
+        if self._schema is not None and not self._keep:
+            self._admin_sql(f'DROP SCHEMA "{self._schema}" CASCADE')
+            self._schema = None
+
+    def _admin_sql(self, statement: str) -> None:
+        admin = make_engine(self._database)
+        try:
+            with admin.begin() as conn:
+                conn.exec_driver_sql(statement)
+        finally:
+            admin.dispose()
 
     # -------------------------------------------------------------------------------- database
 
-    def reset(self) -> None:
-        """Start the next run's namespace. Starting ``ppj serve`` takes seconds, so the processes and the
-        database live across runs; each run has journals, devices, people and units of its own, and
-        ``contents`` reads only this run's journals (so runs cannot see each other)."""
-        self._generation += 1
-        self._devices.clear()
-        self._journals.clear()
+    def forget(self, journals: Collection[uuid.UUID]) -> None:
+        """Nothing to drop: the run's rows stay in the database (``--keep`` keeps it for a look); runs
+        never share journals, devices, people or units, and ``contents`` reads one run's journals."""
+        del journals
 
     def _session(self) -> Session:
         assert self._sessions is not None, "reset() makes the database first"
@@ -152,25 +136,24 @@ class PpjServerBackend:
             session.flush()
             session.add(Journal(id=journal_id, mission_id=mission.id, patient_cpr=None, opened_at=_now()))
             session.commit()
-        self._journals.add(journal_id)
 
     def enrol(self, device_id: uuid.UUID, label: str) -> Enrolled:
         """A crew person signed on to a unit of its own through a newly enrolled device. The server makes
         the device id (``device_id``, the plan's, is not used)."""
         del device_id
-        call_sign = f"CHAOS-{self._generation}-{label.upper()}"
+        call_sign = f"CHAOS-{label.upper()}"
         with self._session() as session:
             unit = create_organisation(
                 session=session,
                 kind=OrgKind.unit,
-                name=f"Chaos {self._generation} {label}",
+                name=f"Chaos {label}",
                 parent_id=self._region,
                 call_sign=call_sign,
                 unit_type=UnitType.ambulance,
             )
             person = create_person(
                 session=session,
-                username=f"chaos-{self._generation}-{label}",
+                username=f"chaos-{label}",
                 display_name=f"Chaos {label}",
                 role=Role.ambulancebehandler,
                 password=_password(),
@@ -211,7 +194,7 @@ class PpjServerBackend:
             session.add(MissionUnit(mission_id=journal.mission_id, unit_id=unit_id, assigned_at=_now()))
             session.commit()
 
-    def contents(self) -> ServerContents:
+    def contents(self, journals: Collection[uuid.UUID]) -> ServerContents:
         with self._session() as session:
             rows = session.execute(
                 select(
@@ -221,12 +204,12 @@ class PpjServerBackend:
                     EntryRow.content,
                     EntryRow.content_hash,
                 )
-                .where(EntryRow.journal_id.in_(self._journals))
+                .where(EntryRow.journal_id.in_(list(journals)))
                 .order_by(EntryRow.journal_id, EntryRow.position)
             ).all()
             quarantine = session.execute(
                 select(QuarantinedEntry.entry_id, QuarantinedEntry.reason).where(
-                    QuarantinedEntry.journal_id.in_(self._journals)
+                    QuarantinedEntry.journal_id.in_(list(journals))
                 )
             ).all()
         entries: dict[uuid.UUID, EntryEnvelope] = {}

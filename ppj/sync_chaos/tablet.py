@@ -110,18 +110,10 @@ def envelope_of(entry: Entry) -> EntryEnvelope:
 
 
 def entry_of(envelope: EntryEnvelope) -> Entry:
-    """The journal entry in an envelope (validated), with the envelope's stamp.
-
-    The reference server (``tests/sync/fake_server.py``) re-stamps an entry (``hlc_ahead_of_bound``) under
-    its own writer id, which ``journal.entry`` refuses (the stamp's writer must be the entry's device; the
-    real server keeps the entry's writer when it re-stamps). Such an entry is folded under the same
-    instant and counter with its own device as writer; the state hash still covers the stamp as held.
-    """
-    data = json.loads(envelope.content)
-    stamp = Hlc.parse(envelope.hlc)
-    if stamp.writer != data.get("device_id"):
-        stamp = Hlc(stamp.physical_ms, stamp.logical, str(data["device_id"]))
-    return entry_from_dict({**data, "hlc": stamp.encode()})
+    """The journal entry in an envelope (validated), with the envelope's stamp. A server's re-stamp keeps
+    the entry's writer (protocol §5; the real server and the reference server alike), so every stamp a
+    server hands out folds as it is; one that did not would fail here, loudly."""
+    return entry_from_dict({**json.loads(envelope.content), "hlc": envelope.hlc})
 
 
 def write_entry(

@@ -4,7 +4,9 @@
   ``GET /admin/outbox`` — administrators only; message ids, receiver, state and error codes, no clinical
   content;
 * ``POST /sandbox/medcom`` — integrators only: a MedCom message (JSON or XML) in, its Acknowledgement out
-  (never a 5xx for bad input; 413 over the size limit); ``GET /sandbox`` — the integrator's own rows.
+  (never a 5xx for bad input; 413 over the size limit); ``GET /sandbox`` — the integrator's own rows;
+* ``POST /medcom/acknowledgements`` — receiving systems only: the Acknowledgement of a message PPJ sent
+  them, posted later (server.outbox.acknowledgements).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from server.access.policy import Actor, Capability, has_capability
 from server.api.deps import ApiCallerDep, NowDep, SessionDep, WebCallerDep
 from server.errors import AccessDenied, Conflict
 from server.identity.models import Role
-from server.outbox import sandbox, service
+from server.outbox import acknowledgements, sandbox, service
 from server.outbox.errors import RetryRefused
 from server.outbox.states import DeliveryState
 from server.web.templating import render
@@ -126,6 +128,30 @@ def post_to_sandbox(
         session.commit()
     headers = {"X-PPJ-Duplicate": "true"} if answer.duplicate else {}
     return Response(answer.body, status_code=answer.status, media_type=answer.content_type, headers=headers)
+
+
+@router.post("/medcom/acknowledgements", tags=["outbox"])
+def post_acknowledgement(
+    caller: ApiCallerDep,
+    session: SessionDep,
+    now: NowDep,
+    body: Annotated[bytes | None, Depends(limited_body)],
+) -> Response:
+    """A receiver's Acknowledgement of a message PPJ sent it (FHIR JSON or XML); closes the delivery."""
+    if caller.actor.role is not Role.receiver_system:
+        raise AccessDenied(f"{caller.actor.role.value}: acknowledgements are posted by receiving systems")
+    if body is None:
+        refused = sandbox.refusal(413, f"an acknowledgement is at most {sandbox.MAX_SANDBOX_BYTES} bytes")
+        return Response(refused.body, status_code=refused.status, media_type=refused.content_type)
+    answer = acknowledgements.receive_acknowledgement(
+        session=session,
+        validator=sandbox_validator(),
+        caller_organisation_id=caller.person.organisation_id,
+        body=body,
+        now=now,
+    )
+    session.commit()
+    return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
 
 
 @router.get("/sandbox", include_in_schema=False)

@@ -23,6 +23,9 @@ class Role(StrEnum):
     ed_staff = "ed_staff"
     integrator = "integrator"
     administrator = "administrator"
+    # A receiving system (hospital EPJ, GP system, municipal system) posting its MedCom Acknowledgements of
+    # the messages PPJ sent it; bound to that receiver organisation (or one above it).
+    receiver_system = "receiver_system"
 
 
 # The roles that document on tablets: they sign on to units and log in through an enrolled device.

@@ -39,6 +39,7 @@ from server.identity.passwords import (
     verify_password,
 )
 from server.orgs.models import Organisation, OrgKind
+from server.orgs.service import RECEIVER_KINDS
 from sync.enrolment import ENROLMENT_CODE_ALPHABET, ENROLMENT_CODE_LENGTH, normalise_enrolment_code
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -82,6 +83,12 @@ def create_person(
         hospital = session.get(Organisation, organisation_id) if organisation_id else None
         if hospital is None or hospital.kind is not OrgKind.hospital:
             raise InvalidInput("organisation_id", "ED staff must be bound to a hospital")
+    elif role is Role.receiver_system:
+        receiver = session.get(Organisation, organisation_id) if organisation_id else None
+        if receiver is None or receiver.kind not in RECEIVER_KINDS:
+            raise InvalidInput(
+                "organisation_id", "a receiving system must be bound to the organisation that receives"
+            )
     elif organisation_id is not None and session.get(Organisation, organisation_id) is None:
         raise InvalidInput("organisation_id", "no such organisation")
     if session.scalar(select(Person.id).where(Person.username == username)) is not None:
@@ -345,15 +352,20 @@ def authenticate_token(
     *, session: Session, token: str, device_credential: str | None, now: dt.datetime
 ) -> TokenIdentity:
     """The person (and device) behind a bearer token; device-bound tokens need that device's credential."""
-    row = session.scalar(select(AccessToken).where(AccessToken.token_sha256 == sha256_hex(token)))
-    if row is None:
+    # The token and its person in one round trip: every API request pays for this.
+    found = session.execute(
+        select(AccessToken, Person)
+        .join(Person, Person.id == AccessToken.person_id)
+        .where(AccessToken.token_sha256 == sha256_hex(token))
+    ).one_or_none()
+    if found is None:
         raise AuthenticationFailed("unknown token")
+    row, person = found
     if row.revoked_at is not None:
         raise AuthenticationFailed("token revoked")
     if row.expires_at <= now:
         raise AuthenticationFailed("token expired")
-    person = session.get(Person, row.person_id)
-    if person is None or not person.active:
+    if not person.active:
         raise AuthenticationFailed("account disabled")
     device: Device | None = None
     if row.device_id is not None:

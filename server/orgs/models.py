@@ -51,6 +51,12 @@ class Organisation(Base):
     gln: Mapped[str | None] = mapped_column(String(13))
     # True when sor_id/gln come from the documented demo namespace (docs/demo-identifiers.md), not from SOR.
     demo_identifiers: Mapped[bool] = mapped_column(default=False)
+    # The contact phone a sender puts on every CareCommunication payload (MedCom core contact extension);
+    # a unit without one uses its nearest parent's (the region's prehospital contact).
+    phone: Mapped[str | None] = mapped_column(String(20))
+    # Municipalities: the DK Core municipality code (4 digits, e.g. 0461 Odense). The home-care notice for
+    # a patient goes to the municipality whose code the journal records for the patient.
+    municipality_code: Mapped[str | None] = mapped_column(String(4), unique=True)
     call_sign: Mapped[str | None] = mapped_column(String(40), unique=True)
     unit_type: Mapped[UnitType | None] = mapped_column(str_enum(UnitType))
     active: Mapped[bool] = mapped_column(default=True)

@@ -19,8 +19,12 @@ Rules (which type a journal calls for is ``medcom.journal_messages.called_for``)
 
 Receivers come from the organisation registry: the handover goes to the emergency department the patient
 was handed over to (else announced to) or the nearest parent with an HTTP FHIR endpoint; the epikrise to
-the patient's GP (``gp_assignments``); the home-care notice has no registry source for the patient's
-municipality yet, so it always waits in manual handling with ``receiver_unknown``.
+the patient's GP (``gp_assignments``: demo seed today, the CPR register's GP when the NSP client exists —
+the journal does not record the GP); the home-care notice to the municipality whose DK Core code the
+journal records for the patient (``patient_identity.municipality_code``, from the health card's address or
+the CPR register), registered with that ``municipality_code``. The sender is the journal's unit or its
+nearest parent with SOR id and GLN; its contact phone (CareCommunication requires one) is the nearest
+phone on the way up from there.
 """
 
 from __future__ import annotations
@@ -37,14 +41,15 @@ from sqlalchemy.orm import Session
 
 from journal.entry import Entry, entry_from_dict
 from journal.fold import fold
+from journal.kinds.patient import PatientIdentity
 from journal.state import JournalState
 from medcom.care_communication import SentCareCommunication, build_care_communication
 from medcom.errors import MessageBuildError, MessageTooLargeError, UnknownReceiverError, WrongPatientError
-from medcom.handover_message import BuiltMessage, SentMessage, build_handover
+from medcom.handover_message import BuiltMessage, SentMessage, build_handover, check_same_patient
 from medcom.journal_messages import MessageType, called_for
 from medcom.message_parts import Organisation as MessageOrganisation
 from server.care.models import Journal, JournalAnnouncement, JournalHandover, MissionUnit
-from server.orgs.models import EndpointKind, GpAssignment, Organisation
+from server.orgs.models import EndpointKind, GpAssignment, Organisation, OrgKind
 from server.outbox.models import Delivery, OutboxMessage
 from server.outbox.states import DeliveryEvent, DeliveryState, ErrorCode, transition
 from server.sync.models import EntryRow
@@ -135,10 +140,15 @@ def _queue(
     trigger: Entry,
     now: dt.datetime,
 ) -> OutboxMessage:
-    receiver = _receiver(session=session, journal_id=journal_id, message_type=message_type)
+    receiver = _receiver(session=session, journal_id=journal_id, message_type=message_type, state=state)
     sender = _sender(session=session, journal_id=journal_id)
     built: BuiltMessage | None = None
     problem, detail = receiver.problem, None
+    if _changed_person(state, previous):
+        # Checked before the receiver: another person may have another GP or municipality, but what was
+        # sent about the first person is what a person must now take up with its receiver.
+        problem = ErrorCode.wrong_patient
+        detail = f"the patient identity changed after message {previous.id if previous else '?'} was sent"
     if problem is None and sender is None:
         problem, detail = (
             ErrorCode.sender_unknown,
@@ -188,9 +198,28 @@ def _queue(
     return message
 
 
+def _changed_person(state: JournalState, previous: OutboxMessage | None) -> bool:
+    """Whether the journal now names another person than the last message of this type did."""
+    if previous is None or previous.payload is None:
+        return False
+    identity = state.value("patient_identity")
+    if not isinstance(identity, PatientIdentity):
+        return False
+    try:
+        check_same_patient(SentMessage.of(json.loads(previous.payload)), identity)
+    except WrongPatientError:
+        return True
+    return False
+
+
 def _problem_text(problem: ErrorCode, message_type: str) -> str:
     return {
-        ErrorCode.receiver_unknown: f"the organisation registry names no receiver for the {message_type}",
+        ErrorCode.receiver_unknown: f"the organisation registry names no receiver for the {message_type}"
+        + (
+            " (home care is addressed by the patient's municipality code, recorded with the identity)"
+            if message_type == "homecare"
+            else ""
+        ),
         ErrorCode.receiver_has_no_http_endpoint: f"the {message_type} receiver has no HTTP FHIR endpoint",
     }.get(problem, problem.value)
 
@@ -246,15 +275,19 @@ def _sender(*, session: Session, journal_id: uuid.UUID) -> MessageOrganisation |
         .order_by(MissionUnit.assigned_at)
     ).all()
     for unit_id in unit_ids:
-        for organisation in _lineage(session, unit_id):
+        lineage = _lineage(session, unit_id)
+        for index, organisation in enumerate(lineage):
             if organisation.sor_id and organisation.gln:
+                phone = next((o.phone for o in lineage[index:] if o.phone), None)
                 return MessageOrganisation(
-                    sor=organisation.sor_id, gln=organisation.gln, name=organisation.name
+                    sor=organisation.sor_id, gln=organisation.gln, name=organisation.name, phone=phone
                 )
     return None
 
 
-def _receiver(*, session: Session, journal_id: uuid.UUID, message_type: MessageType) -> _Receiver:
+def _receiver(
+    *, session: Session, journal_id: uuid.UUID, message_type: MessageType, state: JournalState
+) -> _Receiver:
     start: uuid.UUID | None = None
     if message_type == "handover":
         start = session.scalar(
@@ -274,6 +307,16 @@ def _receiver(*, session: Session, journal_id: uuid.UUID, message_type: MessageT
             start = session.scalar(
                 select(GpAssignment.organisation_id).where(GpAssignment.patient_cpr == journal.patient_cpr)
             )
+    else:
+        identity = state.value("patient_identity")
+        code = identity.municipality_code if isinstance(identity, PatientIdentity) else None
+        if code is None:
+            return _Receiver(None, None, ErrorCode.receiver_unknown)
+        start = session.scalar(
+            select(Organisation.id).where(
+                Organisation.municipality_code == code, Organisation.kind == OrgKind.municipality
+            )
+        )
     lineage = _lineage(session, start)
     if not lineage:
         return _Receiver(None, None, ErrorCode.receiver_unknown)

@@ -20,9 +20,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, Uuid, any_, bindparam, func, insert, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from journal.entry import Entry, entry_from_dict
 from journal.errors import EntryValidationError, InvalidHlcError, UnknownKindError
@@ -57,6 +57,9 @@ class Uploader:
     writer_id: str
     device: Device | None
     audit: AuditContext | None  # None only for the server's own seeding, which no person requested
+    # The person whose token, bound to ``device``, authenticated this request: that token is itself proof
+    # that the person logged in through this device, so their entries need no look-up for it.
+    logged_in: uuid.UUID | None = None
 
 
 @dataclass
@@ -88,10 +91,17 @@ class _Authors:
     """Per-batch cache of author checks (a batch is usually one journal and one or two authors)."""
 
     def __init__(
-        self, *, session: Session, device: Device | None, windows: Windows, now: dt.datetime
+        self,
+        *,
+        session: Session,
+        device: Device | None,
+        logged_in: uuid.UUID | None,
+        windows: Windows,
+        now: dt.datetime,
     ) -> None:
         self._session = session
         self._device = device
+        self._logged_in = logged_in
         self._windows = windows
         self._now = now
         self._people: dict[str, Person | None] = {}
@@ -138,7 +148,7 @@ class _Authors:
                 person = self._session.get(Person, uuid.UUID(person_id))
             except ValueError:
                 person = None
-            if person is not None and self._device is not None:
+            if person is not None and self._device is not None and person.id != self._logged_in:
                 # "Allowed for that device": the person logged in through this tablet at least once (an
                 # offline log-in needs the verifier cached by an online one), whatever the token's age now.
                 logged_in_here = self._session.scalar(
@@ -179,10 +189,11 @@ class _Authors:
 def lock_incarnation(
     *, session: Session, incarnation_id: uuid.UUID, writer_id: str, device: Device | None
 ) -> StoreIncarnation:
-    """The incarnation row, created on first use and locked for this transaction.
+    """The incarnation row, created on first use and locked for this transaction, in one statement.
 
-    The insert-or-ignore comes first on purpose: on SQLite it takes the database's write lock, so the
-    read below cannot be stale; on PostgreSQL ``FOR UPDATE`` serialises pushes of one incarnation.
+    An upsert whose conflict branch rewrites a column with its own value: on PostgreSQL that takes the
+    row lock (as ``FOR UPDATE`` would), which serialises pushes of one incarnation; on SQLite any write
+    takes the database's write lock, so the row returned cannot be stale.
     """
     values = {
         "incarnation_id": incarnation_id,
@@ -193,12 +204,14 @@ def lock_incarnation(
     }
     dialect = session.get_bind().dialect.name
     upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(upsert(StoreIncarnation).values(**values).on_conflict_do_nothing())
     row = session.scalars(
-        select(StoreIncarnation)
-        .where(StoreIncarnation.incarnation_id == incarnation_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        upsert(StoreIncarnation)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=[StoreIncarnation.incarnation_id], set_={"writer_id": StoreIncarnation.writer_id}
+        )
+        .returning(StoreIncarnation),
+        execution_options={"populate_existing": True},
     ).one()
     owner = device.id if device else None
     if row.device_id != owner or row.writer_id != writer_id:
@@ -207,21 +220,23 @@ def lock_incarnation(
 
 
 def lock_journal_logs(*, session: Session, journal_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, JournalLog]:
-    """The log rows of ``journal_ids``, created if new and locked in ascending id order."""
+    """The log rows of ``journal_ids``, created if new and locked in ascending id order, in one statement.
+
+    The upsert's conflict branch rewrites ``head`` with its own value, which on PostgreSQL locks each
+    existing row; the rows of one multi-row INSERT are processed in the order of its VALUES list, so the
+    locks are taken in ascending journal id (the lock order in the module docstring).
+    """
     ordered = sorted(set(journal_ids))
     if not ordered:
         return {}
     dialect = session.get_bind().dialect.name
     upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        upsert(JournalLog).values([{"journal_id": j, "head": 0} for j in ordered]).on_conflict_do_nothing()
-    )
     rows = session.scalars(
-        select(JournalLog)
-        .where(JournalLog.journal_id.in_(ordered))
-        .order_by(JournalLog.journal_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        upsert(JournalLog)
+        .values([{"journal_id": j, "head": 0} for j in ordered])
+        .on_conflict_do_update(index_elements=[JournalLog.journal_id], set_={"head": JournalLog.head})
+        .returning(JournalLog),
+        execution_options={"populate_existing": True},
     ).all()
     return {row.journal_id: row for row in rows}
 
@@ -268,22 +283,18 @@ def push(
         writer_id=uploader.writer_id,
         device=uploader.device,
     )
-    ids = [item.entry.entry_id for item in request.items]
-    stored = {
-        row.entry_id: (row.content_hash, row.hlc)
-        for row in session.execute(
-            select(EntryRow.entry_id, EntryRow.content_hash, EntryRow.hlc).where(EntryRow.entry_id.in_(ids))
+    stored, held = _already_present(session, [item.entry.entry_id for item in request.items])
+    # The batch's journals, loaded once and held here for the whole push: the session's identity map
+    # keeps an object only while something references it, and the access check, the projections and the
+    # audit each look the journal up again.
+    journals = list(
+        session.scalars(
+            select(Journal).where(Journal.id.in_({item.entry.journal_id for item in request.items}))
         )
-    }
-    held = {
-        row.entry_id: (row.content_hash, row.reason)
-        for row in session.execute(
-            select(QuarantinedEntry.entry_id, QuarantinedEntry.content_hash, QuarantinedEntry.reason).where(
-                QuarantinedEntry.entry_id.in_(ids)
-            )
-        )
-    }
-    authors = _Authors(session=session, device=uploader.device, windows=windows, now=now)
+    )
+    authors = _Authors(
+        session=session, device=uploader.device, logged_in=uploader.logged_in, windows=windows, now=now
+    )
     bound_ms = round(now.timestamp() * 1000) + max_ahead_ms
     highest = incarnation.highest_applied_seq
     last_hlc = Hlc.parse(incarnation.last_hlc) if incarnation.last_hlc else None
@@ -420,7 +431,40 @@ def push(
             action=Action.write,
             now=now,
         )
+    del journals  # held until here on purpose (see above)
     return outcome
+
+
+def _already_present(
+    session: Session, ids: list[uuid.UUID]
+) -> tuple[dict[uuid.UUID, tuple[str, str]], dict[uuid.UUID, tuple[str, str]]]:
+    """The batch's entries already stored (content hash, hlc) and already held in quarantine (content
+    hash, reason), in one round trip."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+
+    def among(column: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
+        # On PostgreSQL the ids go as one uuid[] parameter: an IN list of a whole batch is hundreds of
+        # parameters, each rendered into the statement and converted one by one on every push.
+        if postgres:
+            return column == any_(bindparam(None, ids, type_=postgresql.ARRAY(Uuid())))
+        return column.in_(ids)
+
+    found = session.execute(
+        union_all(
+            select(
+                EntryRow.entry_id, EntryRow.content_hash, EntryRow.hlc.label("detail"), literal(False)
+            ).where(among(EntryRow.entry_id)),
+            select(
+                QuarantinedEntry.entry_id,
+                QuarantinedEntry.content_hash,
+                QuarantinedEntry.reason,
+                literal(True),
+            ).where(among(QuarantinedEntry.entry_id)),
+        )
+    ).all()
+    stored = {row[0]: (row[1], row[2]) for row in found if not row[3]}
+    held = {row[0]: (row[1], row[2]) for row in found if row[3]}
+    return stored, held
 
 
 def _largest_stamp(session: Session) -> Hlc | None:
@@ -461,7 +505,9 @@ def _store(
                 "received_at": now,
             }
         )
-    session.execute(insert(EntryRow), rows)
+    # A Core executemany on the session's connection: the ORM's bulk path would walk every row through
+    # its persistence machinery (defaults, versioning, identity) that this append-only table does not use.
+    session.connection().execute(insert(EntryRow), rows)
     for journal_id, head in heads.items():
         if head != logs[journal_id].head:
             session.execute(update(JournalLog).where(JournalLog.journal_id == journal_id).values(head=head))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from server.sync.errors import UnknownCursor
@@ -32,21 +32,27 @@ def cursor_for(journal_id: uuid.UUID, position: int) -> str:
     return f"{journal_id.hex[:12]}.{position}"
 
 
-def _position(journal_id: uuid.UUID, cursor: str | None, head: int) -> int:
+def _cursor_position(journal_id: uuid.UUID, cursor: str | None) -> int:
+    """The position a cursor names; whether it is within the head is checked against the head read."""
     if cursor is None:
         return 0
     prefix, _, number = cursor.partition(".")
-    if prefix != journal_id.hex[:12] or not number.isdigit() or int(number) > head:
+    if prefix != journal_id.hex[:12] or not number.isdigit():
         raise UnknownCursor(f"cursor {cursor!r} was not issued for journal {journal_id}")
     return int(number)
 
 
 def pull(*, session: Session, journal_id: uuid.UUID, after: str | None, limit: int) -> PullPage:
-    """At most ``limit`` entries after ``after``; the caller has checked and audited access."""
-    head = session.scalar(select(JournalLog.head).where(JournalLog.journal_id == journal_id)) or 0
-    start = _position(journal_id, after, head)
+    """At most ``limit`` entries after ``after``; the caller has checked and audited access.
+
+    The head and the entries come from one statement (one snapshot, one round trip): the log row left-
+    joined to the entries after the cursor and at or below the head. A journal without a log row has
+    head 0 and no entries.
+    """
+    start = _cursor_position(journal_id, after)
     rows = session.execute(
         select(
+            JournalLog.head,
             EntryRow.entry_id,
             EntryRow.journal_id,
             EntryRow.hlc,
@@ -54,11 +60,24 @@ def pull(*, session: Session, journal_id: uuid.UUID, after: str | None, limit: i
             EntryRow.content,
             EntryRow.position,
         )
-        .where(EntryRow.journal_id == journal_id, EntryRow.position > start, EntryRow.position <= head)
+        .select_from(JournalLog)
+        .outerjoin(
+            EntryRow,
+            and_(
+                EntryRow.journal_id == JournalLog.journal_id,
+                EntryRow.position > start,
+                EntryRow.position <= JournalLog.head,
+            ),
+        )
+        .where(JournalLog.journal_id == journal_id)
         .order_by(EntryRow.position)
         .limit(limit)
     ).all()
-    end = rows[-1].position if rows else start
+    head = rows[0].head if rows else 0
+    if start > head:
+        raise UnknownCursor(f"cursor {after!r} was not issued for journal {journal_id}")
+    stored = [row for row in rows if row.entry_id is not None]
+    end = stored[-1].position if stored else start
     entries = [
         WireEntry.model_construct(
             entry_id=row.entry_id,
@@ -67,7 +86,7 @@ def pull(*, session: Session, journal_id: uuid.UUID, after: str | None, limit: i
             content_hash=row.content_hash,
             content=row.content,
         )
-        for row in rows
+        for row in stored
     ]
     return PullPage(
         entries=entries,

@@ -144,6 +144,8 @@ def create_organisation(
     gln: str = Form(default=""),
     call_sign: str = Form(default=""),
     unit_type: str = Form(default=""),
+    phone: str = Form(default=""),
+    municipality_code: str = Form(default=""),
 ) -> Response:
     _require_admin(caller)
     try:
@@ -156,6 +158,8 @@ def create_organisation(
             gln=_optional(gln),
             call_sign=_optional(call_sign.upper()),
             unit_type=UnitType(unit_type) if unit_type else None,
+            phone=_optional(phone),
+            municipality_code=_optional(municipality_code),
         )
     except (InvalidInput, Conflict) as exc:
         session.rollback()
@@ -174,6 +178,8 @@ def update_organisation(
     sor_id: str = Form(default=""),
     gln: str = Form(default=""),
     active: bool = Form(default=True),
+    phone: str = Form(default=""),
+    municipality_code: str = Form(default=""),
 ) -> Response:
     _require_admin(caller)
     try:
@@ -184,6 +190,8 @@ def update_organisation(
             sor_id=_optional(sor_id),
             gln=_optional(gln),
             active=active,
+            phone=_optional(phone),
+            municipality_code=_optional(municipality_code),
         )
     except (InvalidInput, Conflict) as exc:
         session.rollback()

@@ -83,9 +83,12 @@ def _(msg_id: str, /, **params: Any) -> str:
 
 
 def _shown(value: Any) -> Any:
-    """A parameter as it appears in text: numbers localised, nested messages rendered."""
+    """A parameter as it appears in text: numbers localised, nested messages rendered (a tuple of them
+    joined with commas)."""
     if isinstance(value, Message):
         return value.render()
+    if isinstance(value, tuple):  # a list of messages, e.g. the missing parameters of a score
+        return ", ".join(str(_shown(item)) for item in value)
     if isinstance(value, Decimal | float):
         return format_number(value)
     return value

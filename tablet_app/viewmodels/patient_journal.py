@@ -15,8 +15,9 @@ screen keeps, so what is shown is what is stored.
   ``set_time`` records an edited time, flagged as estimated.
 * Vital sets: readings collected from the pad are saved as one ``VitalSigns`` entry (UCUM units; "not
   measurable" as such; a value confirmed as implausible carries the note ``CONFIRMED_IMPLAUSIBLE``).
-* NEWS2: derived live by ``journal.derived`` (``state.derived``) with the journal's recorded table
-  versions; the screen shows the latest informative result with its colour band.
+* NEWS2 and TOKS: derived live by ``journal.derived`` (``state.derived``) with the journal's recorded
+  table versions; the screen shows the latest informative result of each with its colour band and the
+  parameters that scored (``viewmodels.scores``). GCS items (``viewmodels.gcs``) are saved raw.
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ from journal.i18n import text as journal_text
 from journal.ids import new_uuid7
 from journal.kinds.common import PersonRef, Reading
 from journal.kinds.mission import CrewSignOn, MissionAssignment, Timestamp, TimestampEvent
-from journal.kinds.observations import VITAL_UNITS, Consciousness, VitalSigns
+from journal.kinds.observations import VITAL_UNITS, Consciousness, GcsItems, VitalSigns
 from journal.kinds.patient import CprIdentifier, LocalIdentifier, PatientIdentity
 from journal.kinds.treatment import ArrestEvent, CardiacArrestEvent, Medication, Rhythm
 from journal.payload import Payload
-from journal.state import JournalState
+from journal.state import Fact, JournalState, Revision
 from journal.writer import JournalWriter
 from tablet_app.facades.clock import ClockFacade
 from tablet_app.i18n import Message, language, message
@@ -47,7 +48,7 @@ from tablet_app.observable import Observable
 from tablet_app.record import LocalRecord
 from tablet_app.viewmodels.crew import CrewViewModel
 from tablet_app.viewmodels.numeric_entry import NumericResult
-from tablet_app.viewmodels.scores import News2View, news2_view
+from tablet_app.viewmodels.scores import ScoreView, gcs_text, news2_view, toks_view
 
 CONFIRMED_IMPLAUSIBLE = "confirmed implausible by the author at entry"
 """``Reading.note`` of a value the author confirmed after the pad asked (hazard H-TAB-2)."""
@@ -62,6 +63,10 @@ TIMELINE_BUTTONS: dict[TimestampEvent, Message] = {
     "handover_hospital": message("mark.handover_hospital"),
 }
 """The one-tap timeline buttons, in the order of an episode, with their labels."""
+
+
+TIMELINE_SHOWN = 60
+"""Timeline lines the journal screen shows (the newest); the review screen pages through all."""
 
 
 @dataclass(frozen=True)
@@ -131,8 +136,12 @@ class JournalViewModel(Observable):
             return message("journal.identity.cpr", cpr=ident.identifier.text())
         return message("journal.identity.unknown")
 
+    def mark_fact(self, event: TimestampEvent) -> Fact | None:
+        """The fact of a timeline mark (its fact key is per unit or per patient)."""
+        return self.state.fact(*Timestamp(event=event).fact_key(unit=self._record.unit))
+
     def mark_time(self, event: TimestampEvent) -> datetime | None:
-        fact = self.state.fact(*Timestamp(event=event).fact_key(unit=self._record.unit))
+        fact = self.mark_fact(event)
         return None if fact is None or fact.retracted else fact.time
 
     def timeline(self) -> list[TimelineLine]:
@@ -143,6 +152,15 @@ class JournalViewModel(Observable):
                 TimelineLine(item.time, _summary(item.revision.value), item.estimated, entry.author.name)
             )
         return lines
+
+    def recent_timeline(self, limit: int = TIMELINE_SHOWN) -> tuple[list[TimelineLine], int]:
+        """The newest ``limit`` timeline lines, newest first, and how many older ones are not among them.
+
+        A label holding a long journal's whole timeline is one texture taller than a tablet GPU draws
+        (500 lines ≈ 36,000 px, ~0.1 s of CPU to lay out); the older lines are on the review screen."""
+        lines = self.timeline()
+        shown = lines[-limit:] if limit > 0 else []
+        return list(reversed(shown)), len(lines) - len(shown)
 
     def vital_sets(self) -> list[tuple[datetime, VitalSigns]]:
         """Current vital sets in clinical order (the trend)."""
@@ -160,10 +178,18 @@ class JournalViewModel(Observable):
             out.append(reading.measured if isinstance(reading, Reading) else None)
         return out
 
-    def news2(self) -> News2View:
+    def news2(self) -> ScoreView:
         """The latest informative NEWS2 (``journal.derived``: the journal's recorded table version, ACVPU
-        within its window, SpO2 scale only from an authored decision)."""
+        within its window, SpO2 scale only from an authored decision), with the parameters that scored."""
         return news2_view(self.state.derived)
+
+    def toks(self) -> ScoreView:
+        """The latest informative TOKS (GCS total within its window; adult TOKS only)."""
+        return toks_view(self.state.derived)
+
+    def gcs(self) -> Message:
+        """The current GCS as ``journal.scores`` computes it from the latest recorded items."""
+        return gcs_text(self.state.derived)
 
     def missing_for_signing(self) -> list[str]:
         """The completeness checklist shown at signing (never at capture)."""
@@ -217,10 +243,9 @@ class JournalViewModel(Observable):
     def set_time(self, event: TimestampEvent, at: datetime, *, estimated: bool = True) -> None:
         if at.tzinfo is None:
             raise ValueError("at: a timeline time must be timezone-aware")
-        mark = Timestamp(event=event)
-        fact = self.state.fact(*mark.fact_key(unit=self._record.unit))
+        fact = self.mark_fact(event)
         entry = self._writer().write(
-            mark,
+            Timestamp(event=event),
             at=at,
             estimated=estimated,
             based_on=fact.current_ids if fact is not None else (),
@@ -283,6 +308,38 @@ class JournalViewModel(Observable):
 
     def record_acvpu(self, level: str) -> None:
         self._save(Consciousness.model_validate({"acvpu": level}), at=self._clock.now())
+
+    def record_gcs(self, items: GcsItems) -> None:
+        """GCS items (``GcsEntryViewModel`` picks them) recorded at now; the total is derived, not stored."""
+        self._save(Consciousness(gcs=items), at=self._clock.now())
+        self.last_saved = message("journal.saved.gcs")
+        self._changed()
+
+    # -------------------------------------------------------------------------- corrections, conflicts
+
+    def correct(
+        self,
+        original: Entry,
+        replacement: Payload,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        estimated: bool | None = None,
+    ) -> None:
+        """A correction of ``original`` (which stays readable, struck, with who/when/why); ``at`` and
+        ``estimated`` only when the clinical time itself is what is corrected."""
+        entry = self._writer().correct(original, replacement, reason=reason, at=at, estimated=estimated)
+        self._store(entry, message("journal.saved.correction"))
+
+    def retract(self, original: Entry, *, reason: str) -> None:
+        """Withdraw ``original`` (it stays readable, struck); the retraction keeps its clinical time."""
+        entry = self._writer().retract(original, reason=reason, at=original.clinical_time.at)
+        self._store(entry, message("journal.saved.retraction"))
+
+    def resolve(self, fact: Fact, chosen: Revision, *, reason: str) -> None:
+        """End a conflict with the value of ``chosen``: one new entry; every competing value stays, struck."""
+        entry = self._writer().resolve(fact, chosen, reason=reason, at=self._clock.now())
+        self._store(entry, message("journal.saved.resolution"))
 
     def record(self, payload: Payload, *, saved: Message) -> None:
         """Save ``payload`` at now as the active author. A new value of a single-valued fact (destination,

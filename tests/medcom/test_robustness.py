@@ -7,6 +7,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from medcom_examples import ACKNOWLEDGEMENT_2, CARE_COMMUNICATION_5, load_example
@@ -74,3 +75,23 @@ def test_any_mutation_of_an_official_message_gets_issues_and_an_answer_never_a_c
         return
     response = ack["entry"][0]["resource"]["response"]
     assert response["code"] == ("ok" if result.is_valid else "fatal-error")
+
+
+def test_an_organization_whose_identifier_is_not_a_list_gets_a_clear_refusal_not_a_crash(
+    validator: Validator,
+) -> None:
+    """Found by the mutation test above: the primary receiver's ``identifier`` replaced by a number, and no
+    destination endpoint, leaves nobody to address the acknowledgement to."""
+    message = copy.deepcopy(load_example(CARE_COMMUNICATION_5[0]))
+    destination = message["entry"][0]["resource"]["destination"][0]
+    [receiver] = [
+        e["resource"]
+        for e in message["entry"]
+        if f"Organization/{e['resource']['id']}" == destination["receiver"]["reference"]
+    ]
+    receiver["identifier"] = 7
+    destination.pop("endpoint", None)
+    result = validator.validate(message)
+    assert not result.is_valid
+    with pytest.raises(AcknowledgementError, match="no endpoint and no SOR identifier"):
+        build_acknowledgement(message=message, result=result, validator=validator)

@@ -7,12 +7,14 @@ their endpoints to ENDPOINTS and EXPECTED (and to NON_JOURNAL_EXPECTED for endpo
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from server import migrate
 from server.app import create_app
@@ -30,11 +32,51 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     engine = make_engine(url)
     migrate.upgrade(engine=engine)
     world = build_world(make_session_factory(engine))
+    _ACKNOWLEDGEMENT.append(_sent_message_and_its_acknowledgement(make_session_factory(engine), world))
     with TestClient(
         create_app(Settings(database_url=url, board_stream_seconds=0.2), engine=engine)
     ) as client:
         yield client, world
     engine.dispose()
+
+
+_ACKNOWLEDGEMENT: list[bytes] = []
+
+
+def _sent_message_and_its_acknowledgement(sessions: sessionmaker[Session], world: World) -> bytes:
+    """A handover PPJ sent to the world's own ED, awaiting its Acknowledgement, and that Acknowledgement
+    (from the ED) as the receiving system would post it."""
+    from journal.demo.scenarios import scenarios
+    from journal.fold import fold_linked
+    from medcom.acknowledgement import build_acknowledgement
+    from medcom.handover_message import build_handover
+    from medcom.journal_messages import DEMO_ORGANISATIONS
+    from medcom.message_parts import Organisation as MessageOrganisation
+    from medcom.operation_outcome import ValidationResult
+    from server.orgs.models import Organisation
+    from server.outbox.models import Delivery, OutboxMessage
+    from server.outbox.states import DeliveryState
+
+    state = fold_linked(next(s for s in scenarios() if s.name == "stemi").entries)[0]
+    now = utcnow()
+    with sessions() as session:
+        ed = session.get_one(Organisation, world.ed_own)
+        receiver = MessageOrganisation(sor=ed.sor_id or "", gln=ed.gln or "", name=ed.name)
+        built = build_handover(state=state, sender=DEMO_ORGANISATIONS["sender"], receiver=receiver)
+        message = OutboxMessage(
+            id=uuid.UUID(built.header_id),
+            journal_id=world.journals["related"],
+            message_type="handover",
+            receiver_id=ed.id,
+            endpoint="https://epj.example/fhir",
+            payload=built.to_json(),
+            created_at=now,
+        )
+        session.add(message)
+        session.add(Delivery(message=message, state=DeliveryState.awaiting_ack, attempts=1, updated_at=now))
+        session.commit()
+    ack = build_acknowledgement(message=built.bundle, result=ValidationResult(()))
+    return json.dumps(ack).encode()
 
 
 def _decided(status: int, allowed_when: int) -> bool:
@@ -244,6 +286,8 @@ NON_JOURNAL_EXPECTED: dict[str, frozenset[Role]] = {
     "GET /admin/outbox": ADMINS,
     "POST /sandbox/medcom": frozenset({Role.integrator}),
     "GET /sandbox": frozenset({Role.integrator}),
+    # The allowed role's first post closes the delivery (200 recorded), later ones are duplicates (200).
+    "POST /medcom/acknowledgements": frozenset({Role.receiver_system}),
     # The board's row fragment (its rows are the journal matrix's "GET /board") and its event stream.
     "GET /board/rows": frozenset({Role.ed_staff}),
     "GET /board/events": frozenset({Role.ed_staff}),
@@ -269,6 +313,10 @@ def _non_journal(client: TestClient, caller: Caller, endpoint: str, world: World
     if endpoint == "POST /sandbox/medcom":
         return client.post(
             "/sandbox/medcom", content=_sandbox_message(), headers=caller.api_headers()
+        ).status_code
+    if endpoint == "POST /medcom/acknowledgements":
+        return client.post(
+            "/medcom/acknowledgements", content=_ACKNOWLEDGEMENT[0], headers=caller.api_headers()
         ).status_code
     if endpoint == "POST /api/dispatch/missions":
         mission = {

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.db import utcnow
 from server.identity.models import AccessToken, LoginFailure, Person, Role
 from server.identity.service import revoke_device, set_active
+from server.orgs.models import Organisation
 from tests.server.world import PASSWORD, World
 
 
@@ -230,3 +231,28 @@ def test_every_response_carries_the_security_headers(client: TestClient, world: 
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Cache-Control"] == "no-store"
+
+
+def test_the_admin_page_records_a_senders_phone_and_a_municipality_code_and_names_a_bad_field(
+    client: TestClient, world: World, sessions: sessionmaker[Session]
+) -> None:
+    admin = world.callers[Role.administrator]
+    client.cookies.set("ppj_session", admin.cookie)
+    created = client.post(
+        "/admin/organisations",
+        data={"kind": "municipality", "name": "Odense Kommune", "municipality_code": "0461",
+              "phone": "+45 0000 0002", "csrf_token": admin.csrf},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert created.status_code in (303, 302)
+    bad = client.post(
+        "/admin/organisations",
+        data={"kind": "municipality", "name": "Kolding Kommune", "municipality_code": "621",
+              "csrf_token": admin.csrf},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert bad.status_code == 422 and "municipality_code" in bad.text
+    with sessions() as session:
+        odense = session.scalars(select(Organisation).where(Organisation.name == "Odense Kommune")).one()
+        assert (odense.municipality_code, odense.phone) == ("0461", "+45 0000 0002")
+        assert session.scalars(select(Organisation).where(Organisation.name == "Kolding Kommune")).all() == []

@@ -9,14 +9,14 @@ from typer.testing import CliRunner
 
 from ppj.cli import app as cli
 from server.db import utcnow
-from server.demo import MEDCOM_TEST_CPR, demo_gln, seed_demo
+from server.demo import MEDCOM_TEST_CPR, REGION_DEMO_PHONE, demo_gln, seed_demo
 from server.errors import Conflict, InvalidInput
 from server.identity.models import Device, Person, Role
 from server.identity.passwords import verify_password
 from server.identity.service import authenticate_device, create_person, enrol_device
 from server.orgs.gp_lookup import RegistryGpLookup
-from server.orgs.models import Organisation, OrgKind, UnitType
-from server.orgs.service import create_organisation, gln_check_digit_ok
+from server.orgs.models import EndpointKind, MessageEndpoint, Organisation, OrgKind, UnitType
+from server.orgs.service import add_endpoint, create_organisation, gln_check_digit_ok, update_organisation
 
 GOOD_PASSWORD = "a long enough password"
 
@@ -119,6 +119,10 @@ def test_gln_check_digits_follow_gs1_mod_10() -> None:
         ({"kind": OrgKind.region, "name": "R", "gln": "5790001348121"}, "gln"),
         ({"kind": OrgKind.hospital, "name": "H"}, "parent_id"),
         ({"kind": OrgKind.region, "name": "R", "call_sign": "AMB-1"}, "call_sign"),
+        ({"kind": OrgKind.region, "name": "R", "phone": "1234"}, "phone"),
+        ({"kind": OrgKind.region, "name": "R", "phone": "+45 7011-1111"}, "phone"),
+        ({"kind": OrgKind.region, "name": "R", "municipality_code": "0461"}, "municipality_code"),
+        ({"kind": OrgKind.municipality, "name": "M", "municipality_code": "461"}, "municipality_code"),
     ],
 )
 def test_bad_organisation_input_names_the_field(
@@ -127,6 +131,61 @@ def test_bad_organisation_input_names_the_field(
     with sessions() as session, pytest.raises(InvalidInput) as caught:
         create_organisation(session=session, **kwargs)  # type: ignore[arg-type]
     assert caught.value.field == field
+
+
+def test_a_municipality_code_names_one_home_care_receiver(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        create_organisation(session=session, kind=OrgKind.municipality, name="M", municipality_code="0461")
+        other = create_organisation(session=session, kind=OrgKind.municipality, name="N")
+        with pytest.raises(Conflict):
+            create_organisation(
+                session=session, kind=OrgKind.municipality, name="M2", municipality_code="0461"
+            )
+        with pytest.raises(Conflict):
+            update_organisation(session=session, organisation_id=other.id, municipality_code="0461")
+        update_organisation(session=session, organisation_id=other.id, municipality_code="0561")
+        assert other.municipality_code == "0561"
+
+
+@pytest.mark.parametrize(
+    ("address", "development", "accepted"),
+    [
+        ("https://epj.example.org/fhir", False, True),
+        ("https://127.0.0.1:8443/fhir", False, True),
+        ("http://127.0.0.1:8090/", True, True),
+        ("http://localhost:8090/", True, True),
+        ("http://[::1]:8090/", True, True),
+        ("http://127.0.0.1:8090/", False, False),
+        ("http://epj.example.org/fhir", True, False),
+        ("http://10.0.0.5/fhir", True, False),
+        ("ftp://127.0.0.1/", True, False),
+        ("https://", True, False),
+        ("epj.example.org", True, False),
+    ],
+)
+def test_http_fhir_endpoints_are_https_and_plain_http_only_to_loopback_in_development(
+    sessions: sessionmaker[Session], address: str, development: bool, accepted: bool
+) -> None:
+    with sessions() as session:
+        receiver = create_organisation(session=session, kind=OrgKind.municipality, name="M")
+
+        def register() -> None:
+            add_endpoint(
+                session=session,
+                organisation_id=receiver.id,
+                kind=EndpointKind.fhir_http,
+                address=address,
+                allow_loopback_http=development,
+            )
+
+        if accepted:
+            register()
+            assert [e.address for e in receiver.endpoints] == [address]
+            return
+        with pytest.raises(InvalidInput) as caught:
+            register()
+        assert caught.value.field == "address"
+        assert session.scalars(select(MessageEndpoint)).all() == []
 
 
 def test_units_need_a_call_sign_and_a_type(sessions: sessionmaker[Session]) -> None:
@@ -161,6 +220,10 @@ def test_the_demo_seed_is_region_syddanmark_with_flagged_demo_identifiers_and_a_
         gp = RegistryGpLookup(session).gp_for(patient_cpr=MEDCOM_TEST_CPR)
         assert gp is not None and gp.kind is OrgKind.gp_practice
         assert RegistryGpLookup(session).gp_for(patient_cpr="0101010000") is None
+        municipalities = {o.municipality_code: o for o in organisations if o.kind is OrgKind.municipality}
+        assert len(municipalities) == 22 and municipalities["0461"].name == "Odense Kommune"
+        region = next(o for o in organisations if o.kind is OrgKind.region)
+        assert region.phone == REGION_DEMO_PHONE
 
 
 def test_serve_refuses_demo_data_outside_development(tmp_path: object) -> None:

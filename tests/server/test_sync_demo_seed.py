@@ -17,6 +17,9 @@ from server.care.models import Journal, Mission
 from server.db import utcnow
 from server.demo import seed_demo
 from server.identity.models import Person
+from server.orgs.models import Organisation
+from server.outbox.models import Delivery, OutboxMessage
+from server.outbox.states import ErrorCode
 from server.sync.models import EntryRow
 
 WINDOWS = Windows(documentation=dt.timedelta(hours=12), emergency_department=dt.timedelta(hours=24))
@@ -66,3 +69,29 @@ def test_fam_ouh_sees_the_incoming_demo_patients_with_content_and_no_hollow_row(
     assert all(
         row.announced_at is not None and now - row.announced_at < dt.timedelta(hours=2) for row in rows
     )
+
+
+def test_the_demo_journal_ended_on_scene_queues_its_epikrise_and_home_care_notice_to_registry_receivers(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The demo registry has what the two CareCommunications need (sender phone, the patient's GP, Odense's
+    home care by municipality code); its receivers have VANS endpoints only, so both wait for an HTTP
+    endpoint rather than for a phone number or a receiver."""
+    now = utcnow()
+    with sessions() as session:
+        seed_demo(session=session, now=now)
+        session.commit()
+    released = next(s for s in live_scenarios(now) if s.name == "hypoglycaemia-released")
+    journal_id = released.entries[0].journal_id
+    with sessions() as session:
+        rows = session.execute(
+            select(OutboxMessage.message_type, Organisation.name, Delivery.error_code)
+            .join(Delivery, Delivery.message_id == OutboxMessage.id)
+            .join(Organisation, Organisation.id == OutboxMessage.receiver_id)
+            .where(OutboxMessage.journal_id == journal_id)
+            .order_by(OutboxMessage.message_type)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("epikrise", "Demo Lægepraksis Odense C", ErrorCode.receiver_has_no_http_endpoint),
+        ("homecare", "Odense Kommune", ErrorCode.receiver_has_no_http_endpoint),
+    ]

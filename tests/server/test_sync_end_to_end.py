@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from journal.entry import Entry
 from journal.ids import new_uuid7
 from journal.kinds.record import Note
 from server.app import create_app
@@ -25,7 +26,7 @@ from server.identity.models import Role
 from server.identity.service import revoke_device
 from server.sync.models import EntryRow, QuarantinedEntry, StoreIncarnation
 from sync.errors import SyncRefusedError
-from sync.protocol import MAX_PUSH_BYTES, PushResultCode
+from sync.protocol import MAX_PUSH_BYTES, PushResultCode, WireEntry
 from tests.server.sync_tablets import Tablet, envelope_of, make_tablet
 from tests.server.world import World
 
@@ -240,3 +241,113 @@ def test_a_gap_in_device_seq_applies_nothing_after_it(
     ]  # type: ignore[index]
     assert answer["highest_applied_seq"] == 0 and _count(sessions, EntryRow) == 0
     assert PushResultCode.SEQUENCE_GAP.value == "sequence_gap"
+
+
+def _unknown_version(entry: Entry) -> WireEntry:
+    """The entry's wire form claiming kind_version 99 (a version this server does not know)."""
+    from sync.journal_adapter import EntryEnvelope
+
+    envelope = envelope_of(entry)
+    content = json.loads(envelope.content)
+    content["kind_version"] = 99
+    raw = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return WireEntry.from_envelope(
+        EntryEnvelope.of(
+            entry_id=envelope.entry_id, journal_id=envelope.journal_id, hlc=envelope.hlc, content=raw
+        )
+    )
+
+
+def _raw_push_body(tablet: Tablet, items: list[tuple[int, Entry | WireEntry]]) -> bytes:
+    """Like ``_push_body``, but an item may already be a ``WireEntry`` (sent as it is)."""
+    from sync.protocol import PushItem, PushRequest
+
+    request = PushRequest(
+        device_id=tablet.device_id,
+        incarnation_id=tablet.store.incarnation_id,
+        items=[
+            PushItem(
+                device_seq=seq,
+                entry=e if isinstance(e, WireEntry) else WireEntry.from_envelope(envelope_of(e)),
+            )
+            for seq, e in items
+        ],
+    )
+    return gzip.compress(request.model_dump_json().encode())
+
+
+def _codes(answer: dict[str, object]) -> list[str]:
+    results = answer["results"]
+    assert isinstance(results, list)
+    return [r["code"] for r in results]
+
+
+def test_a_batch_mixing_resent_held_conflicting_and_new_entries_stores_each_new_one_once_in_order(
+    tablets: tuple[Tablet, Tablet], sessions: sessionmaker[Session]
+) -> None:
+    """The one query that finds stored and quarantined ids, and the bulk insert after it, decide item by
+    item: only the new entries are stored, each once, at the journal's next positions; only the reused
+    ids are refused; the pull's single statement gives them once each, and no cursor past the head."""
+    a, _ = tablets
+    journal_id = new_uuid7()
+    from journal.kinds.common import PersonRef
+    from journal.kinds.mission import CrewSignOn
+
+    sign_on = a.entry(journal_id, CrewSignOn(unit="T-AMB-1", members=(PersonRef(name=a.author.name),)))
+    held = _unknown_version(a.entry(journal_id))
+    first = _post_push(a, _raw_push_body(a, [(1, sign_on), (2, held)]))
+    assert _codes(first) == ["accepted", "quarantined"]
+
+    new_one, new_two, new_three = a.entry(journal_id), a.entry(journal_id), a.entry(journal_id)
+    resent = _post_push(
+        a,
+        _raw_push_body(
+            a,
+            [
+                (1, sign_on),  # already stored: duplicate
+                (2, held),  # already held, same content: quarantined again, not a second row
+                (3, new_one),
+                (4, new_two),
+            ],
+        ),
+    )
+    assert _codes(resent) == ["duplicate", "quarantined", "accepted", "accepted"]
+    sign_on_reused = a.entry(journal_id, Note(text="andet indhold"), entry_id=sign_on.entry_id)
+    held_reused = a.entry(journal_id, Note(text="også andet"), entry_id=held.entry_id)
+    answer = _post_push(a, _raw_push_body(a, [(5, sign_on_reused), (6, held_reused), (7, new_three)]))
+    assert _codes(answer) == [
+        "conflict_id_reused",
+        "conflict_id_reused",
+        "accepted",
+    ]
+    assert answer["highest_applied_seq"] == 7
+    with sessions() as session:
+        stored = session.execute(
+            select(EntryRow.entry_id, EntryRow.position)
+            .where(EntryRow.journal_id == journal_id)
+            .order_by(EntryRow.position)
+        ).all()
+        assert session.scalar(select(func.count()).select_from(QuarantinedEntry)) == 1
+    assert [(row.entry_id, row.position) for row in stored] == [
+        (sign_on.entry_id, 1),
+        (new_one.entry_id, 2),
+        (new_two.entry_id, 3),
+        (new_three.entry_id, 4),
+    ]
+
+    pulled = a.http.post(
+        "/sync/v1/pull",
+        json={"device_id": str(a.device_id), "journal_id": str(journal_id)},
+        headers=a.headers(),
+    ).json()
+    assert [e["entry_id"] for e in pulled["entries"]] == [
+        str(e.entry_id) for e in (sign_on, new_one, new_two, new_three)
+    ]
+    assert pulled["watermark"] == pulled["next_cursor"] and not pulled["has_more"]
+    beyond = pulled["watermark"].rpartition(".")[0] + ".5"
+    refused = a.http.post(
+        "/sync/v1/pull",
+        json={"device_id": str(a.device_id), "journal_id": str(journal_id), "after": beyond},
+        headers=a.headers(),
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "unknown_cursor"

@@ -108,7 +108,8 @@ def build_world(sessions: sessionmaker[Session]) -> World:
                 role=role,
                 password=hashed_password(),  # hashed once per test session: argon2 is slow on purpose
                 authorisation_id="0AB12" if role is Role.physician else None,
-                organisation_id=hospital_own if role is Role.ed_staff else region,
+                # ED staff and the receiving system belong to the hospital; everyone else to the region.
+                organisation_id=hospital_own if role in (Role.ed_staff, Role.receiver_system) else region,
             )
             crew = role in CREW_ROLES
             device = enrolment.device if crew else None

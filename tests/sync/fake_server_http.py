@@ -8,9 +8,10 @@ rename), unlock, and only then answer. So, as on the real server, a request is c
 leaves, and a process killed in between loses only the answer.
 
 Besides the sync routes it serves harness routes (loopback only, never through the fault proxy):
-``POST /chaos/reset`` (empty database), ``POST /chaos/grant`` ``{"device_id", "journal_id"}`` and
-``GET /chaos/dump`` (entries, commit logs, quarantine). Devices are named by ``Authorization: Device <id>``
-and each sees only the journals granted to it.
+``POST /chaos/grant`` ``{"device_id", "journal_id"}``, ``POST /chaos/dump`` ``{"journal_ids"}`` (their
+entries, commit logs, quarantine) and ``POST /chaos/forget`` ``{"journal_ids"}`` (drop a checked run's
+journals). The harness runs these in its own process through ``handle``, under the same lock. Devices
+are named by ``Authorization: Device <id>`` and each sees only the journals granted to it.
 
 ``--bug forget`` and ``--bug double-log`` make it a broken server on purpose (every third accepted entry
 is answered ``accepted`` but not kept; or listed twice in its journal's commit log), so the harness's tests
@@ -105,9 +106,8 @@ def handle(
 ) -> tuple[int, bytes]:
     """One request against the shared state: (status, JSON body)."""
     with state_file.transaction() as state:
-        if path == "/chaos/reset":
-            state.clear()
-            state.update(_empty_state())
+        if path == "/chaos/forget":
+            _forget(state, {UUID(j) for j in json.loads(body)["journal_ids"]})
             return 200, b"{}"
         if path == "/chaos/grant":
             grant = json.loads(body)
@@ -115,7 +115,7 @@ def handle(
             access.setdefault(UUID(grant["journal_id"]), datetime.now(UTC))
             return 200, b"{}"
         if path == "/chaos/dump":
-            return 200, json.dumps(_dump(state)).encode()
+            return 200, json.dumps(_dump(state, {UUID(j) for j in json.loads(body)["journal_ids"]})).encode()
         server = _server_for(state, _device(headers))
         request = httpx2.Request(method, "http://reference" + path, headers=headers, content=body)
         response = server.handle(request)
@@ -141,15 +141,27 @@ def _break(state: dict[str, Any], response: PushResponse, bug: str) -> None:
             log.append(result.entry_id)
 
 
-def _dump(state: dict[str, Any]) -> dict[str, Any]:
+def _dump(state: dict[str, Any], journals: set[UUID]) -> dict[str, Any]:
     return {
-        "entries": [entry.model_dump(mode="json") for entry in state["entries"].values()],
-        "logs": {str(j): [str(e) for e in ids] for j, ids in state["logs"].items()},
+        "entries": [e.model_dump(mode="json") for e in state["entries"].values() if e.journal_id in journals],
+        "logs": {str(j): [str(e) for e in ids] for j, ids in state["logs"].items() if j in journals},
         "quarantine": [
             {"entry": entry.model_dump(mode="json"), "reason": reason.value}
             for entry, reason in state["quarantine"].values()
+            if entry.journal_id in journals
         ],
     }
+
+
+def _forget(state: dict[str, Any], journals: set[UUID]) -> None:
+    """Drop the journals of a run the harness has checked (runs never share journals)."""
+    state["entries"] = {k: e for k, e in state["entries"].items() if e.journal_id not in journals}
+    state["quarantine"] = {k: q for k, q in state["quarantine"].items() if q[0].journal_id not in journals}
+    for journal_id in journals:
+        state["logs"].pop(journal_id, None)
+    for access in state["device_access"].values():
+        for journal_id in journals:
+            access.pop(journal_id, None)
 
 
 def serve(*, port: int, state_path: Path, bug: str | None) -> None:

@@ -21,6 +21,16 @@ def all_bytes_on_disk(path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
 
 
+def copy_sealed_row(store: LocalStore, *, source: UUID, target: UUID) -> None:
+    """Overwrite ``target``'s sealed content with ``source``'s, as an attacker with the file could."""
+    with sqlite3.connect(store.path) as conn:
+        conn.execute(
+            "UPDATE entries SET sealed_content = (SELECT sealed_content FROM entries WHERE entry_id = ?)"
+            " WHERE entry_id = ?",
+            (str(source), str(target)),
+        )
+
+
 def test_the_store_files_hold_no_plaintext_of_cpr_note_or_draft(store: LocalStore) -> None:
     store.capture(envelope=note(journal_id=JOURNAL, text=f"CPR {TEST_CPR}. {SECRET_NOTE}"))
     store.save_draft(draft_id="history-form", journal_id=JOURNAL, text=f"typing {TEST_CPR} ...")
@@ -90,12 +100,7 @@ def test_a_row_moved_onto_another_row_is_detected(store: LocalStore) -> None:
     a, b = note(journal_id=JOURNAL, text="patient A"), note(journal_id=JOURNAL, text="patient B")
     store.capture(envelope=a)
     store.capture(envelope=b)
-    with sqlite3.connect(store.path) as conn:
-        conn.execute(
-            "UPDATE entries SET sealed_content = (SELECT sealed_content FROM entries WHERE entry_id = ?)"
-            " WHERE entry_id = ?",
-            (str(a.entry_id), str(b.entry_id)),
-        )
+    copy_sealed_row(store, source=a.entry_id, target=b.entry_id)
     with pytest.raises(TamperedDataError):
         store.entry(b.entry_id)
 
@@ -121,3 +126,19 @@ def test_kdf_parameters_round_trip_and_unknown_algorithms_are_refused() -> None:
     assert KdfParams.from_json(params.to_json()) == params
     with pytest.raises(ValueError, match="unknown key-derivation"):
         KdfParams.from_json('{"alg": "md5", "t": 1, "m": 1, "p": 1}')
+
+
+def test_reading_a_whole_journal_opens_every_row_as_one_by_one_and_detects_a_moved_row(
+    store: LocalStore,
+) -> None:
+    """``journal_entries`` opens its rows in one batch (``open_rows``): same contents as ``entry``, and a
+    row copied onto another still fails authentication."""
+    a, b = note(journal_id=JOURNAL, text="patient A"), note(journal_id=JOURNAL, text="patient B")
+    store.capture(envelope=a)
+    store.capture(envelope=b)
+    read = store.journal_entries(JOURNAL)
+    assert read == [store.entry(e.entry_id) for e in read]
+    assert {e.entry_id: e.content for e in read} == {a.entry_id: a.content, b.entry_id: b.content}
+    copy_sealed_row(store, source=a.entry_id, target=b.entry_id)
+    with pytest.raises(TamperedDataError):
+        store.journal_entries(JOURNAL)

@@ -13,8 +13,13 @@ from journal.ids import new_uuid7
 from journal.kinds.record import Note
 from ppj.sync_chaos.backend import ServerContents
 from ppj.sync_chaos.checker import DeviceOutcome, check, state_hash
-from ppj.sync_chaos.tablet import AUTHOR, envelope_of
+from ppj.sync_chaos.cli import Tally
+from ppj.sync_chaos.plan import make_plan
+from ppj.sync_chaos.runner import RunOutcome
+from ppj.sync_chaos.tablet import AUTHOR, entry_of, envelope_of
 from sync.journal_adapter import EntryEnvelope
+from sync.protocol import PushItem, PushRequest, PushResultCode, WireEntry
+from tests.sync.fake_server import FakeSyncServer
 
 JOURNAL = new_uuid7()
 DEVICE = "0196b4a0-0000-7000-8000-00000000d0d0"
@@ -112,6 +117,48 @@ def test_the_state_hash_does_not_depend_on_arrival_order() -> None:
     assert state_hash(entries) != state_hash(entries[:-1])
 
 
-def test_an_entry_restamped_by_the_server_still_folds() -> None:
-    a = note("a", 1).restamped(Hlc(1_795_000_000_500, 3, "server-1").encode())
-    assert len(state_hash([a])) == 64
+def test_the_reference_server_restamps_under_the_entrys_own_writer_as_the_real_server_does() -> None:
+    """The checker folds what a server holds with ``journal`` as it is: no re-writing of stamps. So a
+    reference server that re-stamped under a writer of its own would make every such journal unfoldable
+    (journal requires a stamp's writer to be the entry's device); it keeps the entry's writer, as
+    ``server/sync/ingest.py`` does (``ServerClock.restamp(writer=stamp.writer)``, protocol §5)."""
+    now = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    server = FakeSyncServer(device_id=UUID(DEVICE), now=lambda: now)
+    a_day_ahead = round(now.timestamp() * 1000) + 24 * 3600 * 1000
+    entry = new_entry(
+        journal_id=JOURNAL,
+        payload=Note(text="ahead"),
+        author=AUTHOR,
+        device_id=DEVICE,
+        clinical_time=now,
+        hlc=Hlc(a_day_ahead, 0, DEVICE),
+    )
+    pushed = envelope_of(entry)
+    item = PushItem(device_seq=1, entry=WireEntry.from_envelope(pushed))
+    response = server.push(PushRequest(device_id=UUID(DEVICE), incarnation_id=new_uuid7(), items=[item]), now)
+    assert response.results[0].code is PushResultCode.RESTAMPED
+    stored = server.entries[entry.entry_id].to_envelope()
+    stamp = Hlc.parse(stored.hlc)
+    assert stamp.writer == DEVICE and stamp.physical_ms <= round(now.timestamp() * 1000) + server.max_ahead_ms
+    assert entry_of(stored).hlc == stamp
+    result = check(server=server_with(stored), devices=[device(stored)], must_survive={}, wiped_unsent=0)
+    assert result.ok
+
+
+def test_the_summary_line_counts_every_lost_duplicated_and_diverged_run() -> None:
+    """What ``ppj sync chaos`` prints and CI asserts: a synthetic series of a clean run, a run that lost
+    an entry, one that duplicated one and one whose device diverged."""
+    a, b = note("a", 1), note("b", 2)
+    restamped = a.restamped(Hlc(1_795_000_009_999, 0, DEVICE).encode())
+    results = [
+        check(server=server_with(a, b), devices=[device(a, b)], must_survive={}, wiped_unsent=0),
+        check(server=server_with(a), devices=[device(a)], must_survive={b.entry_id: "acked"}, wiped_unsent=0),
+        check(server=server_with(a, note("a", 3)), devices=[], must_survive={}, wiped_unsent=0),
+        check(server=server_with(restamped), devices=[device(a)], must_survive={}, wiped_unsent=0),
+    ]
+    tally = Tally()
+    for run, result in enumerate(results):
+        plan = make_plan(seed=1, run=run, devices=1, servers=1, quick=True)
+        tally.add(RunOutcome(plan=plan, result=result))
+    assert tally.line() == "4 runs, 1 lost, 1 duplicated, 3/4 converged"
+    assert tally.failed == 3

@@ -12,55 +12,79 @@ import pytest
 from typer.testing import CliRunner
 
 from ppj.cli import app
-from ppj.sync_chaos.backend import ReferenceBackend
+from ppj.sync_chaos.backend import ReferenceBackend, ServerProcesses
 from ppj.sync_chaos.forks import Zygote
 from ppj.sync_chaos.plan import make_plan
 from ppj.sync_chaos.proxy import FaultProxy
 from ppj.sync_chaos.runner import RunOutcome, run_once
 
-QUICK_RUNS = 24
+QUICK_RUNS = 48
+QUICK_RUNS_POSTGRESQL = 12
 
 
 @contextmanager
-def harness(workdir: Path, *server_args: str) -> Iterator[tuple[ReferenceBackend, FaultProxy, Zygote]]:
-    backend = ReferenceBackend(workdir=workdir, processes=2, server_args=server_args)
-    backend.start()
-    proxy = FaultProxy(upstreams=backend.ports)
-    proxy.start()
+def harness(
+    workdir: Path, **server_args: str
+) -> Iterator[tuple[ReferenceBackend, ServerProcesses, FaultProxy, Zygote]]:
+    backend = ReferenceBackend(workdir=workdir, server_args=server_args)
+    fleet = backend.start()
     zygote = Zygote()
     try:
-        yield backend, proxy, zygote
+        servers = fleet.processes(count=2, name="test")
+        proxy = FaultProxy(upstreams=servers.ports)
+        proxy.start()
+        try:
+            yield backend, servers, proxy, zygote
+        finally:
+            proxy.stop()
     finally:
         zygote.close()
-        proxy.stop()
+        fleet.stop()
         backend.stop()
 
 
-def one_run(workdir: Path, *server_args: str) -> RunOutcome:
-    with harness(workdir, *server_args) as (backend, proxy, zygote):
+def one_run(workdir: Path, **server_args: str) -> RunOutcome:
+    with harness(workdir, **server_args) as (backend, servers, proxy, zygote):
         plan = make_plan(seed=7, run=0, devices=2, servers=2, quick=True)
-        return run_once(plan=plan, backend=backend, proxy=proxy, zygote=zygote, workdir=workdir)
+        return run_once(
+            plan=plan, backend=backend, servers=servers, proxy=proxy, zygote=zygote, workdir=workdir
+        )
 
 
 @pytest.mark.slow
 def test_a_server_that_forgets_accepted_entries_is_caught_losing_them(tmp_path: Path) -> None:
-    outcome = one_run(tmp_path, "--bug", "forget")
+    outcome = one_run(tmp_path, bug="forget")
     assert outcome.result.lost
     assert not outcome.ok
 
 
 @pytest.mark.slow
 def test_a_server_that_lists_an_entry_twice_is_caught_duplicating_it(tmp_path: Path) -> None:
-    outcome = one_run(tmp_path, "--bug", "double-log")
+    outcome = one_run(tmp_path, bug="double-log")
     assert outcome.result.duplicated
     assert not outcome.ok
+
+
+def quick_mode(*options: str, runs: int) -> None:
+    result = CliRunner().invoke(
+        app, ["sync", "chaos", "--runs", str(runs), "--quick", "--seed", "1", "--parallel", "3", *options]
+    )
+    assert result.exit_code == 0, result.output
+    line = f"chaos: {runs} runs, 0 lost, 0 duplicated, {runs}/{runs} converged"
+    assert re.search(rf"^{line}$", result.output, re.M), result.output
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_quick_chaos_mode_against_the_real_server_loses_nothing_and_converges() -> None:
-    """CI's quick mode: ``ppj serve`` (two processes over one SQLite file) under every fault."""
-    result = CliRunner().invoke(app, ["sync", "chaos", "--runs", str(QUICK_RUNS), "--quick", "--seed", "1"])
-    assert result.exit_code == 0, result.output
-    line = f"chaos: {QUICK_RUNS} runs, 0 lost, 0 duplicated, {QUICK_RUNS}/{QUICK_RUNS} converged"
-    assert re.search(rf"^{line}$", result.output, re.M), result.output
+    """CI's quick mode: ``ppj serve`` (two processes per slot, three slots, over one SQLite file) under
+    every fault."""
+    quick_mode(runs=QUICK_RUNS)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.timeout(900)
+def test_quick_chaos_mode_on_postgresql_loses_nothing_and_converges(postgres_url: str) -> None:
+    """The same on PostgreSQL (one fresh schema for the series, dropped at its end)."""
+    quick_mode("--database", postgres_url, runs=QUICK_RUNS_POSTGRESQL)

@@ -103,7 +103,7 @@ def test_a_timeline_tap_records_corrected_now_and_a_second_tap_updates_the_same_
 def test_three_vital_sets_make_a_trend_and_a_live_news2_with_the_recorded_table(tmp_path: Path) -> None:
     t = tablet(tmp_path)
     vm = JournalViewModel.open_new(record=t.record, crew=t.crew, clock=t.clock)
-    assert vm.news2().display == "NEWS2 — no vital signs yet"
+    assert vm.news2().text.msg_id == "score.news2.none"
     for hr, rr in (("88", "16"), ("112", "24"), ("260", "18")):
         vm.add_vital(value("heart_rate", hr, confirmed=hr == "260"))
         vm.add_vital(value("respiratory_rate", rr))
@@ -117,7 +117,7 @@ def test_three_vital_sets_make_a_trend_and_a_live_news2_with_the_recorded_table(
     last = vm.vital_sets()[-1][1]
     assert isinstance(last, VitalSigns) and last.heart_rate is not None
     assert last.heart_rate.note == CONFIRMED_IMPLAUSIBLE and last.heart_rate.unit == "/min"
-    assert "incomplete" in vm.news2().display  # no ACVPU and no air/oxygen yet: never a false total
+    assert vm.news2().text.msg_id == "score.partial"  # no ACVPU and no air/oxygen yet: never a false total
     vm.record_acvpu("A")
     vm.add_vital(value("spo2", "97"))
     vm.add_vital(value("heart_rate", "80"))

@@ -1,7 +1,7 @@
 """mission units removed_at: a unit removed from a mission by a dispatch update
 
 Revision ID: 5c1e0a7d9b21
-Revises: 5e1f0c2d9a47
+Revises: 5c1e0a7d2b94
 Create Date: 2026-11-25 21:05:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5c1e0a7d9b21"
-down_revision: str | None = "5e1f0c2d9a47"
+down_revision: str | None = "5c1e0a7d2b94"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

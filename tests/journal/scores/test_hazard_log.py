@@ -1,4 +1,5 @@
-"""Every score hazard in the hazard log names tests that exist (a renamed test must update the log)."""
+"""Every score and tablet-clinical hazard in the hazard log names tests that exist (a renamed test must
+update the log)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ REFERENCE = re.compile(r"`(?:(tests/[\w/]+\.py))?::(\w+)")
 
 def score_hazard_rows() -> list[str]:
     log = (ROOT / "docs" / "safety" / "hazard-log.md").read_text(encoding="utf-8")
-    return [line for line in log.splitlines() if line.startswith("| H-SCORE-")]
+    return [line for line in log.splitlines() if line.startswith(("| H-SCORE-", "| H-TABCL-"))]
 
 
 def test_every_score_hazard_names_tests_that_exist() -> None:

@@ -117,3 +117,27 @@ def test_bad_toks_input_is_refused_naming_the_field(field: str, value: object) -
     with pytest.raises(ScoreInputError) as raised:
         toks(**{field: value})
     assert raised.value.field == field
+
+
+@pytest.mark.parametrize(("age", "applies"), [(0, False), (17, False), (18, True), (90, True), (None, True)])
+def test_adult_toks_is_not_applicable_under_18_years_and_an_unknown_age_is_scored(
+    age: int | None, applies: bool
+) -> None:
+    result = toks(respiration_rate=26, age_years=age)
+    if applies:
+        assert result.status is ScoreStatus.COMPLETE and result.total == 3
+    else:
+        assert result.status is ScoreStatus.NOT_APPLICABLE
+        assert (result.total, result.tier, result.scored, result.colour) == (None, None, (), UiColour.NEUTRAL)
+        assert result.display.startswith(f"TOKS not applicable — patient under 18 years (age {age})")
+        assert result.display.endswith("UNVERIFIED table")
+
+
+def test_a_bad_age_is_refused_even_where_toks_would_not_apply() -> None:
+    for age in (-1, True, 17.5):
+        with pytest.raises(ScoreInputError) as raised:
+            toks(age_years=age)
+        assert raised.value.field == "age_years"
+    with pytest.raises(ScoreInputError) as raised:
+        toks(age_years=10, spo2=101)
+    assert raised.value.field == "spo2"

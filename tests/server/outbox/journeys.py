@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,28 +23,51 @@ from tests.server.sync_tablets import UNIT, Tablet
 from tests.server.world import World
 
 HOSPITAL = DEMO_ORGANISATIONS["hospital"]
+HYPO_CPR = "2311143995"  # the MedCom test person of the demo journal that ends with treatment on scene
 START = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 SKIPPED_KINDS = {"mission_assignment", "crew_sign_on", "signature", "destination"}
 
 
-def capture_stemi(tablet: Tablet, *, ed_sor: str) -> tuple[uuid.UUID, Entry]:
-    """The demo STEMI journal written on this tablet by its crew: destination and handover name the ED.
-    Returns the journal id and its patient_identity entry."""
+def capture_scenario(
+    tablet: Tablet,
+    name: str,
+    *,
+    before: Callable[[uuid.UUID, Payload], Payload] | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> tuple[uuid.UUID, Entry]:
+    """The demo scenario ``name`` written on this tablet by its crew (``before`` may change a payload, or
+    write entries of its own first; kinds in ``skip`` are left out). Returns the journal id and its
+    patient_identity entry."""
     journal_id = tablet.open_journal()
     identity: Entry | None = None
-    stemi = next(s for s in scenarios() if s.name == "stemi")
-    for entry in stemi.entries:
-        payload = entry.payload
-        if entry.kind == "handover":
-            assert isinstance(payload, Handover)
-            tablet.capture(tablet.entry(journal_id, Destination(hospital="OUH", sor_code=ed_sor)))
-            payload = payload.model_copy(update={"receiving_unit": ed_sor})
-        if entry.kind not in SKIPPED_KINDS:
+    scenario = next(s for s in scenarios() if s.name == name)
+    for entry in scenario.entries:
+        payload = before(journal_id, entry.payload) if before else entry.payload
+        if entry.kind not in SKIPPED_KINDS | skip:
             written = tablet.entry(journal_id, payload)
             tablet.capture(written)
             identity = written if entry.kind == "patient_identity" else identity
     assert identity is not None
     return journal_id, identity
+
+
+def capture_stemi(tablet: Tablet, *, ed_sor: str) -> tuple[uuid.UUID, Entry]:
+    """The demo STEMI journal written on this tablet by its crew: destination and handover name the ED."""
+    return capture_handed_over(tablet, "stemi", ed_sor=ed_sor)
+
+
+def capture_handed_over(
+    tablet: Tablet, name: str, *, ed_sor: str, skip: frozenset[str] = frozenset()
+) -> tuple[uuid.UUID, Entry]:
+    """A transported demo journal whose destination and handover name the ED with SOR id ``ed_sor``."""
+
+    def to_the_ed(journal_id: uuid.UUID, payload: Payload) -> Payload:
+        if not isinstance(payload, Handover):
+            return payload
+        tablet.capture(tablet.entry(journal_id, Destination(hospital="OUH", sor_code=ed_sor)))
+        return payload.model_copy(update={"receiving_unit": ed_sor})
+
+    return capture_scenario(tablet, name, before=to_the_ed, skip=skip)
 
 
 def ed_sor(sessions: sessionmaker[Session], world: World) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from integrations.delivery.http import HttpDelivery
 from integrations.receiver_simulator.server import ReceiverSimulator
+from journal.kinds.patient import PatientIdentity, ReplacementCprIdentifier
 from medcom.receiver import MessageReceiver
 from server.app import create_app
 from server.config import Settings
@@ -23,7 +24,7 @@ from server.outbox.models import Delivery, DeliveryAttempt, OutboxMessage
 from server.outbox.states import DeliveryState
 from server.outbox.worker import OutboxWorker, RetryPolicy
 from server.sync.models import EntryRow
-from tests.server.outbox.journeys import capture_stemi, ed_sor
+from tests.server.outbox.journeys import capture_handed_over, capture_stemi, ed_sor, revise
 from tests.server.sync_tablets import Tablet
 from tests.server.world import World
 
@@ -118,3 +119,38 @@ def test_the_in_process_worker_delivers_what_sync_queued(
                 state = session.scalars(select(Delivery.state)).one_or_none()
     assert state is DeliveryState.acknowledged
     assert processed(hospital) == 1
+
+
+def test_an_unknown_patient_identified_after_sending_gets_a_correction_naming_the_sent_handover(
+    tablet: Tablet, hospital: ReceiverSimulator, sessions: sessionmaker[Session], world: World
+) -> None:
+    journal_id, unknown = capture_handed_over(
+        tablet,
+        "unknown-patient",
+        ed_sor=ed_sor(sessions, world),
+        skip=frozenset({"correction", "retraction"}),
+    )
+    tablet.client.sync_once()
+    assert [r.state for r in worker(sessions).run_until_idle()] == [DeliveryState.acknowledged]
+    identified = PatientIdentity(
+        identifier=ReplacementCprIdentifier(system="urn:oid:1.2.208.176.1.6.1.1", value="0703921VJ4"),
+        family_name="Berggren",
+        given_names="Birgit",
+        sex="female",
+    )
+    revise(tablet, journal_id, identified, based_on=unknown)
+    tablet.client.sync_once()
+
+    done = worker(sessions).run_until_idle()
+
+    assert [r.state for r in done] == [DeliveryState.acknowledged]  # validated and acknowledged
+    assert processed(hospital) == 2
+    with sessions() as session:
+        first, second = session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at)).all()
+    assert second.corrects_id == first.id and second.payload is not None
+    bundle = json.loads(second.payload)
+    provenance = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Provenance"]
+    assert provenance[-1]["activity"]["coding"][0]["code"] == "modified-message"
+    assert provenance[-1]["entity"][0]["what"]["reference"] == f"MessageHeader/{first.id}"
+    [patient] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert patient["identifier"][0]["value"] == "0703921VJ4"

@@ -139,6 +139,38 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.tap("mark_leaving_scene")
     assert "Afgang skadested" in tablet.text("mark_leaving_scene")
     assert "Demo Paramediciner" in tablet.text("journal_timeline")
+
+    tablet.tap("journal_gcs_open")  # GCS beside ACVPU: the published descriptors, the total computed
+    for choice in ("gcs_eye_3", "gcs_verbal_4"):
+        tablet.tap(choice)
+    tablet.tap("gcs_save")  # motor not chosen: refused on the spot, the picks kept
+    assert tablet.text("gcs_error").startswith("Vælg også: Motorik (M)")
+    tablet.tap("gcs_motor_6")
+    assert tablet.text("gcs_preview") == "GCS 13 (E3 V4 M6)"
+    tablet.screenshot(screenshots / "06c-gcs.png")
+    tablet.tap("gcs_save")
+    assert tablet.screen() == "journal"
+    assert tablet.text("journal_gcs_open") == "GCS 13 (E3 V4 M6)"
+    assert tablet.text("journal_toks").startswith("TOKS")
+
+    tablet.tap("journal_edit_times")  # the on-scene time, set afterwards: 5 minutes earlier, estimated
+    tablet.tap("time_event_on_scene")
+    tablet.tap("time_minus_5")
+    tablet.tap("time_save")  # an existing time is corrected only with a reason
+    assert tablet.text("time_error") == "Skriv en begrundelse."
+    tablet.tap("time_reason_later")
+    tablet.tap("time_save")
+    assert tablet.text("time_error") == ""
+    tablet.screenshot(screenshots / "06d-time-edit.png")
+    tablet.tap("time_back")
+
+    tablet.tap("journal_review")  # the struck original stays readable with who/when/why
+    assert "Registreret efterfølgende" in tablet.text("review_history")
+    tablet.tap("entry_0")
+    tablet.tap("review_retract")  # no reason: refused, nothing retracted
+    assert tablet.text("review_error") == "Skriv en begrundelse."
+    tablet.screenshot(screenshots / "06e-review.png")
+    tablet.tap("review_back")
     tablet.screenshot(screenshots / "06-journal.png")
 
     tablet.tap("journal_handover")
