@@ -85,23 +85,34 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
     from tablet_app.facades.haptics import DesktopHaptics
     from tablet_app.facades.keep_awake import UnavailableKeepAwake, XdgScreensaverKeepAwake
     from tablet_app.screens import (
+        AbcdeScreen,
         DispositionScreen,
         EnrolScreen,
         EpisodeViewModels,
         GcsScreen,
         HandoverScreen,
+        HistoryScreen,
         JournalScreen,
         JournalsScreen,
         LockScreen,
         LoginScreen,
         MedicationScreen,
+        ProcedureScreen,
         ReviewScreen,
+        StrokeScreen,
         TimeEditScreen,
         TransportScreen,
         VitalsPadScreen,
     )
     from tablet_app.theme import theme_for
     from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel
+    from tablet_app.viewmodels.assessment import (
+        AbcdeViewModel,
+        ComplaintHistoryViewModel,
+        ProcedureViewModel,
+        StrokeScaleViewModel,
+        load_procedures,
+    )
     from tablet_app.viewmodels.enrolment import EnrolmentViewModel
     from tablet_app.viewmodels.episode import (
         DestinationViewModel,
@@ -176,6 +187,7 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
             # The receiving departments offered with one tap (with their SOR codes, so the ED board sees
             # the announcement); set up per region beside the store, none when absent.
             self.receivers = load_receivers(data / "receivers.json")
+            self.procedures = load_procedures()  # the shipped favourites (tablet_app/data/procedures.json)
             store_path = data / ("demo-store.sqlite" if options.demo else "store.sqlite")
             if options.demo and options.server_url is None:
                 for leftover in data.glob("demo-store.sqlite*"):
@@ -272,6 +284,10 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                     time_edit=TimeEditScreen(name="time_edit"),
                     transport=TransportScreen(name="transport"),
                     disposition=DispositionScreen(name="disposition"),
+                    history=HistoryScreen(name="history"),
+                    abcde=AbcdeScreen(name="abcde"),
+                    procedures=ProcedureScreen(name="procedures"),
+                    stroke=StrokeScreen(name="stroke"),
                 )
                 for screen in vars(screens).values():
                     self.manager.add_widget(screen)
@@ -384,6 +400,15 @@ def build_app(*, options: TabletOptions, storage: StoragePathsFacade, process_st
                 journal=journal,
             )
             screens.gcs.attach(GcsEntryViewModel(journal))
+            screens.history.attach(ComplaintHistoryViewModel(journal=journal, drafts=wiring.drafts))
+            screens.abcde.attach(AbcdeViewModel(journal=journal, drafts=wiring.drafts))
+            screens.procedures.attach(
+                ProcedureViewModel(
+                    journal=journal, drafts=wiring.drafts, clock=self.clock, favourites=self.procedures
+                ),
+                crew=wiring.crew,
+            )
+            screens.stroke.attach(StrokeScaleViewModel(journal=journal))
             screens.review.attach(ReviewViewModel(journal))
             screens.time_edit.attach(TimeEditViewModel(journal, self.clock, "patient_contact"))
             self.show("journal")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from kivy.app import App
@@ -21,6 +22,21 @@ from journal.scores.vocabulary import UiColour
 from tablet_app.i18n import _, format_number, language, message
 from tablet_app.theme import RiskBand
 from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel, format_elapsed
+from tablet_app.viewmodels.assessment import (
+    ALLERGEN_PICKS,
+    ALLERGY_STATUS_LABELS,
+    CATEGORIES,
+    CATEGORY_LABELS,
+    FINDING_LABELS,
+    LETTER_LABELS,
+    LETTERS,
+    PASS_ITEMS,
+    PROCEDURE_OUTCOME_LABELS,
+    AbcdeViewModel,
+    ComplaintHistoryViewModel,
+    ProcedureViewModel,
+    StrokeScaleViewModel,
+)
 from tablet_app.viewmodels.crew import CrewViewModel
 from tablet_app.viewmodels.enrolment import EnrolmentViewModel
 from tablet_app.viewmodels.episode import (
@@ -844,3 +860,214 @@ class DispositionScreen(EpisodeScreen):
             button.text = f"{text} · {_('same_patient.linked')}" if row.journal_id in linked else text
             button.bind(on_release=lambda _b, j=row.journal_id: vms.same_patient.link(j))
             box.add_widget(button)
+
+
+def _fill_choices(box: Any, prefix: str, values: list[tuple[str, Any]], on_tap: Callable[[Any], Any]) -> None:
+    """One button per ``(name, value)`` in ``box``, each calling ``on_tap(value)``; ``control_id`` is
+    ``<prefix>_<name>`` (the test driver finds dynamic widgets by it)."""
+    box.clear_widgets()
+    for name, value in values:
+        button = Factory.BigButton()
+        button.control_id = f"{prefix}_{name}"
+        button.value = value
+        button.bind(on_release=lambda _b, v=value: on_tap(v))
+        box.add_widget(button)
+
+
+def _paint(button: Any, text: str, on: bool) -> None:
+    palette = App.get_running_app().theme.palette
+    swatch = palette.primary if on else palette.surface
+    button.text, button.background_color, button.color = text, swatch.background, swatch.text
+
+
+def _show_texts(ids: Any, fields: dict[str, str], texts: dict[str, str]) -> None:
+    """Each input shows its view-model's text; an input already showing it is left alone (so the cursor
+    stays), and nothing is cleared behind the person's back — the view-model only empties after a save."""
+    for widget_id, name in fields.items():
+        if ids[widget_id].text != texts[name]:
+            ids[widget_id].text = texts[name]
+
+
+def _errors_text(errors: dict[str, Any]) -> str:
+    return "\n".join(m.render() for m in errors.values())
+
+
+class HistoryScreen(Screen):  # type: ignore[misc]
+    """Chief complaint (category and words); allergies, own medication, conditions."""
+
+    vm = ObjectProperty(None)
+    _FIELDS = {
+        "complaint_text": "complaint",
+        "history_substance": "allergy_substance",
+        "history_reaction": "allergy_reaction",
+        "history_medication": "medication",
+        "history_conditions": "conditions",
+        "history_source": "source",
+    }
+
+    def attach(self, vm: ComplaintHistoryViewModel) -> None:
+        _observe(self, vm)
+        _fill_choices(
+            self.ids.complaint_categories, "category", [(c, c) for c in CATEGORIES], vm.choose_category
+        )
+        _fill_choices(
+            self.ids.history_statuses,
+            "allergy",
+            [(s, s) for s in ("not_asked", "none_known")],
+            vm.set_allergy_status,
+        )
+        _fill_choices(
+            self.ids.history_allergens,
+            "allergen",
+            [(str(i), a) for i, a in enumerate(ALLERGEN_PICKS)],
+            vm.pick_allergen,
+        )
+        self.refresh()
+
+    def refresh(self) -> None:
+        vm: ComplaintHistoryViewModel | None = self.vm
+        if vm is None:
+            return
+        _show_texts(self.ids, self._FIELDS, vm.texts)
+        for button in self.ids.complaint_categories.children:
+            _paint(button, CATEGORY_LABELS[button.value].render(), button.value == vm.category)
+        for button in self.ids.history_statuses.children:
+            _paint(button, ALLERGY_STATUS_LABELS[button.value].render(), button.value == vm.allergy_status)
+        for button in self.ids.history_allergens.children:
+            _paint(button, button.value, False)
+        box = self.ids.history_allergies
+        box.clear_widgets()
+        height = dp(App.get_running_app().theme.sizes.touch_target)
+        for index, allergy in enumerate(vm.allergies):
+            button = Factory.BigButton(size_hint_y=None, height=height)
+            button.control_id = f"allergy_remove_{index}"
+            named = f"{allergy.substance} ({allergy.reaction})" if allergy.reaction else allergy.substance
+            button.text = _("history.remove_allergy", substance=named)
+            button.bind(on_release=lambda _b, i=index: vm.remove_allergy(i))
+            box.add_widget(button)
+        complaint_fields = {"category", "complaint", "form"}
+        self.ids.complaint_error.text = _errors_text(
+            {k: v for k, v in vm.errors.items() if k in complaint_fields}
+        )
+        self.ids.history_error.text = _errors_text(
+            {k: v for k, v in vm.errors.items() if k not in complaint_fields}
+        )
+        saved = vm.saved()
+        self.ids.history_saved.text = saved.render() if saved else ""
+
+
+class AbcdeScreen(Screen):  # type: ignore[misc]
+    """Per letter: normal / abnormal and the finding; the impression; the latest survey."""
+
+    vm = ObjectProperty(None)
+
+    def attach(self, vm: AbcdeViewModel) -> None:
+        _observe(self, vm)
+        for letter in LETTERS:
+            _fill_choices(
+                self.ids[f"abcde_{letter}_marks"],
+                f"abcde_{letter}",
+                [(f, f) for f in FINDING_LABELS],
+                partial(vm.mark, letter),
+            )
+        self.refresh()
+
+    def refresh(self) -> None:
+        vm: AbcdeViewModel | None = self.vm
+        if vm is None:
+            return
+        _show_texts(self.ids, {f"abcde_{name}": name for name in vm.TEXT_FIELDS}, vm.texts)
+        for letter in LETTERS:
+            self.ids[f"abcde_{letter}_label"].text = LETTER_LABELS[letter].render()
+            for button in self.ids[f"abcde_{letter}_marks"].children:
+                _paint(button, FINDING_LABELS[button.value].render(), vm.findings[letter] == button.value)
+        self.ids.abcde_error.text = _errors_text(vm.errors)
+        saved = vm.saved()
+        self.ids.abcde_saved.text = saved.render() if saved else ""
+        latest = vm.latest()
+        self.ids.abcde_latest.text = (
+            _("abcde.latest", summary=latest.summary()) if latest else _("abcde.none")
+        )
+
+
+class ProcedureScreen(Screen):  # type: ignore[misc]
+    """Favourite or typed procedure, time, attempts, outcome; the procedures done, each with its performer."""
+
+    vm = ObjectProperty(None)
+    _FIELDS = {
+        "procedure_name": "name",
+        "procedure_time": "time",
+        "procedure_attempts": "attempts",
+        "procedure_details": "details",
+    }
+
+    def attach(self, vm: ProcedureViewModel, *, crew: CrewViewModel) -> None:
+        _observe(self, vm)
+        self._crew = crew
+        _fill_choices(
+            self.ids.procedure_favourites,
+            "procedure",
+            [(str(i), i) for i in range(len(vm.favourites))],
+            vm.choose,
+        )
+        _fill_choices(
+            self.ids.procedure_outcomes,
+            "procedure_outcome",
+            [(o, o) for o in PROCEDURE_OUTCOME_LABELS],
+            vm.set_outcome,
+        )
+        self.refresh()
+
+    def refresh(self) -> None:
+        vm: ProcedureViewModel | None = self.vm
+        if vm is None:
+            return
+        _show_texts(self.ids, self._FIELDS, vm.texts)
+        for button in self.ids.procedure_favourites.children:
+            favourite = vm.favourites[button.value]
+            _paint(button, favourite.name, favourite == vm.chosen)
+        for button in self.ids.procedure_outcomes.children:
+            _paint(button, PROCEDURE_OUTCOME_LABELS[button.value].render(), button.value == vm.outcome)
+        self.ids.procedure_performer.text = _(
+            "procedure.performer", name=self._crew.active_person().display_name
+        )
+        self.ids.procedure_error.text = _errors_text(vm.errors)
+        saved = vm.saved()
+        self.ids.procedure_saved.text = saved.render() if saved else ""
+        done = vm.done()
+        self.ids.procedure_done.text = (
+            "\n".join(f"{_clock_time(at)}  {text} · {performer}" for at, text, performer in reversed(done))
+            if done
+            else _("procedure.none")
+        )
+
+
+class StrokeScreen(Screen):  # type: ignore[misc]
+    """PASS: each item abnormal or normal; the preview is the journal's own PASS."""
+
+    vm = ObjectProperty(None)
+
+    def attach(self, vm: StrokeScaleViewModel) -> None:
+        _observe(self, vm)
+        for item in PASS_ITEMS:
+            _fill_choices(
+                self.ids[f"pass_{item}_answers"],
+                f"pass_{item}",
+                [("abnormal", True), ("normal", False)],
+                partial(vm.pick, item),
+            )
+        self.refresh()
+
+    def refresh(self) -> None:
+        vm: StrokeScaleViewModel | None = self.vm
+        if vm is None:
+            return
+        answers = {True: _("pass.abnormal"), False: _("pass.normal")}
+        for item, label in PASS_ITEMS.items():
+            self.ids[f"pass_{item}_label"].text = label.render()
+            for button in self.ids[f"pass_{item}_answers"].children:
+                _paint(button, answers[button.value], vm.findings[item] is button.value)
+        self.ids.pass_preview.text = vm.preview().render()
+        self.ids.pass_error.text = vm.error.render() if vm.error else ""
+        saved = vm.saved()
+        self.ids.pass_saved.text = saved.render() if saved else ""

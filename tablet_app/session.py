@@ -44,6 +44,10 @@ class LaterScreens:
     time_edit: Any
     transport: Any
     disposition: Any
+    history: Any
+    abcde: Any
+    procedures: Any
+    stroke: Any
 
 
 @dataclass

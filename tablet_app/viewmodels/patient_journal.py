@@ -341,16 +341,19 @@ class JournalViewModel(Observable):
         entry = self._writer().resolve(fact, chosen, reason=reason, at=self._clock.now())
         self._store(entry, message("journal.saved.resolution"))
 
-    def record(self, payload: Payload, *, saved: Message) -> None:
-        """Save ``payload`` at now as the active author. A new value of a single-valued fact (destination,
-        transport urgency, disposition, …) is based on every current value the author saw, so changing it
-        updates the fact instead of putting two values in conflict."""
+    def record(self, payload: Payload, *, saved: Message, at: datetime | None = None) -> None:
+        """Save ``payload`` at ``at`` (default now) as the active author. A new value of a single-valued
+        fact (destination, transport urgency, disposition, …) is based on every current value the author
+        saw, so changing it updates the fact instead of putting two values in conflict."""
         based_on: tuple[UUID, ...] = ()
         if payload.CARDINALITY == "single":
             fact = self.state.fact(*payload.fact_key(unit=self._record.unit))
             based_on = fact.current_ids if fact is not None else ()
         entry = self._writer().write(
-            payload, at=self._clock.now(), based_on=based_on, clock_offset_ms=self._record.clock_offset_ms()
+            payload,
+            at=at or self._clock.now(),
+            based_on=based_on,
+            clock_offset_ms=self._record.clock_offset_ms(),
         )
         self._store(entry, saved)
 

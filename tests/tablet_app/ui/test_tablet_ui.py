@@ -173,9 +173,54 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.tap("review_back")
     tablet.screenshot(screenshots / "06-journal.png")
 
+    tablet.tap("journal_history")  # chief complaint and allergies: "no known" is its own answer
+    tablet.command("type", id="complaint_text", text="Brystsmerter siden kl. 12")
+    tablet.tap("complaint_save")  # no category: said on the spot, the words kept
+    assert tablet.text("complaint_error").startswith("Vælg hovedklagens kategori")
+    assert tablet.text("complaint_text") == "Brystsmerter siden kl. 12"
+    tablet.tap("category_chest_pain")
+    tablet.tap("complaint_save")
+    assert tablet.text("history_saved") == "Hovedklage gemt: Brystsmerter siden kl. 12"
+    tablet.tap("allergy_none_known")
+    tablet.tap("history_save")
+    assert tablet.text("history_saved") == "Anamnese gemt"
+    tablet.screenshot(screenshots / "06g-history.png")
+    tablet.tap("history_back")
+    tablet.tap("journal_abcde")
+    tablet.tap("abcde_airway_normal")
+    tablet.tap("abcde_breathing_abnormal")
+    tablet.tap("abcde_save")  # an abnormal letter without its finding: refused, naming the letter
+    assert tablet.text("abcde_error") == "B Vejrtrækning: beskriv det unormale fund."
+    tablet.command("type", id="abcde_breathing", text="RF 24, hvæsen")
+    tablet.tap("abcde_save")
+    assert tablet.text("abcde_latest") == "Seneste: A: Normal. B: Unormal: RF 24, hvæsen."
+    tablet.screenshot(screenshots / "06h-abcde.png")
+    tablet.tap("abcde_pass")  # PASS from D: the preview is the journal's own score
+    tablet.tap("pass_gaze_abnormal")
+    tablet.tap("pass_arm_weakness_abnormal")
+    tablet.tap("pass_save")  # one item not assessed: named, nothing saved
+    assert tablet.text("pass_error") == "Vurdér også: Spørgsmål om måned og alder."
+    tablet.tap("pass_loc_questions_normal")
+    assert tablet.text("pass_preview") == "PASS 2 (mistanke om storkarsokklusion)"
+    tablet.tap("pass_save")
+    assert tablet.text("pass_saved") == "Gemt: PASS 2 (mistanke om storkarsokklusion)"
+    tablet.screenshot(screenshots / "06i-pass.png")
+    tablet.tap("pass_back")
+    tablet.tap("abcde_back")
+    tablet.tap("journal_procedures")
+    tablet.tap("procedure_0")
+    tablet.tap("procedure_outcome_successful")
+    tablet.tap("procedure_save")
+    assert tablet.text("procedure_done").endswith(
+        "Perifer venøs adgang (PVK) (successful) · Demo Paramediciner"
+    )
+    tablet.screenshot(screenshots / "06f-procedures.png")
+    tablet.tap("procedure_back")
+
     tablet.tap("journal_handover")
     assert tablet.screen() == "handover"
     assert "250947-9989" in tablet.text("handover_text")
+    assert "no known allergies" in tablet.text("handover_text")
     assert "disposition" in tablet.text("handover_missing")
     tablet.tap("handover_sign")
     assert tablet.text("handover_saved") == "Journalen er underskrevet."
