@@ -986,7 +986,7 @@ class AbcdeScreen(Screen):  # type: ignore[misc]
         self.ids.abcde_saved.text = saved.render() if saved else ""
         latest = vm.latest()
         self.ids.abcde_latest.text = (
-            _("abcde.latest", summary=latest.summary()) if latest else _("abcde.none")
+            _("abcde.latest", summary=latest.summary(language.current)) if latest else _("abcde.none")
         )
 
 

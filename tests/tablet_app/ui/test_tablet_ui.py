@@ -212,7 +212,7 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.tap("procedure_outcome_successful")
     tablet.tap("procedure_save")
     assert tablet.text("procedure_done").endswith(
-        "Perifer venøs adgang (PVK) (successful) · Demo Paramediciner"
+        "Perifer venøs adgang (PVK) (lykkedes) · Demo Paramediciner"
     )
     tablet.screenshot(screenshots / "06f-procedures.png")
     tablet.tap("procedure_back")
@@ -220,7 +220,7 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.tap("journal_handover")
     assert tablet.screen() == "handover"
     assert "250947-9989" in tablet.text("handover_text")
-    assert "no known allergies" in tablet.text("handover_text")
+    assert "ingen kendte allergier" in tablet.text("handover_text")
     assert "disposition" in tablet.text("handover_missing")
     tablet.tap("handover_sign")
     assert tablet.text("handover_saved") == "Journalen er underskrevet."
