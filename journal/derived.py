@@ -36,6 +36,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from journal.entry import Entry
 from journal.gc_pause import cycle_collection_paused
+from journal.i18n import DEFAULT_LANGUAGE, translator
 from journal.kinds.mission import ScoreTableVersions
 from journal.kinds.observations import (
     Consciousness,
@@ -64,6 +65,7 @@ from journal.scores import (
     Spo2Scale,
     ToksResult,
     UnknownTableVersionError,
+    news2_text,
     score_gcs,
     score_news2,
     score_pass,
@@ -208,25 +210,28 @@ def table_versions_in_force() -> ScoreTableVersions:
     return ScoreTableVersions(versions={str(score): v for score, v in CURRENT_TABLE_VERSIONS.items()})
 
 
-def scores_text(derived: DerivedValues, *, tz: tzinfo = DANISH_TIME) -> str | None:
+def scores_text(
+    derived: DerivedValues, *, tz: tzinfo = DANISH_TIME, lang: str = DEFAULT_LANGUAGE
+) -> str | None:
     """The handover line (ISBAR A, ATMIST S): latest NEWS2 with risk and scale, current GCS, latest PASS,
     each with its clinical time, introduced as calculated so it is never read as a recorded value."""
+    t = translator(lang)
     parts: list[str] = []
     news2 = derived.latest_news2
     if news2 is not None and news2.news2 is not None:
-        text = news2.news2.display
+        text = news2_text(news2.news2, lang)
         if news2.news2.status is not ScoreStatus.NOT_APPLICABLE and news2.spo2_scale is Spo2Scale.SCALE_1:
-            text += " (SpO2 scale 1)"
-        parts.append(f"{text} at {news2.time.astimezone(tz):%H:%M}")
+            text += t("scores.scale_1")
+        parts.append(t("scores.at", text=text, time=f"{news2.time.astimezone(tz):%H:%M}"))
     gcs = derived.gcs
     if gcs is not None and gcs.result is not None:
-        parts.append(f"{gcs.result.display} at {gcs.time.astimezone(tz):%H:%M}")
+        parts.append(t("scores.at", text=gcs.result.display, time=f"{gcs.time.astimezone(tz):%H:%M}"))
     stroke = derived.latest_pass
     if stroke is not None and stroke.result is not None:
-        parts.append(f"{stroke.result.display} at {stroke.time.astimezone(tz):%H:%M}")
+        parts.append(t("scores.at", text=stroke.result.display, time=f"{stroke.time.astimezone(tz):%H:%M}"))
     if not parts:
         return None
-    return "calculated from the recorded values: " + "; ".join(parts)
+    return t("scores.calculated", parts="; ".join(parts))
 
 
 # --- table versions -------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
 
 from journal.errors import EntryValidationError, FieldError, UnknownKindError
+from journal.i18n import DEFAULT_LANGUAGE, text
 
 DEVICE_CONTEXT_KEY = "ppj_device_sourced"
 
@@ -86,9 +87,15 @@ class Payload(BaseModel):
         del unit
         return (self.KIND,)
 
-    def summary(self) -> str:
-        """One line of plain text for timelines and handover text."""
-        return self.TITLE
+    @classmethod
+    def title(cls, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The kind's name for timelines (``kind.<KIND>`` in the journal catalogue; ``TITLE`` is the
+        English name used in code and logs)."""
+        return text(lang, f"kind.{cls.KIND}")
+
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """One line of plain text for timelines and handover text, in ``lang``."""
+        return self.title(lang)
 
     @model_validator(mode="after")
     def _refuse_physically_meaningless(self, info: ValidationInfo) -> Payload:

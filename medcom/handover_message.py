@@ -27,7 +27,7 @@ from journal.gc_pause import cycle_collection_paused
 from journal.handover import isbar
 from journal.intervals import mark
 from journal.kinds.disposition import Destination, Disposition, Handover, TransportUrgency
-from journal.kinds.mission import TIMESTAMP_LABELS, MissionAssignment
+from journal.kinds.mission import MissionAssignment
 from journal.kinds.observations import Assessment, VitalSigns
 from journal.kinds.patient import ChiefComplaint, History, LocalIdentifier, MechanismInjuries, PatientIdentity
 from journal.kinds.treatment import Medication, Procedure
@@ -198,9 +198,7 @@ def _times(state: JournalState) -> list[str]:
     out = []
     for item in state.timeline:
         if item.fact.kind == "timestamp" and item.revision.value is not None:
-            label = TIMESTAMP_LABELS.get(
-                getattr(item.revision.value, "event", ""), item.revision.value.summary()
-            )
+            label = item.revision.value.summary()  # the journal catalogue's label, Danish by default
             unit = f" ({item.revision.entry.unit})" if item.revision.entry.unit else ""
             estimated = " (estimated)" if item.estimated else ""
             out.append(f"{fhir_time(item.time)} {label}{unit}{estimated}")

@@ -25,6 +25,7 @@ from server.api import (
 )
 from server.audit.service import ChainWriter
 from server.board.live import ChangeHub
+from server.board.view import RowCache
 from server.config import Settings
 from server.db import make_engine, make_session_factory
 from server.errors import (
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.sync_clock = ServerClock()
     app.state.change_hub = ChangeHub(engine=engine)
+    # One per app (so per database): rows keyed by journal log heads are only valid for one entry log.
+    app.state.row_cache = RowCache()
     app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.is_development)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
 

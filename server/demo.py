@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.care.models import AnnouncementKind, Journal, JournalAnnouncement, Mission, MissionUnit
+from journal.demo.places import HOSPITALS, demo_sor
+from server.care.models import Journal, Mission
 from server.identity.models import CrewShift, Person, Role
 from server.identity.passwords import HashedPassword
 from server.identity.service import create_person, enrol_device, set_password, sign_on
@@ -29,24 +30,12 @@ MEDCOM_TEST_CPR = "2509479989"  # MedCom test person used in the MedCom IG examp
 REGION_DEMO_SOR = "999000000000001"
 
 
-def demo_sor(number: int) -> str:
-    return f"999{number:012d}"
-
-
 def demo_gln(number: int) -> str:
     body = f"0299900{number:05d}"
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return body + str((10 - total % 10) % 10)
 
 
-# (hospital, its emergency department)
-HOSPITALS = [
-    ("Odense Universitetshospital", "Fælles Akutmodtagelse, OUH Odense"),
-    ("Odense Universitetshospital, Svendborg Sygehus", "Fælles Akutmodtagelse, Svendborg"),
-    ("Sygehus Lillebælt, Kolding", "Fælles Akutmodtagelse, Kolding"),
-    ("Sydvestjysk Sygehus, Esbjerg", "Fælles Akutmodtagelse, Esbjerg"),
-    ("Sygehus Sønderjylland, Aabenraa", "Fælles Akutmodtagelse, Aabenraa"),
-]
 # Region Syddanmark's 22 municipalities with their DK Core municipality codes (CodeSystem
 # http://hl7.dk/fhir/core/CodeSystem/dk-core-municipality-codes, hl7.fhir.dk.core 3.4.0; membership of the
 # region: https://regionsyddanmark.dk). Each row is the municipality's home-care receiver (the notice to
@@ -138,13 +127,14 @@ def seed_demo(*, session: Session, now: dt.datetime) -> DemoSeed:
     device = enrol_device(
         session=session, label=f"Demo-tablet {now:%Y-%m-%d %H:%M}", organisation_id=region.id
     )
-    _seed_care(session=session, now=now, by_name=by_name)
+    _seed_care(session=session, now=now)
     _seed_journal_entries(session=session, region=region, now=now)
     return DemoSeed(password=password, usernames=names, device_credential=device.credential)
 
 
 def _seed_organisations(*, session: Session, now: dt.datetime) -> Organisation:
-    counter = iter(range(2, 1000))
+    # Numbers after the hospitals' (journal.demo.places numbers them 2–11 so the scenarios can name them).
+    counter = iter(range(2 + 2 * len(HOSPITALS), 1000))
 
     def org(
         kind: OrgKind,
@@ -152,9 +142,10 @@ def _seed_organisations(*, session: Session, now: dt.datetime) -> Organisation:
         parent: Organisation | None,
         call_sign: str | None = None,
         unit_type: UnitType | None = None,
+        number: int | None = None,
         municipality_code: str | None = None,
     ) -> Organisation:
-        n = next(counter)
+        n = number if number is not None else next(counter)
         created = create_organisation(
             session=session,
             kind=kind,
@@ -181,8 +172,14 @@ def _seed_organisations(*, session: Session, now: dt.datetime) -> Organisation:
         demo_identifiers=True,
         phone=REGION_DEMO_PHONE,
     )
-    for hospital_name, ed_name in HOSPITALS:
-        org(OrgKind.emergency_department, ed_name, org(OrgKind.hospital, hospital_name, region))
+    for h in HOSPITALS:
+        hospital = org(OrgKind.hospital, h.name, region, number=int(h.sor[3:]))
+        org(
+            OrgKind.emergency_department,
+            h.emergency_department,
+            hospital,
+            number=int(h.emergency_department_sor[3:]),
+        )
     for name, code in MUNICIPALITIES:
         org(OrgKind.municipality, name, None, municipality_code=code)
     gp = org(OrgKind.gp_practice, "Demo Lægepraksis Odense C", region)
@@ -193,35 +190,14 @@ def _seed_organisations(*, session: Session, now: dt.datetime) -> Organisation:
     return region
 
 
-def _seed_care(*, session: Session, now: dt.datetime, by_name: dict[str, Organisation]) -> None:
-    """A running mission for SYD-AMB-101 with the test person announced to FAM OUH, and a sandbox journal.
-
-    The crew users 'behandler' and 'assist' are signed on to SYD-AMB-101 so their tablets see the journal.
-    """
-    if session.scalar(select(Journal.id).limit(1)) is not None:
+def _seed_care(*, session: Session, now: dt.datetime) -> None:
+    """A sandbox journal for the integrator, and the crew users 'behandler' and 'assist' signed on to
+    SYD-AMB-101. Patients come only from the scenarios' entries (``_seed_journal_entries``): a journal row
+    without entries would show on a board as a patient with nothing recorded."""
+    if session.scalar(select(Journal.id).where(Journal.sandbox.is_(True)).limit(1)) is not None:
         return
     unit = session.scalar(select(Organisation).where(Organisation.call_sign == "SYD-AMB-101"))
-    ed = by_name.get("Fælles Akutmodtagelse, OUH Odense") or session.scalar(
-        select(Organisation).where(Organisation.name == "Fælles Akutmodtagelse, OUH Odense")
-    )
-    assert unit is not None and ed is not None  # created by _seed_organisations above
-    mission = Mission(created_at=now - dt.timedelta(minutes=25))
-    session.add(mission)
-    session.flush()
-    session.add(MissionUnit(mission_id=mission.id, unit_id=unit.id, assigned_at=mission.created_at))
-    journal = Journal(
-        mission_id=mission.id, patient_cpr=MEDCOM_TEST_CPR, opened_at=now - dt.timedelta(minutes=12)
-    )
-    session.add(journal)
-    session.flush()
-    session.add(
-        JournalAnnouncement(
-            journal_id=journal.id,
-            emergency_department_id=ed.id,
-            kind=AnnouncementKind.pre_alert,
-            announced_at=now,
-        )
-    )
+    assert unit is not None  # created by _seed_organisations
     sandbox_mission = Mission(created_at=now)
     session.add(sandbox_mission)
     session.flush()
@@ -238,20 +214,27 @@ def _seed_journal_entries(*, session: Session, region: Organisation, now: dt.dat
     """Load the demo scenarios' entries (``journal.demo.scenarios``) into the entry log, as a server-side
     import writer, so their journals, missions and relations exist as projections of real entries.
 
-    Their units' call signs (A-121, LB-1, …) become demo units, and the demo crew is signed on to A-121
-    since the scenarios' day. Idempotent: a second start resends the same ids, which are no-ops. The
-    scenarios lie on a fixed past day, so the crew's documentation window may have closed for the ones
-    that ended: they then exist (and pull for administrators' tools) without being visible to the crew.
+    The scenarios are moved to the time of seeding (``journal.demo.live_scenarios``): each ends a few
+    minutes before ``now``, so the patients not yet handed over are incoming on the EDs' boards (they
+    announce to the seeded Region Syddanmark hospitals by SOR code; FAM OUH gets most). Their units' call
+    signs (A-121, LB-1, …) become demo units, and the demo crew is signed on to A-121 from the first
+    scenario on. Loaded once: the import writer's incarnation marks a database that has them, so a second
+    start (which would move them to a new time, with new ids) adds nothing.
     """
-    from journal.demo import scenarios
-    from journal.demo.builder import DEMO_DAY
+    from journal.demo import live_scenarios
     from server.access.policy import Windows
     from server.sync.clock import ServerClock
     from server.sync.ingest import Uploader, push
+    from server.sync.models import StoreIncarnation
     from server.sync.writers import incarnation_of, wire
     from sync.protocol import DEFAULT_MAX_HLC_AHEAD_MS, MAX_PUSH_ENTRIES, PushItem, PushRequest
 
-    entries = [entry for scenario in scenarios() for entry in scenario.entries]
+    writer_id = "demo-import"
+    incarnation = incarnation_of(writer_id)
+    if session.get(StoreIncarnation, incarnation) is not None:
+        return
+    entries = [entry for scenario in live_scenarios(now) for entry in scenario.entries]
+    first = min(entry.clinical_time.at for entry in entries)
     call_signs = sorted({entry.unit for entry in entries if entry.unit})
     known = set(session.scalars(select(Organisation.call_sign).where(Organisation.call_sign.in_(call_signs))))
     for n, call_sign in enumerate(call_signs, start=900):
@@ -275,12 +258,8 @@ def _seed_journal_entries(*, session: Session, region: Organisation, now: dt.dat
                 session.scalars(select(CrewShift.person_id).where(CrewShift.unit_id == scenario_unit.id))
             ):
                 session.add(
-                    CrewShift(
-                        person_id=person.id, unit_id=scenario_unit.id, started_at=DEMO_DAY, ended_at=now
-                    )
+                    CrewShift(person_id=person.id, unit_id=scenario_unit.id, started_at=first, ended_at=now)
                 )
-    writer_id = "demo-import"
-    incarnation = incarnation_of(writer_id)
     clock = ServerClock()
     windows = Windows(documentation=dt.timedelta(hours=12), emergency_department=dt.timedelta(hours=24))
     for start in range(0, len(entries), MAX_PUSH_ENTRIES):

@@ -19,7 +19,7 @@ from kivy.utils import escape_markup
 from journal.kinds.mission import TimestampEvent
 from journal.local_time import clock
 from journal.scores.vocabulary import UiColour
-from tablet_app.i18n import _, format_number, message
+from tablet_app.i18n import _, format_number, language, message
 from tablet_app.theme import RiskBand
 from tablet_app.viewmodels.arrest_timer import ArrestTimerViewModel, format_elapsed
 from tablet_app.viewmodels.assessment import (
@@ -493,7 +493,9 @@ class MedicationScreen(Screen):  # type: ignore[misc]
                 swatch = palette.primary if value == selected else palette.surface
                 button.background_color, button.color = swatch.background, swatch.text
         self.ids.med_error.text = "\n".join(m.render() for m in vm.errors.values())
-        self.ids.med_saved.text = _("med.saved", summary=vm.saved.summary()) if vm.saved else ""
+        self.ids.med_saved.text = (
+            _("med.saved", summary=vm.saved.summary(language.current)) if vm.saved else ""
+        )
 
 
 def _mark_buttons(
@@ -995,7 +997,7 @@ class AbcdeScreen(Screen):  # type: ignore[misc]
         self.ids.abcde_saved.text = saved.render() if saved else ""
         latest = vm.latest()
         self.ids.abcde_latest.text = (
-            _("abcde.latest", summary=latest.summary()) if latest else _("abcde.none")
+            _("abcde.latest", summary=latest.summary(language.current)) if latest else _("abcde.none")
         )
 
 

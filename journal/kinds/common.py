@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from journal.i18n import DEFAULT_LANGUAGE, text
 from journal.payload import FieldIssue
 
 ReadingStatus = Literal["measured", "not_measurable", "above_range", "below_range"]
@@ -49,9 +50,9 @@ class Reading(ValueModel):
         """The value if it is an exact reading, else None (HI/LO limits are not exact values)."""
         return self.value if self.status == "measured" else None
 
-    def text(self) -> str:
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
         if self.status == "not_measurable":
-            return "not measurable"
+            return text(lang, "reading.not_measurable")
         shown = "?" if self.value is None else f"{self.value:g}"
         prefix = {"measured": "", "above_range": ">", "below_range": "<"}[self.status]
         return f"{prefix}{shown} {self.unit}"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from pydantic import AwareDatetime, Field, model_validator
 
+from journal.i18n import DEFAULT_LANGUAGE, label, translator
 from journal.kinds.common import PersonRef, ValueModel
 from journal.kinds.treatment import ConcreteDelegation
 from journal.local_time import clock
@@ -25,8 +26,8 @@ class Triage(Payload):
     category: Literal["red", "yellow", "green", "grey", "black"]
     tag_id: str | None = Field(default=None, max_length=50)
 
-    def summary(self) -> str:
-        return f"Triage {self.category} ({self.system})"
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)("triage.summary", category=self.category, system=self.system)
 
 
 class PreAlert(ValueModel):
@@ -53,10 +54,11 @@ class Destination(Payload):
     eta: AwareDatetime | None = None
     pre_alert: PreAlert | None = None
 
-    def summary(self) -> str:
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        t = translator(lang)
         dept = f", {self.department}" if self.department else ""
-        eta = f", ETA {clock(self.eta)}" if self.eta else ""
-        alert = f", pre-alert {self.pre_alert.alert_type}" if self.pre_alert else ""
+        eta = t("destination.eta", eta=clock(self.eta)) if self.eta else ""
+        alert = t("destination.pre_alert", alert_type=self.pre_alert.alert_type) if self.pre_alert else ""
         return f"{self.hospital}{dept}{eta}{alert}"
 
 
@@ -72,8 +74,8 @@ class TransportUrgency(Payload):
     level: Literal["A", "B", "C", "D"]
     reason: str | None = Field(default=None, max_length=500)
 
-    def summary(self) -> str:
-        return f"Kørsel {self.level}"
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)("transport_urgency.summary", level=self.level)
 
 
 @register
@@ -99,11 +101,14 @@ class RefusalCapacity(Payload):
             return [FieldIssue("has_capacity", "capacity given but 'capacity assessed' is not ticked")]
         return []
 
-    def summary(self) -> str:
-        cap = {True: "has capacity", False: "lacks capacity", None: "capacity not assessed"}[
-            self.has_capacity
-        ]
-        return f"Refuses {', '.join(self.refuses)}; {cap}"
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        t = translator(lang)
+        cap = t(
+            {True: "refusal.has_capacity", False: "refusal.lacks_capacity", None: "refusal.not_assessed"}[
+                self.has_capacity
+            ]
+        )
+        return t("refusal.summary", refuses=", ".join(self.refuses), capacity=cap)
 
 
 DispositionOutcome = Literal[
@@ -115,15 +120,8 @@ DispositionOutcome = Literal[
     "handed_to_other_unit",
     "cancelled_no_patient",
 ]
-DISPOSITION_LABELS: dict[str, str] = {
-    "transported": "Transported to hospital",
-    "treated_and_released": "Treated and released on scene (afsluttet på stedet)",
-    "refused_against_advice": "Refused, against advice (afsluttet mod givet råd)",
-    "dead_on_scene": "Dead on scene, lay-certain signs of death",
-    "declared_dead": "Declared dead on scene",
-    "handed_to_other_unit": "Handed over to another unit",
-    "cancelled_no_patient": "Cancelled / no patient",
-}
+DISPOSITION_LABELS: dict[str, str] = {o: label("en", "disposition", o) for o in get_args(DispositionOutcome)}
+"""The outcomes' English labels; text for readers uses ``label(lang, "disposition", outcome)``."""
 
 
 @register
@@ -152,8 +150,8 @@ class Disposition(Payload):
             raise ValueError("'declared dead' needs the physician who declared it")
         return self
 
-    def summary(self) -> str:
-        return DISPOSITION_LABELS[self.outcome]
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return label(lang, "disposition", self.outcome)
 
 
 @register
@@ -171,7 +169,8 @@ class Handover(Payload):
     confirmed_receipt: bool = Field(default=False, description="written by the receiver: 'patient received'")
     note: str | None = Field(default=None, max_length=2000)
 
-    def summary(self) -> str:
-        verb = "Received by" if self.confirmed_receipt else "Handed over to"
-        where = self.receiving_unit or self.receiver.organisation or self.to.replace("_", " ")
-        return f"{verb} {self.receiver.name} ({where})"
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        t = translator(lang)
+        where = self.receiving_unit or self.receiver.organisation or label(lang, "handover.to", self.to)
+        verb = "handover.received_by" if self.confirmed_receipt else "handover.handed_over_to"
+        return t(verb, name=self.receiver.name, where=where)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, get_args
 
 from pydantic import Field
 
+from journal.i18n import DEFAULT_LANGUAGE, label, translator
 from journal.kinds.common import PersonRef
 from journal.payload import Cardinality, Payload, register
 
@@ -38,9 +39,10 @@ class MissionAssignment(Payload):
     address: str | None = Field(default=None, max_length=500)
     units: tuple[str, ...] = Field(default=(), description="call signs of the units assigned")
 
-    def summary(self) -> str:
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
         level = f" {self.dispatch_urgency}" if self.dispatch_urgency else ""
-        return f"Mission {self.mission_id}{level}: {self.dispatch_text or ''}".rstrip(": ")
+        head = translator(lang)("mission.summary", mission=self.mission_id, level=level)
+        return f"{head}: {self.dispatch_text or ''}".rstrip(": ")
 
 
 MISSION_LOG_KINDS = frozenset({"mission_assignment", "retraction"})
@@ -71,8 +73,9 @@ class CrewSignOn(Payload):
     unit: str = Field(min_length=1, max_length=50)
     members: tuple[PersonRef, ...] = Field(min_length=1)
 
-    def summary(self) -> str:
-        return f"Crew {self.unit}: " + ", ".join(f"{m.name} ({m.role or '?'})" for m in self.members)
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        members = ", ".join(f"{m.name} ({m.role or '?'})" for m in self.members)
+        return translator(lang)("crew.summary", unit=self.unit, members=members)
 
 
 TimestampEvent = Literal[
@@ -89,18 +92,8 @@ TimestampEvent = Literal[
 ]
 """The timeline marks (prehospital.md §3.1, NEMSIS eTimes). The entry's ``clinical_time`` is the time."""
 
-TIMESTAMP_LABELS: dict[str, str] = {
-    "call_received": "112/AMK call received",
-    "alarm": "Unit alarmed (alarmering)",
-    "departure": "Departure (afgang)",
-    "on_scene": "On scene (ankomst skadested)",
-    "patient_contact": "Patient contact (patientkontakt)",
-    "handover_to_other_unit": "Handed over to other unit (overdragelse)",
-    "leaving_scene": "Leaving scene (afgang skadested)",
-    "at_hospital": "At hospital (ankomst hospital)",
-    "handover_hospital": "Handover at hospital (overdragelse)",
-    "available": "Unit available (ledig)",
-}
+TIMESTAMP_LABELS: dict[str, str] = {e: label("en", "timestamp", e) for e in get_args(TimestampEvent)}
+"""English labels of the marks (completeness messages); readers get ``label(lang, "timestamp", e)``."""
 # Marks that belong to the patient, not to one unit: the first unit at the patient presses "Patientkontakt".
 PATIENT_LEVEL_EVENTS = frozenset({"call_received", "patient_contact"})
 
@@ -122,8 +115,8 @@ class Timestamp(Payload):
             return (self.KIND, self.event)
         return (self.KIND, self.event, unit or "")
 
-    def summary(self) -> str:
-        return TIMESTAMP_LABELS[self.event]
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return label(lang, "timestamp", self.event)
 
 
 @register
@@ -140,5 +133,6 @@ class ScoreTableVersions(Payload):
 
     versions: dict[str, str] = Field(min_length=1)
 
-    def summary(self) -> str:
-        return "Score tables: " + ", ".join(f"{k} {v}" for k, v in sorted(self.versions.items()))
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        versions = ", ".join(f"{k} {v}" for k, v in sorted(self.versions.items()))
+        return translator(lang)("score_tables.summary", versions=versions)

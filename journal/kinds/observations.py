@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
+from journal.i18n import DEFAULT_LANGUAGE, label, translator
 from journal.kinds.common import Reading, ValueModel, negative, outside
 from journal.payload import Cardinality, FieldIssue, Payload, register
 
@@ -200,39 +201,33 @@ class VitalSigns(Payload):
             for r in (self.bp_systolic, self.heart_rate, self.spo2, self.respiratory_rate)
         )
 
-    def summary(self) -> str:
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        t = translator(lang)
         parts: list[str] = []
         if self.heart_rate:
-            parts.append(f"P {self.heart_rate.text()}")
+            parts.append(t("vitals.heart_rate", value=self.heart_rate.text(lang)))
         if self.bp_systolic or self.bp_diastolic:
-            s = self.bp_systolic.text().split(" ")[0] if self.bp_systolic else "?"
-            d = self.bp_diastolic.text().split(" ")[0] if self.bp_diastolic else "?"
-            parts.append(f"BP {s}/{d} mm[Hg]")
+            s = self.bp_systolic.text(lang).split(" ")[0] if self.bp_systolic else "?"
+            d = self.bp_diastolic.text(lang).split(" ")[0] if self.bp_diastolic else "?"
+            parts.append(t("vitals.bp", systolic=s, diastolic=d))
         if self.respiratory_rate:
-            parts.append(f"RR {self.respiratory_rate.text()}")
+            parts.append(t("vitals.respiratory_rate", value=self.respiratory_rate.text(lang)))
         if self.spo2:
-            air = {True: " on O2", False: " on air", None: ""}[self.on_oxygen]
-            flow = f" {self.oxygen_flow.text()}" if self.oxygen_flow else ""
-            parts.append(f"SpO2 {self.spo2.text()}{air}{flow}")
+            air = {True: t("vitals.on_oxygen"), False: t("vitals.on_air"), None: ""}[self.on_oxygen]
+            flow = f" {self.oxygen_flow.text(lang)}" if self.oxygen_flow else ""
+            parts.append(t("vitals.spo2", value=self.spo2.text(lang), air=air, flow=flow))
         if self.temperature:
-            parts.append(f"T {self.temperature.text()}")
+            parts.append(t("vitals.temperature", value=self.temperature.text(lang)))
         if self.glucose:
-            parts.append(f"BS {self.glucose.text()}")
+            parts.append(t("vitals.glucose", value=self.glucose.text(lang)))
         if self.etco2:
-            parts.append(f"EtCO2 {self.etco2.text()}")
+            parts.append(t("vitals.etco2", value=self.etco2.text(lang)))
         if self.pain_nrs is not None:
-            parts.append(f"NRS {self.pain_nrs}")
+            parts.append(t("vitals.pain_nrs", value=self.pain_nrs))
         return ", ".join(parts)
 
 
 Acvpu = Literal["A", "C", "V", "P", "U"]
-ACVPU_LABELS: dict[str, str] = {
-    "A": "Alert",
-    "C": "New confusion",
-    "V": "Responds to voice",
-    "P": "Responds to pain",
-    "U": "Unresponsive",
-}
 
 
 class GcsItems(ValueModel):
@@ -300,12 +295,12 @@ class Consciousness(Payload):
             return [FieldIssue("acvpu", "alert (A) but eyes not open spontaneously — check")]
         return []
 
-    def summary(self) -> str:
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
         parts = []
         if self.acvpu:
-            parts.append(ACVPU_LABELS[self.acvpu])
+            parts.append(label(lang, "acvpu", self.acvpu))
         if self.gcs:
-            parts.append(f"GCS items {self.gcs.text()}")
+            parts.append(translator(lang)("consciousness.gcs_items", items=self.gcs.text()))
         return ", ".join(parts)
 
 
@@ -338,9 +333,14 @@ class Spo2ScaleDecision(Payload):
             issues.append(FieldIssue("target_low", "target range: low is above high"))
         return issues
 
-    def summary(self) -> str:
-        target = f" target {self.target_low}–{self.target_high} %" if self.target_low is not None else ""
-        return f"SpO2 scale {self.scale}{target}: {self.reason}"
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        t = translator(lang)
+        target = (
+            t("spo2_scale.target", low=self.target_low, high=self.target_high)
+            if self.target_low is not None
+            else ""
+        )
+        return t("spo2_scale.summary", scale=self.scale, target=target, reason=self.reason)
 
 
 @register
@@ -366,7 +366,7 @@ class Assessment(Payload):
             raise ValueError("an assessment needs at least one finding")
         return self
 
-    def summary(self) -> str:
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
         letters = [
             ("<C>", self.catastrophic_haemorrhage),
             ("A", self.airway),
@@ -376,7 +376,9 @@ class Assessment(Payload):
             ("E", self.exposure),
         ]
         text = " ".join(f"{k}: {v}." for k, v in letters if v)
-        return f"{text} Impression: {self.impression}".strip() if self.impression else text
+        if not self.impression:
+            return text
+        return f"{text} {translator(lang)('abcde.impression', impression=self.impression)}".strip()
 
 
 @register
@@ -393,17 +395,18 @@ class StrokeScale(Payload):
     gaze_palsy: bool = Field(description="gaze palsy or deviation")
     arm_weakness: bool = Field(description="arm weakness (drift or worse)")
 
-    def summary(self) -> str:
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        t = translator(lang)
         found = [
-            name
-            for name, v in (
-                ("LOC questions", self.loc_questions_abnormal),
-                ("gaze", self.gaze_palsy),
-                ("arm weakness", self.arm_weakness),
+            t(msg_id)
+            for msg_id, v in (
+                ("pass.loc_questions", self.loc_questions_abnormal),
+                ("pass.gaze", self.gaze_palsy),
+                ("pass.arm_weakness", self.arm_weakness),
             )
             if v
         ]
-        return "PASS items positive: " + (", ".join(found) or "none")
+        return t("pass.summary", found=", ".join(found) or t("pass.none"))
 
 
 AttachmentKind = Literal["ecg_12_lead", "ecg_rhythm_strip", "monitor_case", "photo", "document"]
@@ -428,8 +431,8 @@ class Attachment(Payload):
     interpretation_by: Literal["crew", "device_algorithm", "physician_remote"] | None = None
     transmitted_at: AwareDatetime | None = None
 
-    def summary(self) -> str:
-        text = f"{self.attachment_kind.replace('_', ' ')} ({self.media_type})"
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        text = f"{label(lang, 'attachment', self.attachment_kind)} ({self.media_type})"
         return f"{text}: {self.interpretation}" if self.interpretation else text
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from journal.cpr import check_replacement_cpr, parse_cpr
+from journal.i18n import DEFAULT_LANGUAGE, label, translator
 from journal.kinds.common import ValueModel
 from journal.payload import Cardinality, FieldIssue, Payload, register
 
@@ -28,7 +29,8 @@ class CprIdentifier(ValueModel):
     def birth_date(self) -> date:
         return parse_cpr(self.value).birth_date
 
-    def text(self) -> str:
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        del lang  # a CPR reads the same in every language
         return parse_cpr(self.value).formatted
 
 
@@ -44,8 +46,8 @@ class ReplacementCprIdentifier(ValueModel):
         check_replacement_cpr(system=self.system, value=self.value)
         return self
 
-    def text(self) -> str:
-        return f"{self.value} (replacement CPR)"
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)("identifier.replacement_cpr", value=self.value)
 
 
 class LocalIdentifier(ValueModel):
@@ -59,8 +61,8 @@ class LocalIdentifier(ValueModel):
     def for_journal(cls, journal_id: UUID) -> LocalIdentifier:
         return cls(value=f"U-{journal_id}")
 
-    def text(self) -> str:
-        return f"unknown patient {self.value}"
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)("identifier.unknown_patient", value=self.value)
 
 
 PatientIdentifier = Annotated[
@@ -107,8 +109,13 @@ class PatientIdentity(Payload):
             return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
         return self.estimated_age_years
 
-    def summary(self) -> str:
-        return f"{self.name}, {self.identifier.text()}"
+    def display_name(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return " ".join(p for p in (self.given_names, self.family_name) if p) or translator(lang)(
+            "patient.name_unknown"
+        )
+
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return f"{self.display_name(lang)}, {self.identifier.text(lang)}"
 
 
 @register
@@ -123,8 +130,8 @@ class SamePatientLink(Payload):
     other_journal_id: UUID
     reason: str = Field(min_length=1, max_length=500)
 
-    def summary(self) -> str:
-        return f"Same patient as journal {self.other_journal_id}: {self.reason}"
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)("same_patient.summary", journal=self.other_journal_id, reason=self.reason)
 
 
 ComplaintCategory = Literal[
@@ -158,7 +165,8 @@ class ChiefComplaint(Payload):
     onset: AwareDatetime | None = None
     last_known_well: AwareDatetime | None = Field(default=None, description="stroke: time last seen well")
 
-    def summary(self) -> str:
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        del lang  # the crew's own words
         return self.text
 
 
@@ -188,17 +196,18 @@ class History(Payload):
             return [FieldIssue("allergies", "'no known allergies' is ticked but allergies are listed")]
         return []
 
-    def summary(self) -> str:
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        t = translator(lang)
         allergies = (
-            "no known allergies"
+            t("history.no_known_allergies")
             if self.no_known_allergies
-            else (", ".join(a.substance for a in self.allergies) or "allergies not recorded")
+            else (", ".join(a.substance for a in self.allergies) or t("history.allergies_not_recorded"))
         )
-        parts = [f"Allergies: {allergies}"]
+        parts = [t("history.allergies", allergies=allergies)]
         if self.own_medication:
-            parts.append("Medication: " + ", ".join(self.own_medication))
+            parts.append(t("history.medication", medication=", ".join(self.own_medication)))
         if self.conditions:
-            parts.append("Conditions: " + ", ".join(self.conditions))
+            parts.append(t("history.conditions", conditions=", ".join(self.conditions)))
         return ". ".join(parts)
 
 
@@ -237,6 +246,12 @@ class MechanismInjuries(Payload):
     injuries: tuple[Injury, ...] = ()
     high_risk_criteria: tuple[str, ...] = Field(default=(), description="field-triage criteria met, as text")
 
-    def summary(self) -> str:
-        injuries = "; ".join(f"{i.region}: {i.description}" for i in self.injuries) or "no injuries found"
-        return f"Mechanism: {self.mechanism}. Injuries: {injuries}"
+    def injuries_text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return "; ".join(
+            f"{label(lang, 'region', i.region)}: {i.description}" for i in self.injuries
+        ) or translator(lang)("mechanism.no_injuries")
+
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)(
+            "mechanism.summary", mechanism=self.mechanism, injuries=self.injuries_text(lang)
+        )

@@ -13,6 +13,7 @@ from pydantic import Field, SerializeAsAny, ValidationInfo, model_validator
 
 from journal.errors import EntryValidationError
 from journal.hlc import HlcField
+from journal.i18n import DEFAULT_LANGUAGE, translator
 from journal.payload import Cardinality, Payload, is_device_context, register, validate_payload
 
 
@@ -27,7 +28,8 @@ class Note(Payload):
 
     text: str = Field(min_length=1, max_length=10_000)
 
-    def summary(self) -> str:
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        del lang  # the author's own words
         return self.text
 
 
@@ -43,8 +45,8 @@ class Signature(Payload):
     up_to: HlcField
     statement: str = Field(default="I attest my entries in this journal.", max_length=500)
 
-    def summary(self) -> str:
-        return f"Signed: {self.statement}"
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)("signature.summary", statement=self.statement)
 
 
 @register
@@ -95,8 +97,10 @@ class Correction(Payload):
             raise exc.prefixed("replacement") from None
         return {**data, "replacement": model}
 
-    def summary(self) -> str:
-        return f"Corrected: {self.replacement.summary()} — {self.reason}"
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)(
+            "correction.summary", replacement=self.replacement.summary(lang), reason=self.reason
+        )
 
 
 @register
@@ -111,5 +115,5 @@ class Retraction(Payload):
 
     reason: str = Field(min_length=1, max_length=1000)
 
-    def summary(self) -> str:
-        return f"Retracted: {self.reason}"
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)("retraction.summary", reason=self.reason)

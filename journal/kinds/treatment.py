@@ -14,6 +14,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
+from journal.i18n import DEFAULT_LANGUAGE, label, translator
 from journal.kinds.common import AUTORISATIONS_ID_PATTERN, PersonRef, Quantity, ValueModel
 from journal.local_time import clock
 from journal.payload import Cardinality, FieldIssue, Payload, register
@@ -28,8 +29,10 @@ class StandingProtocol(ValueModel):
     protocol_id: str = Field(min_length=1, max_length=100)
     protocol_version: str = Field(min_length=1, max_length=50)
 
-    def text(self) -> str:
-        return f"standing protocol {self.protocol_id} v{self.protocol_version}"
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)(
+            "basis.standing_protocol", protocol=self.protocol_id, version=self.protocol_version
+        )
 
 
 class Redelegation(ValueModel):
@@ -48,9 +51,15 @@ class ConcreteDelegation(ValueModel):
     channel: DelegationChannel
     redelegation: Redelegation | None = None
 
-    def text(self) -> str:
-        text = f"order from {self.physician.name} ({self.channel}, {clock(self.ordered_at)})"
-        return f"{text}, re-delegated to {self.redelegation.to.name}" if self.redelegation else text
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        t = translator(lang)
+        text = t(
+            "basis.concrete_delegation",
+            physician=self.physician.name,
+            channel=label(lang, "channel", self.channel),
+            at=clock(self.ordered_at),
+        )
+        return t("basis.redelegated", text=text, to=self.redelegation.to.name) if self.redelegation else text
 
 
 class PhysicianOwnAuthorisation(ValueModel):
@@ -59,8 +68,8 @@ class PhysicianOwnAuthorisation(ValueModel):
     basis: Literal["physician_own_authorisation"] = "physician_own_authorisation"
     autorisations_id: str = Field(pattern=AUTORISATIONS_ID_PATTERN)
 
-    def text(self) -> str:
-        return f"physician's own authorisation ({self.autorisations_id})"
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)("basis.physician_own_authorisation", autorisations_id=self.autorisations_id)
 
 
 class GivenBeforeArrival(ValueModel):
@@ -70,8 +79,8 @@ class GivenBeforeArrival(ValueModel):
     given_by: Literal["bystander", "patient", "home_care", "other_service", "unknown"]
     description: str | None = Field(default=None, max_length=500)
 
-    def text(self) -> str:
-        return f"given before arrival by {self.given_by.replace('_', ' ')}"
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)("basis.given_before_arrival", by=label(lang, "given_by", self.given_by))
 
 
 class PatientOwnMedication(ValueModel):
@@ -80,8 +89,8 @@ class PatientOwnMedication(ValueModel):
     basis: Literal["patient_own_medication"] = "patient_own_medication"
     note: str | None = Field(default=None, max_length=500)
 
-    def text(self) -> str:
-        return "patient's own medication"
+    def text(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return translator(lang)("basis.patient_own_medication")
 
 
 LegalBasis = Annotated[
@@ -140,9 +149,10 @@ class Medication(Payload):
             return [FieldIssue("dose.value", f"a dose must be more than 0 ({self.dose.text()})")]
         return []
 
-    def summary(self) -> str:
-        effect = f", effect: {self.response}" if self.response else ""
-        return f"{self.name} {self.dose.text()} {self.route} ({self.legal_basis.text()}){effect}"
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        t = translator(lang)
+        effect = t("medication.effect", response=self.response) if self.response else ""
+        return f"{self.name} {self.dose.text()} {self.route} ({self.legal_basis.text(lang)}){effect}"
 
 
 @register
@@ -166,8 +176,9 @@ class Procedure(Payload):
             return [FieldIssue("attempts", f"attempts must be at least 1, not {self.attempts}")]
         return []
 
-    def summary(self) -> str:
-        outcome = {True: " (successful)", False: " (failed)", None: ""}[self.successful]
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        t = translator(lang)
+        outcome = {True: t("procedure.successful"), False: t("procedure.failed"), None: ""}[self.successful]
         return f"{self.name}{outcome}"
 
 
@@ -233,8 +244,8 @@ class CardiacArrestEvent(Payload):
             ]
         return []
 
-    def summary(self) -> str:
-        text = self.event.replace("_", " ")
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        text = label(lang, "arrest_event", self.event)
         if self.rhythm:
             text += f" ({self.rhythm.upper() if len(self.rhythm) <= 4 else self.rhythm.replace('_', ' ')})"
         if self.energy_joules is not None:
@@ -242,7 +253,7 @@ class CardiacArrestEvent(Payload):
         if self.dose is not None:
             text += f" {self.dose.text()}"
         if self.witnessed_by:
-            text += f", witnessed by {self.witnessed_by}"
+            text += translator(lang)("arrest.witnessed_by", witness=self.witnessed_by)
         return text
 
 
@@ -260,7 +271,13 @@ class Consultation(Payload):
     reason: str = Field(min_length=1, max_length=1000)
     advice: str | None = Field(default=None, max_length=2000)
 
-    def summary(self) -> str:
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
         role = f", {self.with_whom.role}" if self.with_whom.role else ""
         advice = f": {self.advice}" if self.advice else ""
-        return f"Consulted {self.with_whom.name}{role} by {self.channel}{advice}"
+        return translator(lang)(
+            "consultation.summary",
+            name=self.with_whom.name,
+            role=role,
+            channel=label(lang, "channel", self.channel),
+            advice=advice,
+        )

@@ -30,7 +30,7 @@ from journal.scores.errors import (
     UnknownTableVersionError,
 )
 from journal.scores.gcs import GcsEye, GcsMotor, GcsResult, GcsVerbal, score_gcs
-from journal.scores.news2 import News2Result, score_news2
+from journal.scores.news2 import News2Result, news2_text, score_news2
 from journal.scores.registry import (
     CURRENT_TABLE_VERSIONS,
     TABLE_FINGERPRINTS,
@@ -97,6 +97,7 @@ __all__ = [
     "UnknownTableVersionError",
     "parse_table",
     "score_gcs",
+    "news2_text",
     "score_news2",
     "score_pass",
     "score_toks",

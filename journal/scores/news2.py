@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from journal.i18n import DEFAULT_LANGUAGE, label, translator
 from journal.scores.errors import ScoreInputError
 from journal.scores.inputs import optional_age, optional_bool, optional_member
 from journal.scores.lookups import BandLookup
@@ -191,6 +192,24 @@ def score_news2(
         caveats=caveats,
         display=f"NEWS2 {result.total} — {RISK_LABELS[band.risk]}{scale_note}",
     )
+
+
+def news2_text(result: News2Result, lang: str = DEFAULT_LANGUAGE) -> str:
+    """``result.display`` in ``lang`` (journal catalogue): what the board and the handover text show.
+
+    Built from the same fields as ``display`` (which stays English for logs and the wire); a test checks
+    that the English text equals ``display``. The not-applicable reason is the table's own rule text."""
+    t = translator(lang)
+    scale = t("news2.scale_2") if result.spo2_scale is Spo2Scale.SCALE_2 else ""
+    if result.status is ScoreStatus.NOT_APPLICABLE:
+        return t("news2.not_applicable", reason=result.not_applicable_reason)
+    if result.total is None or result.risk is None:
+        missing = ", ".join(label(lang, "news2.parameter", p.value) for p in result.missing)
+        points, scored = result.partial_sum, len(result.scored)
+        return (
+            t("news2.partial", missing=missing, points=points, scored=scored, of=len(News2Parameter)) + scale
+        )
+    return t("news2.complete", total=result.total, risk=label(lang, "news2.risk", result.risk.value)) + scale
 
 
 def _not_applicable_reasons(table: News2Table, age: int | None, pregnant: bool | None) -> list[str]:

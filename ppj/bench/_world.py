@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 def bench_region_and_unit(*, session: Session) -> tuple[Organisation, Organisation]:
     """Create the region "Bench region" and its ambulance "BENCH-1" (demo SOR/GLN identifiers)."""
-    from server.demo import demo_gln, demo_sor
+    from journal.demo.places import demo_sor
+    from server.demo import demo_gln
     from server.orgs.models import OrgKind, UnitType
     from server.orgs.service import create_organisation
 

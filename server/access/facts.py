@@ -13,7 +13,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from server.access.policy import EdRelation, JournalFacts, Shift, UnitAssignment
 from server.care.models import Journal, JournalAnnouncement, JournalHandover, MissionUnit
 from server.identity.models import CrewShift
-from server.orgs.models import Organisation
+from server.orgs.models import Organisation, OrgKind
+from server.sync.models import EntryRow
 
 
 def journal_facts(*, session: Session, journal: Journal) -> JournalFacts:
@@ -21,13 +22,17 @@ def journal_facts(*, session: Session, journal: Journal) -> JournalFacts:
 
 
 def journals_facts(*, session: Session, journals: Sequence[Journal]) -> dict[uuid.UUID, JournalFacts]:
-    """The facts of many journals in two queries (a board or list decides on each of them)."""
+    """The facts of many journals in two queries, three when a mission has a removed unit (a board or
+    list decides on each of them)."""
     if not journals:
         return {}
     journal_ids = [j.id for j in journals]
-    units: dict[uuid.UUID, list[UnitAssignment]] = defaultdict(list)
+    units: dict[uuid.UUID, list[MissionUnit]] = defaultdict(list)
     for row in session.scalars(_MISSION_UNITS, {"mission_ids": list({j.mission_id for j in journals})}):
-        units[row.mission_id].append(UnitAssignment(unit_id=row.unit_id, assigned_at=row.assigned_at))
+        units[row.mission_id].append(row)
+    authored = _authoring_units(
+        session, [j.id for j in journals if any(r.removed_at for r in units[j.mission_id])]
+    )
     relations: dict[uuid.UUID, list[EdRelation]] = defaultdict(list)
     for journal_id, hospital_id, at, handover in session.execute(_ED_RELATIONS, {"journal_ids": journal_ids}):
         if hospital_id is not None:
@@ -38,11 +43,34 @@ def journals_facts(*, session: Session, journals: Sequence[Journal]) -> dict[uui
             sandbox=journal.sandbox,
             opened_at=journal.opened_at,
             episode_ended_at=journal.episode_ended_at,
-            units=tuple(units[journal.mission_id]),
+            units=tuple(
+                UnitAssignment(
+                    unit_id=row.unit_id,
+                    assigned_at=row.assigned_at,
+                    removed=row.removed_at is not None and row.unit_id not in authored[journal.id],
+                )
+                for row in units[journal.mission_id]
+            ),
             ed_relations=tuple(relations[journal.id]),
         )
         for journal in journals
     }
+
+
+def _authoring_units(session: Session, journal_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """The units that wrote entries in each journal (only asked for journals of missions with a removed
+    unit, so the common case costs no query)."""
+    authored: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    if not journal_ids:
+        return authored
+    for journal_id, unit_id in session.execute(
+        select(EntryRow.journal_id, Organisation.id)
+        .join(Organisation, Organisation.call_sign == EntryRow.unit)
+        .where(EntryRow.journal_id.in_(journal_ids), Organisation.kind == OrgKind.unit)
+        .distinct()
+    ):
+        authored[journal_id].add(unit_id)
+    return authored
 
 
 def _ed_relation_rows(

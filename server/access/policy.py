@@ -5,7 +5,8 @@ look-ups only for current treatment):
 
 - crew (ambulanceassistent, ambulancebehandler, paramediciner, physician) see and write the journals of
   missions assigned to a unit they were signed on to during the episode, from the mission until the end of
-  the episode plus the documentation window;
+  the episode plus the documentation window; a unit the dispatch centre removes from the mission keeps
+  only the journals it wrote in (what it wrote stays, and its crew can finish documenting it);
 - ED staff see the patients announced (destination or pre-alert) or handed over to an emergency department
   of their own hospital, until the ED window after the later of announcement and handover; they write
   no clinical entries, only the receipt confirmation (``service.confirm_receipt``, capability
@@ -79,6 +80,8 @@ class Shift:
 class UnitAssignment:
     unit_id: uuid.UUID
     assigned_at: dt.datetime
+    # Removed from the mission by a dispatch update and wrote nothing in this journal: no access.
+    removed: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ def _crew_decision(
     if journal.episode_ended_at is not None and now > journal.episode_ended_at + window:
         return Decision(False, "crew: documentation window has closed")
     episode_end = journal.episode_ended_at or now
-    assigned = {unit.unit_id: unit.assigned_at for unit in journal.units}
+    assigned = {unit.unit_id: unit.assigned_at for unit in journal.units if not unit.removed}
     for shift in shifts:
         if shift.unit_id not in assigned:
             continue

@@ -24,35 +24,45 @@ def _time(at: dt.datetime | None) -> str:
     return at.astimezone(DANISH_TIME).strftime("%Y-%m-%d %H:%M") if at else "-"
 
 
-def journal_pdf(*, view: PatientView, t: Translate, printed_at: dt.datetime) -> bytes:
+Line = tuple[str, str]
+"""(style, text): style is ``title``, ``heading``, ``text`` or ``small``; text as the PDF holds it."""
+
+
+def pdf_lines(*, view: PatientView, t: Translate, printed_at: dt.datetime) -> list[Line]:
+    """Every line the PDF writes, in order (the print golden test pins these)."""
     row = view.row
-    pdf = FPDF(format="A4")
-    pdf.set_title("PPJ")
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 10, _latin1(t("board.print_title")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
-    lines = [
-        f"{t('board.patient')}: {row.patient or t('board.unknown_patient')}",
-        f"{t('board.unit')}: {', '.join(row.units) or '-'}   {t('board.urgency')}: {row.urgency or '-'}",
-        f"{t('board.eta')}: {_time(row.eta)}   {t('board.news2')}: {row.news2 or '-'}",
-        f"{t('board.complaint')}: {row.chief_complaint or '-'}",
-        f"{t('board.printed')}: {_time(printed_at)}",
+    lines: list[Line] = [("title", t("board.print_title"))]
+    lines += [
+        ("text", f"{t('board.patient')}: {row.patient or t('board.unknown_patient')}"),
+        (
+            "text",
+            f"{t('board.unit')}: {', '.join(row.units) or '-'}   {t('board.urgency')}: {row.urgency or '-'}",
+        ),
+        ("text", f"{t('board.eta')}: {_time(row.eta)}   {t('board.news2')}: {row.news2 or '-'}"),
+        ("text", f"{t('board.complaint')}: {row.chief_complaint or '-'}"),
+        ("text", f"{t('board.printed')}: {_time(printed_at)}"),
+        ("heading", t("board.isbar")),
+        ("text", row.isbar),
+        ("heading", t("board.timeline")),
     ]
-    for line in lines:
-        pdf.multi_cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 7, _latin1(t("board.isbar")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
-    pdf.multi_cell(0, 5, _latin1(row.isbar), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 7, _latin1(t("board.timeline")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
     for item in view.timeline:
         estimated = " (~)" if item.estimated else ""
         who = f"{item.author}, {item.unit}" if item.unit else item.author
-        text = f"{_time(item.at)}{estimated}  {item.title}: {item.summary}  [{who}]"
-        pdf.multi_cell(0, 4.5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        lines.append(("small", f"{_time(item.at)}{estimated}  {item.title}: {item.summary}  [{who}]"))
+    return [(style, _latin1(text)) for style, text in lines]
+
+
+_STYLES = {"title": ("B", 16, 10.0), "heading": ("B", 12, 7.0), "text": ("", 10, 5.0), "small": ("", 9, 4.5)}
+
+
+def journal_pdf(*, view: PatientView, t: Translate, printed_at: dt.datetime) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_title("PPJ")
+    pdf.add_page()
+    for style, text in pdf_lines(view=view, t=t, printed_at=printed_at):
+        if style == "heading":
+            pdf.ln(3)
+        weight, size, height = _STYLES[style]
+        pdf.set_font("Helvetica", weight, size)
+        pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -39,6 +39,9 @@ class MissionUnit(Base):
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
     assigned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     source_entry_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # Set when the dispatch centre's current assignment no longer names the unit (an update removed it);
+    # cleared when an update names it again. A removed unit keeps only the journals it wrote in.
+    removed_at: Mapped[dt.datetime | None]
 
 
 class Journal(Base):

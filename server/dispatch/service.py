@@ -11,8 +11,8 @@ own ``mission_assignment`` with the same reference (written on the tablet).
 * update — a new ``mission_assignment`` ``based_on`` the current one (the fold makes it current);
 * cancel — a ``retraction`` superseding the current assignment, with the reason.
 
-Known limit: a unit removed by an update keeps the access the first assignment gave it (the projection
-unions the units every assignment named); the log shows the current units.
+A unit an update drops is marked removed on the mission (``server.sync.projections``): it keeps access
+only to the journals it wrote in (``server.access.policy``), and what it wrote stays.
 """
 
 from __future__ import annotations

@@ -7,11 +7,12 @@ a missing key is a bug, so lookups fail loudly instead of showing a key to a use
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from journal.i18n import read_catalogue
 
 DEFAULT_LANGUAGE = "da"
 LANGUAGES = ("da", "en")
@@ -24,8 +25,7 @@ Translate = Callable[..., str]
 def catalogue(language: str) -> dict[str, str]:
     if language not in LANGUAGES:
         raise ValueError(f"no catalogue for language {language!r}")
-    data: dict[str, str] = json.loads((_DIR / f"{language}.json").read_text(encoding="utf-8"))
-    return data
+    return read_catalogue(_DIR / f"{language}.json")
 
 
 def translator(language: str) -> Translate:

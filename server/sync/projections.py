@@ -248,6 +248,49 @@ def _project_units(
         elif row.source_entry_id is not None and at < row.assigned_at:
             # Several journals of one mission name the unit: the earliest naming counts.
             row.assigned_at, row.source_entry_id = at, entry_id
+    current = _dispatch_current_units(relations)
+    if current is not None:
+        session.flush()
+        _mark_removed_units(session, mission=mission, current=current)
+
+
+def _dispatch_current_units(
+    relations: list[tuple[uuid.UUID, str, Any, dt.datetime]],
+) -> tuple[set[str], set[str], dt.datetime] | None:
+    """For a dispatch mission log: the call signs any of its assignments named, those of its current
+    assignment, and when that was made.
+
+    None for any other journal: a patient journal's own assignment copy (written on the tablet) never
+    removes a unit; only the dispatch centre's update does. The current assignment is the one no later
+    assignment is ``based_on`` (an update names the one it replaces); a cancellation is a retraction,
+    not an assignment, so it leaves the units as they were (crews keep documenting a cancelled mission).
+    """
+    assignments = [(i, c, at) for i, kind, c, at in relations if kind == "mission_assignment"]
+    if not assignments or any(c.get("source") != "dispatch" for _, c, _ in assignments):
+        return None
+    replaced = {uuid.UUID(str(b)) for _, c, _ in assignments for b in c.get("based_on", ())}
+    current = [(c, _aware(at)) for i, c, at in assignments if i not in replaced]
+    if not current:
+        return None
+    named = {u for _, c, _ in assignments for u in c["payload"].get("units", ())}
+    return named, {u for c, _ in current for u in c["payload"].get("units", ())}, max(at for _, at in current)
+
+
+def _mark_removed_units(
+    session: Session, *, mission: Mission, current: tuple[set[str], set[str], dt.datetime]
+) -> None:
+    """Only units the dispatch centre named and then dropped are removed: a unit that joined the mission
+    on its own (a crew sign-on in a patient journal) is not the dispatch log's to remove."""
+    named, call_signs, at = current
+    for row, call_sign in session.execute(
+        select(MissionUnit, Organisation.call_sign)
+        .join(Organisation, Organisation.id == MissionUnit.unit_id)
+        .where(MissionUnit.mission_id == mission.id)
+    ):
+        if call_sign in call_signs or call_sign not in named:
+            row.removed_at = None
+        elif row.removed_at is None:
+            row.removed_at = at
 
 
 def _emergency_department(session: Session, sor: str | None) -> Organisation | None:

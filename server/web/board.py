@@ -35,8 +35,8 @@ from server.board.live import ChangeHub
 from server.board.pdf import journal_pdf
 from server.board.view import board_rows, patient_view
 from server.errors import AccessDenied
-from server.i18n import negotiate, translator
-from server.web.templating import render
+from server.i18n import translator
+from server.web.templating import page_language, render
 
 router = APIRouter(prefix="/board", include_in_schema=False)
 HEARTBEAT_SECONDS = 15.0
@@ -48,13 +48,20 @@ def _require(caller: WebCaller, capability: Capability = Capability.view_board) 
 
 
 def _rows_context(
-    caller: WebCaller, auditing: BoardAuditingDep, session: SessionDep, windows: WindowsDep, now: NowDep
+    request: Request,
+    caller: WebCaller,
+    auditing: BoardAuditingDep,
+    session: SessionDep,
+    windows: WindowsDep,
+    now: NowDep,
 ) -> dict[str, object]:
     _require(caller)
     journals = access.visible_journals(
         session=session, actor=caller.actor, windows=windows, auditing=auditing, now=now
     )
-    rows = board_rows(session=session, journals=journals)
+    rows = board_rows(
+        session=session, journals=journals, lang=page_language(request), cache=request.app.state.row_cache
+    )
     session.commit()
     return {"caller": caller, "rows": rows, "tz": DANISH_TIME}
 
@@ -68,7 +75,7 @@ def board(
     windows: WindowsDep,
     now: NowDep,
 ) -> Response:
-    return render(request, "board.html", _rows_context(caller, auditing, session, windows, now))
+    return render(request, "board.html", _rows_context(request, caller, auditing, session, windows, now))
 
 
 @router.get("/rows")
@@ -81,7 +88,7 @@ def board_rows_fragment(
     now: NowDep,
 ) -> Response:
     """The board's table body alone, re-read by the page on each live event."""
-    return render(request, "board_rows.html", _rows_context(caller, auditing, session, windows, now))
+    return render(request, "board_rows.html", _rows_context(request, caller, auditing, session, windows, now))
 
 
 @router.get("/events")
@@ -119,6 +126,7 @@ async def board_events(
 
 
 def _open(
+    request: Request,
     journal_id: uuid.UUID,
     caller: WebCaller,
     auditing: BoardAuditingDep,
@@ -137,7 +145,7 @@ def _open(
         auditing=auditing,
         now=now,
     )
-    view = patient_view(session=session, journal=journal)
+    view = patient_view(session=session, journal=journal, lang=page_language(request))
     session.commit()
     return {
         "caller": caller,
@@ -161,7 +169,7 @@ def board_journal(
     windows: WindowsDep,
     now: NowDep,
 ) -> Response:
-    context = _open(journal_id, caller, auditing, session, windows, now)
+    context = _open(request, journal_id, caller, auditing, session, windows, now)
     return render(request, "board_journal.html", context)
 
 
@@ -175,7 +183,7 @@ def board_journal_print(
     windows: WindowsDep,
     now: NowDep,
 ) -> Response:
-    context = _open(journal_id, caller, auditing, session, windows, now, action=Action.export)
+    context = _open(request, journal_id, caller, auditing, session, windows, now, action=Action.export)
     return render(request, "board_print.html", context)
 
 
@@ -189,9 +197,8 @@ def board_journal_pdf(
     windows: WindowsDep,
     now: NowDep,
 ) -> Response:
-    context = _open(journal_id, caller, auditing, session, windows, now, action=Action.export)
-    language = negotiate(request.headers.get("accept-language"), request.query_params.get("lang"))
-    body = journal_pdf(view=context["view"], t=translator(language), printed_at=now)  # type: ignore[arg-type]
+    context = _open(request, journal_id, caller, auditing, session, windows, now, action=Action.export)
+    body = journal_pdf(view=context["view"], t=translator(page_language(request)), printed_at=now)  # type: ignore[arg-type]
     return Response(
         body,
         media_type="application/pdf",

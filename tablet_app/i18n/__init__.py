@@ -7,14 +7,15 @@ and its parameters), and screens render them, so switching the language re-rende
 the view-models knowing. Numbers passed as ``Decimal``/``float`` parameters are written with the
 language's decimal separator (comma in Danish).
 
+The file format (``read_catalogue``) and ``placeholders`` are the journal catalogue's (``journal.i18n``),
+whose messages the tablet shows in its current language too (summaries, ISBAR).
+
 Invariant (tested): both catalogues have the same ids with the same placeholders, and every id the code or
 the kv files use exists.
 """
 
 from __future__ import annotations
 
-import json
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from journal.i18n import placeholders as placeholders  # re-exported: the catalogue tests use it
+from journal.i18n import read_catalogue
 from tablet_app.errors import MissingMessageError, UnknownLanguageError
 from tablet_app.observable import Observable
 
@@ -35,15 +38,7 @@ def catalogue(language: str) -> Mapping[str, str]:
     """The catalogue of ``language`` (read once): message id -> template."""
     if language not in LANGUAGES:
         raise UnknownLanguageError(language, LANGUAGES)
-    data = json.loads((CATALOGUE_DIR / f"{language}.json").read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise ValueError(f"{language}.json must be one JSON object of message id -> string")
-    return {str(k): str(v) for k, v in data.items()}
-
-
-def placeholders(template: str) -> set[str]:
-    """The names of the ``{placeholders}`` in a template."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    return read_catalogue(CATALOGUE_DIR / f"{language}.json")
 
 
 class LanguageState(Observable):

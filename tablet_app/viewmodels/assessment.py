@@ -30,7 +30,7 @@ from journal.kinds.treatment import Procedure
 from journal.scores import ScoreName
 from journal.scores.stroke_pass import PassResult, score_pass
 from tablet_app.facades.clock import ClockFacade
-from tablet_app.i18n import Message, message
+from tablet_app.i18n import Message, language, message
 from tablet_app.observable import Observable
 from tablet_app.viewmodels.drafts import DraftStore
 from tablet_app.viewmodels.patient_journal import JournalViewModel
@@ -266,7 +266,9 @@ class ComplaintHistoryViewModel(_Drafted):
             self.errors = _field_errors(exc, {"text": "complaint"})
             return self._fail()
         if complaint != previous:
-            self._journal.record(complaint, saved=message("complaint.saved", summary=complaint.summary()))
+            self._journal.record(
+                complaint, saved=message("complaint.saved", summary=complaint.summary(language.current))
+            )
         self._forget_draft_if_saved()
         self._changed()
         return True
@@ -498,7 +500,9 @@ class ProcedureViewModel(_Drafted):
         except ValidationError as exc:
             self.errors = _field_errors(exc, {"name": "name", "details": "details"})
             return self._fail()
-        self._journal.record(procedure, saved=message("procedure.saved", summary=procedure.summary()), at=at)
+        self._journal.record(
+            procedure, saved=message("procedure.saved", summary=procedure.summary(language.current)), at=at
+        )
         self._drafts.delete(self._draft_id)
         self.texts = dict.fromkeys(self.TEXT_FIELDS, "")
         self.chosen, self.outcome = None, "unknown"
@@ -508,7 +512,7 @@ class ProcedureViewModel(_Drafted):
     def done(self) -> list[tuple[datetime, str, str]]:
         """Procedures recorded in this journal: (time, text, performer), oldest first."""
         lines = [
-            (revision.time, revision.value.summary(), revision.entry.author.name)
+            (revision.time, revision.value.summary(language.current), revision.entry.author.name)
             for revision, _fact in self._journal.state.current_entries("procedure")
             if isinstance(revision.value, Procedure)
         ]

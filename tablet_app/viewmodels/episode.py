@@ -44,7 +44,7 @@ from journal.kinds.record import Note
 from journal.local_time import DANISH_TIME
 from journal.municipalities import UnknownMunicipalityError, find_municipality
 from tablet_app.facades.clock import ClockFacade
-from tablet_app.i18n import Message, message
+from tablet_app.i18n import Message, language, message
 from tablet_app.observable import Observable
 from tablet_app.viewmodels.drafts import DraftStore
 from tablet_app.viewmodels.journal_list import OUTCOME_LABELS, JournalListViewModel, JournalRow
@@ -246,7 +246,9 @@ class DestinationViewModel(Observable):
         self.confirm = None
         if destination.sor_code is None:
             self.notice = message("dest.notice.no_sor")
-        self._journal.record(destination, saved=message("dest.saved", summary=destination.summary()))
+        self._journal.record(
+            destination, saved=message("dest.saved", summary=destination.summary(language.current))
+        )
         self.load()
         return True
 

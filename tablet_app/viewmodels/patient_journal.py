@@ -32,6 +32,7 @@ from journal.derived import scores_text, table_versions_in_force
 from journal.entry import Entry
 from journal.errors import InvalidCprError
 from journal.handover import isbar
+from journal.i18n import text as journal_text
 from journal.ids import new_uuid7
 from journal.kinds.common import PersonRef, Reading
 from journal.kinds.mission import CrewSignOn, MissionAssignment, Timestamp, TimestampEvent
@@ -42,7 +43,7 @@ from journal.payload import Payload
 from journal.state import Fact, JournalState, Revision
 from journal.writer import JournalWriter
 from tablet_app.facades.clock import ClockFacade
-from tablet_app.i18n import Message, message
+from tablet_app.i18n import Message, language, message
 from tablet_app.observable import Observable
 from tablet_app.record import LocalRecord
 from tablet_app.viewmodels.crew import CrewViewModel
@@ -198,8 +199,11 @@ class JournalViewModel(Observable):
         return isbar(
             self.state,
             reporter=self._crew.active_author(),
-            derived_scores_text=scores_text(self.state.derived, tz=self._clock.now().tzinfo or UTC),
+            derived_scores_text=scores_text(
+                self.state.derived, tz=self._clock.now().tzinfo or UTC, lang=language.current
+            ),
             tz=self._clock.now().tzinfo or UTC,
+            lang=language.current,
         )
 
     # ------------------------------------------------------------------------------------ writing
@@ -293,7 +297,7 @@ class JournalViewModel(Observable):
     def save_medication(self, medication: Medication) -> None:
         """A medication given now (``MedicationViewModel`` builds it)."""
         self._save(medication, at=self._clock.now())
-        self.last_saved = message("med.saved", summary=medication.summary())
+        self.last_saved = message("med.saved", summary=medication.summary(language.current))
         self._changed()
 
     def arrest_event(
@@ -399,5 +403,7 @@ def _reading(field_id: str, result: NumericResult) -> Reading:
 
 
 def _summary(value: object) -> str:
-    summary = getattr(value, "summary", None)
-    return str(summary()) if callable(summary) else str(getattr(value, "TITLE", "retracted"))
+    """A payload's one-line summary in the tablet's current language (journal catalogue)."""
+    if isinstance(value, Payload):
+        return value.summary(language.current)
+    return journal_text(language.current, "handover.retracted")

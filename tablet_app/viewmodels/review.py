@@ -29,7 +29,7 @@ from journal.local_time import DANISH_TIME
 from journal.payload import Payload
 from journal.state import Revision
 from tablet_app.facades.clock import ClockFacade
-from tablet_app.i18n import Message, message
+from tablet_app.i18n import Message, language, message
 from tablet_app.observable import Observable
 from tablet_app.viewmodels.patient_journal import TIMELINE_BUTTONS, JournalViewModel
 
@@ -108,8 +108,8 @@ def entry_line(revision: Revision) -> EntryLine:
 
 
 def _summary(value: Payload) -> str:
-    summary = getattr(value, "summary", None)
-    return str(summary()) if callable(summary) else value.TITLE
+    """The payload's summary in the tablet's current language (journal catalogue)."""
+    return value.summary(language.current)
 
 
 class ReviewViewModel(Observable):

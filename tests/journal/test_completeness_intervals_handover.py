@@ -164,11 +164,11 @@ def test_isbar_and_atmist_carry_the_current_values_and_say_when_something_is_in_
     b.write(other, TransportUrgency(level="A"), minute=12)
     b.write(w, Destination(hospital="Aalborg UH", eta=DEMO_DAY + timedelta(minutes=45)), minute=13)
     state = fold(b.entries)
-    text = isbar(state, reporter=ANNE, derived_scores_text="NEWS2 3")
+    text = isbar(state, reporter=ANNE, derived_scores_text="NEWS2 3", lang="en")
     assert "I: Anne Holm, paramediciner. Patient: name unknown, 250947-9989 (79 years, male)" in text
     assert "P 96 /min" in text and "Scores: NEWS2 3" in text
     assert "IN CONFLICT: Kørsel A | Kørsel B" in text  # both values, in HLC order, never one picked
-    short = atmist(state)
+    short = atmist(state, lang="en")
     assert short.splitlines()[0] == "A: 79 years, male"
     assert "E: ETA 08:45 to Aalborg UH" in short  # 07:45 UTC, read in Danish time (CET)
 
@@ -250,7 +250,7 @@ def test_isbar_recommends_the_disposition_when_the_patient_stays_on_scene() -> N
         ),
         minute=30,
     )
-    last = isbar(fold(b.entries)).splitlines()[-1]
+    last = isbar(fold(b.entries), lang="en").splitlines()[-1]
     assert (
         last
         == "R: Treated and released on scene (afsluttet på stedet); advice given: Ring 112 ved nye symptomer."

@@ -351,14 +351,14 @@ def test_no_entry_kind_stores_a_score_and_handover_text_says_scores_are_calculat
     b.write(w, Consciousness(acvpu="A", gcs=GcsItems(eye=4, verbal=5, motor=6)), minute=20)
     b.write(w, vitals(**HYPOXIC_ON_AIR), minute=20)  # type: ignore[arg-type]
     state = fold(b.entries)
-    text = scores_text(state.derived)
+    text = scores_text(state.derived, lang="en")
     # 07:20 UTC, read in Danish time (CET)
     assert text == (
         "calculated from the recorded values: NEWS2 0 — low risk (SpO2 scale 2) at 08:20; "
         "GCS 15 (E4 V5 M6) at 08:20"
     )
-    assert f"Scores: {text}." in isbar(state, derived_scores_text=text)
-    assert text in atmist(state, derived_scores_text=text)
+    assert f"Scores: {text}." in isbar(state, derived_scores_text=text, lang="en")
+    assert text in atmist(state, derived_scores_text=text, lang="en")
     assert len(state.by_key) == len(b.entries)  # deriving added nothing to the record
 
 

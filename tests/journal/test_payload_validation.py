@@ -158,7 +158,7 @@ def test_an_intubated_patient_has_verbal_T_and_no_verbal_score(make_entry: MakeE
 
 
 def test_new_confusion_is_its_own_acvpu_level(make_entry: MakeEntry) -> None:
-    assert "New confusion" in make_entry({"acvpu": "C"}, kind="consciousness").payload.summary()
+    assert "New confusion" in make_entry({"acvpu": "C"}, kind="consciousness").payload.summary("en")
 
 
 def test_medication_needs_an_atc_code_a_positive_dose_and_a_legal_basis(make_entry: MakeEntry) -> None:
@@ -188,7 +188,7 @@ def test_the_legal_basis_is_a_tagged_union_that_round_trips(make_entry: MakeEntr
     )  # fmt: skip
     assert isinstance(entry.payload, Medication)
     assert isinstance(entry.payload.legal_basis, ConcreteDelegation)
-    assert "re-delegated to Bo Nielsen" in entry.payload.summary()
+    assert "re-delegated to Bo Nielsen" in entry.payload.summary("en")
     assert not isinstance(entry.payload.legal_basis, StandingProtocol)
     with pytest.raises(EntryValidationError) as err:
         make_entry(

@@ -151,7 +151,7 @@ def test_the_epikrise_text_is_in_psoap_order_with_the_physicians_order() -> None
     (communication,) = resources(bundle, "Communication")
     text = communication["payload"][0]["contentString"]
     assert [line[:2] for line in text.splitlines() if line[:1] != " "] == ["P:", "S:", "O:", "A:", "P:"]
-    assert "Akutlæge, AMK Nord" in text and "BS <1.1 mmol/L" in text
+    assert "Akutlæge, AMK Syddanmark" in text and "BS <1.1 mmol/L" in text
 
 
 @pytest.mark.parametrize(

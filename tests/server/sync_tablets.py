@@ -64,6 +64,7 @@ class Tablet:
         *,
         ahead: dt.timedelta = dt.timedelta(0),
         entry_id: uuid.UUID | None = None,
+        unit: str = UNIT,
     ) -> Entry:
         return new_entry(
             entry_id=entry_id,
@@ -71,7 +72,7 @@ class Tablet:
             payload=payload or Note(text="Patient vågen, klar."),
             author=self.author,
             device_id=str(self.device_id),
-            unit=UNIT,
+            unit=unit,
             clinical_time=dt.datetime.now(dt.UTC),
             hlc=self.stamp(ahead=ahead),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 
@@ -77,6 +78,20 @@ def test_a_shift_starting_after_the_episode_ended_gives_no_access() -> None:
 def test_a_shift_on_another_unit_gives_no_access() -> None:
     other = Shift(unit_id=uuid.uuid4(), started_at=T0 - dt.timedelta(hours=1), ended_at=None)
     assert not crew(T0, journal=facts(), shift=other)
+
+
+def test_a_unit_removed_from_the_mission_loses_the_journals_it_did_not_write_in() -> None:
+    removed = dataclasses.replace(
+        facts(), units=(UnitAssignment(unit_id=UNIT, assigned_at=T0, removed=True),)
+    )
+    assert not crew(T0, journal=removed, shift=ON_SHIFT)
+    assert not crew(T0, journal=removed, shift=ON_SHIFT, action=Action.write)
+    # Another unit still on the mission keeps its access to the same journal.
+    other = uuid.uuid4()
+    shared = dataclasses.replace(
+        removed, units=(*removed.units, UnitAssignment(unit_id=other, assigned_at=T0))
+    )
+    assert crew(T0, journal=shared, shift=Shift(unit_id=other, started_at=T0, ended_at=None))
 
 
 def ed(

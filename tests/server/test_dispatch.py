@@ -12,14 +12,18 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from journal.ids import new_uuid7
+from journal.kinds.mission import MissionAssignment
+from journal.kinds.record import Note
 from ppj.dispatch_cli import DispatchClient, DispatchRefused
 from server.api.dispatch_routes import MAX_BODY_BYTES
 from server.app import create_app
 from server.config import Settings
 from server.identity.models import Role
+from server.sync.models import EntryRow
 from tests.server.sync_tablets import Tablet, make_tablet
 from tests.server.world import World
 
@@ -117,8 +121,9 @@ def test_a_dispatch_system_client_creates_missions(http: TestClient, world: Worl
         ({**MISSION, "units": ["NO-SUCH-UNIT"]}, 422, "NO-SUCH-UNIT"),
         ({**MISSION, "surprise": 1}, 422, "surprise"),
         ({**MISSION, "notes": "x" * (MAX_BODY_BYTES + 1)}, 413, "body"),
+        ({**MISSION, "units": ["T-AMB-1\u0000"]}, 422, "control characters"),
     ],
-    ids=["urgency", "missing-address", "no-units", "unknown-unit", "extra-field", "oversized"],
+    ids=["urgency", "missing-address", "no-units", "unknown-unit", "extra-field", "oversized", "nul-in-unit"],
 )
 def test_a_bad_dispatch_gets_a_clear_error_naming_the_problem(
     http: TestClient, world: World, body: dict[str, Any], status: int, names: str
@@ -152,3 +157,52 @@ def test_the_dispatch_client_creates_updates_and_cancels_and_reports_refusals(
         with pytest.raises(DispatchRefused) as refused:
             client.create({**MISSION, "reference": "M-2", "units": ["NO-SUCH-UNIT"]})
     assert refused.value.status == 422
+
+
+def _patient_journal(tablet: Tablet, *, unit: str, reference: str) -> uuid.UUID:
+    """A patient journal of mission ``reference`` whose entries are written under ``unit``."""
+    journal_id = new_uuid7()
+    for payload in (MissionAssignment(mission_id=reference, units=(unit,)), Note(text="Patient vågen.")):
+        tablet.capture(tablet.entry(journal_id, payload, unit=unit))
+    return journal_id
+
+
+def _stored_entries(sessions: sessionmaker[Session], journal_id: uuid.UUID) -> int:
+    with sessions() as session:
+        return len(session.scalars(select(EntryRow.entry_id).where(EntryRow.journal_id == journal_id)).all())
+
+
+def test_a_unit_removed_by_an_update_keeps_only_the_journals_it_wrote_in(
+    http: TestClient, tablet: Tablet, world: World, sessions: sessionmaker[Session]
+) -> None:
+    dispatcher = world.callers[Role.dispatcher].api_headers()
+    both = {**MISSION, "units": ["T-AMB-1", "T-AMB-2"]}
+    mission_id = uuid.UUID(
+        http.post("/api/dispatch/missions", json=both, headers=dispatcher).json()["mission_id"]
+    )
+    tablet.client.sync_once()
+    written = _patient_journal(tablet, unit="T-AMB-1", reference=MISSION["reference"])
+    others = _patient_journal(tablet, unit="T-AMB-2", reference=MISSION["reference"])
+    tablet.client.sync_once()
+    assert {mission_id, written, others} <= set(tablet.store.accessible_journals())
+    before = _stored_entries(sessions, written)
+
+    moved = http.put(
+        f"/api/dispatch/missions/{mission_id}", json={**MISSION, "units": ["T-AMB-2"]}, headers=dispatcher
+    )
+    assert moved.status_code == 200 and moved.json()["units"] == ["T-AMB-2"]
+    tablet.client.sync_once()
+
+    access = set(tablet.store.accessible_journals())
+    assert written in access
+    assert others not in access and mission_id not in access
+    assert _stored_entries(sessions, written) == before == 2
+    # Its crew can still finish documenting the patient it treated.
+    tablet.capture(tablet.entry(written, Note(text="Overlevering afsluttet.")))
+    tablet.client.sync_once()
+    assert _stored_entries(sessions, written) == 3
+
+    # Named again by a later update: the access comes back.
+    http.put(f"/api/dispatch/missions/{mission_id}", json=both, headers=dispatcher)
+    tablet.client.sync_once()
+    assert {mission_id, others} <= set(tablet.store.accessible_journals())

@@ -69,6 +69,19 @@ def _other_hospital_staff(sessions: sessionmaker[Session], world: World) -> str:
         return cookie
 
 
+def _synced_pre_alert(tablet: Tablet, sessions: sessionmaker[Session], world: World) -> uuid.UUID:
+    """A patient pre-alerted to the world's own hospital, pushed to the server."""
+    journal_id = capture_pre_alerted_patient(
+        tablet, sor=hospital_sor(sessions, world.ed_own), hospital="Odense Universitetshospital"
+    )
+    tablet.client.sync_once()
+    return journal_id
+
+
+def _row_of(html: str, journal_id: uuid.UUID) -> str:
+    return html.split(f'data-journal="{journal_id}"')[1].split("</tr>")[0]
+
+
 def test_a_pre_alert_appears_on_the_board_is_received_and_the_receipt_reaches_the_tablet(
     app: FastAPI, tablet: Tablet, sessions: sessionmaker[Session], world: World
 ) -> None:
@@ -109,10 +122,7 @@ def test_a_pre_alert_appears_on_the_board_is_received_and_the_receipt_reaches_th
 def test_another_hospitals_staff_never_see_the_patient(
     app: FastAPI, tablet: Tablet, sessions: sessionmaker[Session], world: World
 ) -> None:
-    journal_id = capture_pre_alerted_patient(
-        tablet, sor=hospital_sor(sessions, world.ed_own), hospital="Odense Universitetshospital"
-    )
-    tablet.client.sync_once()
+    journal_id = _synced_pre_alert(tablet, sessions, world)
     with _board_client(app, _other_hospital_staff(sessions, world)) as board:
         assert str(journal_id) not in board.get("/board").text
         assert str(journal_id) not in board.get("/board/rows").text
@@ -123,10 +133,7 @@ def test_another_hospitals_staff_never_see_the_patient(
 def test_the_receipt_needs_the_sessions_csrf_token(
     app: FastAPI, tablet: Tablet, sessions: sessionmaker[Session], world: World
 ) -> None:
-    journal_id = capture_pre_alerted_patient(
-        tablet, sor=hospital_sor(sessions, world.ed_own), hospital="Odense Universitetshospital"
-    )
-    tablet.client.sync_once()
+    journal_id = _synced_pre_alert(tablet, sessions, world)
     with _board_client(app, world.callers[Role.ed_staff].cookie) as board:
         response = board.post(f"/board/journals/{journal_id}/received", data={"csrf_token": "forged"})
         assert response.status_code == 403
@@ -152,17 +159,14 @@ def test_the_latest_vitals_are_the_latest_by_clinical_time_not_by_upload(
     tablet.capture(earlier)
     tablet.client.sync_once()
     with _board_client(app, world.callers[Role.ed_staff].cookie) as board:
-        row = board.get("/board/rows").text.split(f'data-journal="{journal_id}"')[1].split("</tr>")[0]
+        row = _row_of(board.get("/board/rows").text, journal_id)
     assert "P 128 /min" in row and "P 61 /min" not in row and "news2-red" in row
 
 
 def test_every_board_view_and_the_receipt_are_audited_and_a_refused_receipt_too(
     app: FastAPI, tablet: Tablet, sessions: sessionmaker[Session], world: World
 ) -> None:
-    journal_id = capture_pre_alerted_patient(
-        tablet, sor=hospital_sor(sessions, world.ed_own), hospital="Odense Universitetshospital"
-    )
-    tablet.client.sync_once()
+    journal_id = _synced_pre_alert(tablet, sessions, world)
     ed = world.callers[Role.ed_staff]
     with _board_client(app, ed.cookie) as board:
         board.get("/board")
@@ -183,3 +187,33 @@ def test_every_board_view_and_the_receipt_are_audited_and_a_refused_receipt_too(
     assert ("ed_staff", "export", "allowed", True) in seen
     assert ("ed_staff", "write", "allowed", True) in seen
     assert ("ed_staff", "write", "denied", False) in seen
+
+
+def test_the_isbar_and_timeline_read_in_danish_by_default_and_in_english_when_chosen(
+    app: FastAPI, tablet: Tablet, sessions: sessionmaker[Session], world: World
+) -> None:
+    journal_id = _synced_pre_alert(tablet, sessions, world)
+    with _board_client(app, world.callers[Role.ed_staff].cookie) as board:
+        danish = _row_of(board.get("/board/rows").text, journal_id)
+        english = _row_of(board.get("/board/rows?lang=en").text, journal_id)
+        page_da = board.get(f"/board/journals/{journal_id}").text
+        page_en = board.get(f"/board/journals/{journal_id}", headers={"Accept-Language": "en-GB"}).text
+    assert "Behandling: ingen" in danish and "BT 95/60" in danish and "Treatment" not in danish
+    assert "Treatment: none" in english and "BP 95/60" in english and "Behandling" not in english
+    assert "<strong>Vitalparametre</strong>" in page_da and "<strong>Vital signs</strong>" in page_en
+    assert "forvarsel stemi" in page_da and "pre-alert stemi" in page_en
+
+
+def test_an_unchanged_journal_is_not_refolded_and_a_new_entry_is_shown_at_once(
+    app: FastAPI, tablet: Tablet, sessions: sessionmaker[Session], world: World
+) -> None:
+    journal_id = _synced_pre_alert(tablet, sessions, world)
+    cache = app.state.row_cache
+    with _board_client(app, world.callers[Role.ed_staff].cookie) as board:
+        first = board.get("/board/rows").text
+        misses = cache.misses
+        assert board.get("/board/rows").text == first and cache.misses == misses and cache.hits >= 1
+        tablet.capture(tablet.entry(journal_id, VitalSigns(heart_rate=Reading(value=77, unit="/min"))))
+        tablet.client.sync_once()
+        assert "P 77 /min" in _row_of(board.get("/board/rows").text, journal_id)
+        assert cache.misses == misses + 1

@@ -83,7 +83,7 @@ def test_ed_staff_watch_a_pre_alert_arrive_live_and_confirm_receipt_in_the_brows
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            own = browser.new_page(viewport={"width": 1400, "height": 700})
+            own = browser.new_page(viewport={"width": 1400, "height": 700}, locale="da-DK")  # the default
             other = browser.new_page()
             for page, username in ((own, world.callers[Role.ed_staff].username), (other, other_username)):
                 page.goto(f"{base_url}/login")

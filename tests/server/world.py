@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from journal.demo.places import demo_sor
 from server.care.models import AnnouncementKind, Journal, JournalAnnouncement, Mission, MissionUnit
 from server.db import utcnow
-from server.demo import MEDCOM_TEST_CPR, demo_gln, demo_sor
+from server.demo import MEDCOM_TEST_CPR, demo_gln
 from server.identity.models import CREW_ROLES, Role
 from server.identity.passwords import HashedPassword
 from server.identity.service import (

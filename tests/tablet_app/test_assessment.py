@@ -122,13 +122,13 @@ def test_no_known_allergies_and_not_asked_are_stored_differently(tmp_path: Path)
     assert h.submit_history()
     first = vm.state.value("history")
     assert isinstance(first, History) and not first.no_known_allergies and first.allergies == ()
-    assert first.summary().startswith("Allergies: allergies not recorded")
+    assert first.summary("en").startswith("Allergies: allergies not recorded")
     assert first.own_medication == ("Metformin", "Atorvastatin", "Hjertemagnyl")
     h.set_allergy_status("none_known")
     assert h.submit_history()
     second = vm.state.value("history")
     assert isinstance(second, History) and second.no_known_allergies
-    assert second.summary().startswith("Allergies: no known allergies")
+    assert second.summary("en").startswith("Allergies: no known allergies")
     assert history_vm(t, vm).allergy_status == "none_known"  # shown again as recorded
 
 
@@ -322,7 +322,7 @@ def test_a_favourite_procedure_is_recorded_at_now_with_the_active_author_as_perf
     [(at, text, performer)] = p.done()
     assert (at, text, performer) == (
         t.clock.now(),
-        "Perifer venøs adgang (PVK) (successful)",
+        "Perifer venøs adgang (PVK) (lykkedes)",
         BO.display_name,
     )
     [revision] = [r for r, _f in vm.state.current_entries("procedure")]

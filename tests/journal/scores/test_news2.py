@@ -24,6 +24,7 @@ from journal.scores import (
     Spo2Scale,
     UiColour,
     UnknownTableVersionError,
+    news2_text,
     score_news2,
 )
 
@@ -456,3 +457,23 @@ def test_the_same_inputs_give_the_same_result_every_time() -> None:
 def test_bad_input_is_refused_even_when_news2_does_not_apply() -> None:
     with pytest.raises(ScoreInputError, match="pulse"):
         news2(age_years=10, pulse=1000)
+
+
+@given(
+    vitals=vital_sets,
+    absent=st.sets(st.sampled_from([parameter.value for parameter in News2Parameter])),
+    scale=st.sampled_from(Spo2Scale),
+    age=st.sampled_from([40, 15]),
+)
+def test_the_catalogue_text_in_english_is_the_display_and_danish_reads_danish(
+    vitals: dict[str, object], absent: set[str], scale: Spo2Scale, age: int
+) -> None:
+    given_vitals = {key: (None if key in absent else value) for key, value in vitals.items()}
+    result = score_news2(
+        table_version=VERSION, age_years=age, pregnant=False, spo2_scale=scale, **given_vitals
+    )  # type: ignore[arg-type]
+    assert news2_text(result, "en") == result.display
+    danish = news2_text(result, "da")
+    assert danish.startswith("NEWS2 ") and "risk" not in danish and "missing" not in danish
+    if result.status is ScoreStatus.PARTIAL:  # hazard: a partial sum never reads as the score
+        assert danish.startswith("NEWS2 ufuldstændig — mangler ")

@@ -122,7 +122,7 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     assert tablet.text("journal_author") == "Skriver: Demo Paramediciner"
     tablet.tap("arrest_rhythm_vf")
     tablet.tap("arrest_shock_200")
-    assert "shock 200 J" in tablet.text("journal_timeline")
+    assert "stød 200 J" in tablet.text("journal_timeline")
     tablet.tap("journal_medication")
     tablet.tap("med_N02BE01")
     tablet.command("type", id="med_dose", text="1000")
@@ -133,9 +133,7 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.command("type", id="med_protocol_id", text="RN-PARA-07")
     tablet.command("type", id="med_protocol_version", text="3")
     tablet.tap("med_save")
-    assert tablet.text("med_saved").startswith(
-        "Gemt: Paracetamol 1000 mg iv (standing protocol RN-PARA-07 v3)"
-    )
+    assert tablet.text("med_saved").startswith("Gemt: Paracetamol 1000 mg iv (rammedelegation RN-PARA-07 v3)")
     tablet.screenshot(screenshots / "06b-medication.png")
     tablet.tap("med_back")
     tablet.tap("mark_leaving_scene")
@@ -214,7 +212,7 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.tap("procedure_outcome_successful")
     tablet.tap("procedure_save")
     assert tablet.text("procedure_done").endswith(
-        "Perifer venøs adgang (PVK) (successful) · Demo Paramediciner"
+        "Perifer venøs adgang (PVK) (lykkedes) · Demo Paramediciner"
     )
     tablet.screenshot(screenshots / "06f-procedures.png")
     tablet.tap("procedure_back")
@@ -222,7 +220,7 @@ def test_a_crew_documents_a_patient_from_log_in_to_signature(
     tablet.tap("journal_handover")
     assert tablet.screen() == "handover"
     assert "250947-9989" in tablet.text("handover_text")
-    assert "no known allergies" in tablet.text("handover_text")
+    assert "ingen kendte allergier" in tablet.text("handover_text")
     assert "disposition" in tablet.text("handover_missing")
     tablet.tap("handover_sign")
     assert tablet.text("handover_saved") == "Journalen er underskrevet."
