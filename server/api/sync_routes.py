@@ -33,7 +33,7 @@ from server.audit.service import AuditContext
 from server.db import utcnow
 from server.errors import AccessDenied, AuthenticationFailed, InvalidInput, NotFound
 from server.identity.models import Device
-from server.identity.service import authenticate_device, authenticate_token
+from server.identity.service import authenticate_device, authenticate_device_and_token
 from server.sync.body import decode_body, parse_model
 from server.sync.clock import ServerClock
 from server.sync.errors import BatchTooLarge, SyncRefused
@@ -101,31 +101,30 @@ async def raw_body(request: Request) -> bytes:
 RawBodyDep = Annotated[bytes, Depends(raw_body)]
 
 
-def _device(request: Request, session: Session) -> Device:
+def _caller(request: Request, session: Session) -> tuple[Device, ApiCaller | AuthenticationFailed | None]:
+    """The authenticated device (its failures raise), and the person behind the bearer token: None when
+    none was sent, the failure when it does not authenticate. Device and token in one query."""
     credential = request.headers.get(DEVICE_HEADER)
     if not credential:
         raise AuthenticationFailed("device credential required")
-    return authenticate_device(session=session, credential=credential)
-
-
-def _person(request: Request, session: Session, device: Device) -> ApiCaller | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    identity = authenticate_token(
-        session=session,
-        token=token.strip(),
-        device_credential=request.headers.get(DEVICE_HEADER),
-        now=utcnow(),
+    if scheme.lower() != "bearer" or not token.strip():
+        return authenticate_device(session=session, credential=credential), None
+    device, identity = authenticate_device_and_token(
+        session=session, credential=credential, token=token.strip(), now=utcnow()
     )
+    if isinstance(identity, AuthenticationFailed):
+        return device, identity
     if identity.device is None or identity.device.id != device.id:
-        raise AuthenticationFailed("the token is not bound to this device")
-    return ApiCaller(
+        return device, AuthenticationFailed("the token is not bound to this device")
+    return device, ApiCaller(
         person=identity.person, device=device, token_id=identity.token_id, actor=actor_of(identity.person)
     )
 
 
-def _required_person(caller: ApiCaller | None) -> ApiCaller:
+def _required_person(caller: ApiCaller | AuthenticationFailed | None) -> ApiCaller:
+    if isinstance(caller, AuthenticationFailed):
+        raise caller
     if caller is None:
         raise AuthenticationFailed("a person's bearer token is required")
     if not has_capability(caller.actor, Capability.use_journal_api):
@@ -164,14 +163,6 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
-def _push_person(request: Request, session: Session, device: Device) -> ApiCaller | None:
-    """The person behind an optional token; an expired or revoked token does not stop a push."""
-    try:
-        return _person(request, session, device)
-    except AuthenticationFailed:
-        return None
-
-
 @router.post(
     "/push",
     responses={200: {"model": PushResponse}, **_ERRORS},
@@ -193,8 +184,9 @@ def push_route(
     writer: WriterDep,
 ) -> Response:
     """Apply the batch (protocol §4) in one transaction and answer one result per item."""
-    device = _device(request, session)
-    caller = _push_person(request, session, device)
+    device, caller = _caller(request, session)
+    # An expired or revoked token does not stop a push: the entries carry their author.
+    person = caller if isinstance(caller, ApiCaller) else None
     payload = decode_body(
         raw=body, content_encoding=request.headers.get("content-encoding"), limit=MAX_PUSH_BYTES
     )
@@ -205,9 +197,9 @@ def push_route(
         uploader=Uploader(
             writer_id=str(device.id),
             device=device,
-            audit=_audit_context(request, device, caller),
-            # _person checked that the token is bound to this device.
-            logged_in=caller.person.id if caller is not None else None,
+            audit=_audit_context(request, device, person),
+            # _caller checked that the token is bound to this device.
+            logged_in=person.person.id if person is not None else None,
         ),
         request=push_request,
         clock=clock,
@@ -248,8 +240,8 @@ def pull_route(
     writer: WriterDep,
 ) -> Response:
     """Entries in commit order (protocol §6); access is decided and audited (one event per patient)."""
-    device = _device(request, session)
-    person = _required_person(_person(request, session, device))
+    device, caller = _caller(request, session)
+    person = _required_person(caller)
     payload = decode_body(
         raw=body, content_encoding=request.headers.get("content-encoding"), limit=MAX_PUSH_BYTES
     )
@@ -301,8 +293,8 @@ def access_route(
 ) -> Response:
     """Every journal the person may see now (one ``list`` audit event per patient); with
     ``?watermarks=true`` each with its watermark, so a client already there skips its pull (protocol §6)."""
-    device = _device(request, session)
-    person = _required_person(_person(request, session, device))
+    device, caller = _caller(request, session)
+    person = _required_person(caller)
     journals = access.visible_journals(
         session=session,
         actor=person.actor,

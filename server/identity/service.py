@@ -248,12 +248,19 @@ def revoke_device(*, session: Session, device_id: uuid.UUID, now: dt.datetime) -
 
 
 def authenticate_device(*, session: Session, credential: str) -> Device:
+    device_id, secret = _credential_parts(credential)
+    return _checked_device(session.get(Device, device_id), secret)
+
+
+def _credential_parts(credential: str) -> tuple[uuid.UUID, str]:
     device_id_text, _, secret = credential.partition(".")
     try:
-        device_id = uuid.UUID(device_id_text)
+        return uuid.UUID(device_id_text), secret
     except ValueError:
         raise AuthenticationFailed("malformed device credential") from None
-    device = session.get(Device, device_id)
+
+
+def _checked_device(device: Device | None, secret: str) -> Device:
     if device is None or not hmac.compare_digest(device.secret_sha256, sha256_hex(secret)):
         raise AuthenticationFailed("unknown device credential")
     if device.revoked_at is not None:
@@ -358,9 +365,22 @@ def authenticate_token(
         .join(Person, Person.id == AccessToken.person_id)
         .where(AccessToken.token_sha256 == sha256_hex(token))
     ).one_or_none()
-    if found is None:
+    row, person = found if found is not None else (None, None)
+    return _checked_token(
+        session=session, row=row, person=person, device_credential=device_credential, now=now
+    )
+
+
+def _checked_token(
+    *,
+    session: Session,
+    row: AccessToken | None,
+    person: Person | None,
+    device_credential: str | None,
+    now: dt.datetime,
+) -> TokenIdentity:
+    if row is None or person is None:
         raise AuthenticationFailed("unknown token")
-    row, person = found
     if row.revoked_at is not None:
         raise AuthenticationFailed("token revoked")
     if row.expires_at <= now:
@@ -377,6 +397,33 @@ def authenticate_token(
     elif person.role in CREW_ROLES:
         raise AuthenticationFailed("crew tokens must be bound to a device")
     return TokenIdentity(person=person, device=device, token_id=row.id)
+
+
+def authenticate_device_and_token(
+    *, session: Session, credential: str, token: str, now: dt.datetime
+) -> tuple[Device, TokenIdentity | AuthenticationFailed]:
+    """``authenticate_device`` and then ``authenticate_token`` with that credential, in one round trip
+    (every sync request pays for both). The device's failures raise, as there; the token's are returned,
+    so the caller decides whether a person is required (a sync push accepts entries without one)."""
+    device_id, secret = _credential_parts(credential)
+    found = session.execute(
+        select(Device, AccessToken, Person)
+        .select_from(Device)
+        .outerjoin(AccessToken, AccessToken.token_sha256 == sha256_hex(token))
+        .outerjoin(Person, Person.id == AccessToken.person_id)
+        .where(Device.id == device_id)
+    ).one_or_none()
+    # Outer joins: the token and person are None when no token has this hash.
+    device_row, row, person = found if found is not None else (None, None, None)
+    device = _checked_device(device_row, secret)
+    try:
+        # The device row is in the session now: the token's device check finds it without a query.
+        identity = _checked_token(
+            session=session, row=row, person=person, device_credential=credential, now=now
+        )
+    except AuthenticationFailed as failed:
+        return device, failed
+    return device, identity
 
 
 def revoke_token(*, session: Session, token_id: uuid.UUID, now: dt.datetime) -> None:
