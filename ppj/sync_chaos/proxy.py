@@ -145,6 +145,7 @@ class FaultProxy:
         self._next_upstream = 0
         self._late: list[_Message] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight = 0  # requests inside ``_handle``: held, delayed or waiting for their upstream
         self.counts: Counter[str] = Counter()
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.Server | None = None
@@ -178,11 +179,19 @@ class FaultProxy:
         asyncio.run_coroutine_threadsafe(apply(), self._loop).result(timeout=10)
 
     def flush_replays(self) -> None:
-        """Deliver every request still waiting for a late replay, and wait for them."""
+        """Deliver every request still waiting for a late replay, and wait for them and for every request
+        still in flight. Invariant for the final syncs: once this returns, nothing sent during the faults
+        can still reach a server. A held request of a killed tablet would otherwise land seconds later,
+        after the final syncs, and the server would hold an entry no device pulled (seen once in 2,000
+        runs: a run of 3.1 s with a hold of up to 3 s)."""
 
         async def flush() -> None:
             while self._late:
                 await self._forward(self._late.pop(0))
+            while self._in_flight or self._late:
+                await asyncio.sleep(0.01)
+                while self._late:
+                    await self._forward(self._late.pop(0))
 
         asyncio.run_coroutine_threadsafe(flush(), self._loop).result(timeout=_UPSTREAM_TIMEOUT_S * 4)
 
@@ -227,6 +236,13 @@ class FaultProxy:
             writer.close()
 
     async def _handle(self, request: _Message) -> _Message | None:
+        self._in_flight += 1
+        try:
+            return await self._handle_with_fault(request)
+        finally:
+            self._in_flight -= 1
+
+    async def _handle_with_fault(self, request: _Message) -> _Message | None:
         fault = self._rates.draw(self._rng)
         self.counts[fault.value] += 1
         if fault is Fault.DROP_REQUEST:

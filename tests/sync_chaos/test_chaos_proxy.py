@@ -103,6 +103,19 @@ def test_switching_to_pass_through_drops_waiting_replays(proxy: FaultProxy, upst
     assert upstream.seen == [b"first"]
 
 
+def test_a_held_request_of_a_client_gone_away_has_reached_the_server_when_the_replays_are_flushed(
+    proxy: FaultProxy, upstream: Counting
+) -> None:
+    # The final syncs start after flush_replays: a request still held then would land after them.
+    proxy.configure(FaultRates(seed=5, hold=1.0))
+    with pytest.raises(httpx2.TransportError):
+        httpx2.post(f"http://127.0.0.1:{proxy.port}/x", content=b"held", timeout=0.2)  # the tablet gave up
+    assert upstream.seen == []
+    proxy.stop_faults()
+    proxy.flush_replays()
+    assert upstream.seen == [b"held"]
+
+
 def test_rates_that_add_up_to_more_than_one_are_refused() -> None:
     with pytest.raises(ValueError, match="at most 1"):
         FaultRates(seed=0, drop_request=0.6, duplicate=0.6)
