@@ -27,7 +27,7 @@ from server.audit.service import ChainWriter
 from server.board.live import ChangeHub
 from server.board.view import RowCache
 from server.config import Settings
-from server.db import make_engine, make_session_factory
+from server.db import make_engine, make_session_factory, ping_when_idle
 from server.errors import (
     AccessDenied,
     AuthenticationFailed,
@@ -45,6 +45,10 @@ from server.web.security_headers import SecurityHeadersMiddleware
 from server.web.templating import render
 
 __all__ = ["create_app"]
+
+# A connection that sat unused this long is checked before use (server.db.ping_when_idle). Any connection
+# that predates a database restart has been idle at least as long as the restart took, which is longer.
+POOL_PING_IDLE_SECONDS = 1.0
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -69,7 +73,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         docs_url="/docs" if settings.is_development else None,
         redoc_url=None,
     )
-    engine = engine or make_engine(settings.database_url, pool_pre_ping=True)
+    if engine is None:
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
+        ping_when_idle(engine, after_seconds=POOL_PING_IDLE_SECONDS)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
 
     environment: Environment = Environment.development
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    # Connections each server process keeps open. The pool must cover the requests a process runs at
+    # once (its thread pool): with fewer, a busy server closes and reopens connections all the time, and
+    # each new PostgreSQL connection is a process fork and a log-in (ppj bench sync, fleet).
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
     # Empty means "not configured": allowed only in development, where a random key is generated.
     secret_key: str = Field(default="", repr=False)
 

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,9 +279,10 @@ def _serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("uvicorn did not start")
 
 
-def _group_cpu_seconds(pgid: int) -> float | None:
-    """CPU seconds (user + system) used so far by the live processes of process group ``pgid`` (the
-    server and its workers), from /proc; None where there is no /proc."""
+def _cpu_seconds(matches: Callable[[str, list[str]], bool], *, children: bool = False) -> float | None:
+    """CPU seconds (user + system) used so far by the live processes that ``matches(command name,
+    stat fields)`` selects, with ``children`` also by their ended children, from /proc; None where there
+    is no /proc."""
     proc = Path("/proc")
     if not proc.is_dir():
         return None
@@ -292,12 +293,27 @@ def _group_cpu_seconds(pgid: int) -> float | None:
             continue
         try:
             # The command name (field 2) is in parentheses and may hold spaces: split after its end.
-            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            head, _, tail = (entry / "stat").read_text().rpartition(")")
         except OSError:
             continue  # the process ended meanwhile
-        if int(fields[2]) == pgid:  # fields[0] is field 3 (state); pgrp is field 5
+        fields = tail.split()  # fields[0] is field 3 (state); pgrp is field 5
+        if matches(head.partition("(")[2], fields):
             total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+            if children:
+                total += int(fields[13]) + int(fields[14])  # of ended children: cutime, cstime (16, 17)
     return total / ticks
+
+
+def _group_cpu_seconds(pgid: int) -> float | None:
+    """CPU seconds of the live processes of process group ``pgid`` (the server and its workers)."""
+    return _cpu_seconds(lambda _name, fields: int(fields[2]) == pgid)
+
+
+def _postgres_cpu_seconds() -> float | None:
+    """CPU seconds of every PostgreSQL process on this machine (the bench's sessions and the server's
+    background processes, and the sessions that ended: PostgreSQL forks one process per connection and
+    the postmaster reaps it; on a quiet machine, the database's share of the work)."""
+    return _cpu_seconds(lambda name, _fields: name.startswith("postgres"), children=True)
 
 
 def _load() -> str:
@@ -378,6 +394,7 @@ class FleetRun:
     wall_s: float
     cpu_s: float
     server_cpu_s: float | None = None
+    postgres_cpu_s: float | None = None
     load: str = ""
     entries: int = 0
 
@@ -387,17 +404,24 @@ class FleetRun:
 
 
 def _write_cycles(rng: random.Random, *, cycles: int, interval: float, write_every: float) -> list[int]:
-    """How many entries the crew has written before each of its ``cycles`` syncs: one at the start (the
-    sign-on that opens the journal), then at exponential gaps of mean ``write_every`` seconds; at or
-    below ``interval``, one per sync (the worst case)."""
+    """How many entries the crew has written before each of its ``cycles`` steady-state syncs, at
+    exponential gaps of mean ``write_every`` seconds; at or below ``interval``, one per sync (the worst
+    case). The sign-on that opens the journal is pushed before these, in the cold start."""
     if write_every <= interval:
         return [1] * cycles
-    due = [1] + [0] * (cycles - 1)
+    due = [0] * cycles
     at = rng.expovariate(1 / write_every)
-    while at < (cycles - 1) * interval:
-        due[int(at // interval) + 1] += 1  # written during cycle k's gap, pushed at sync k + 1
+    while at < cycles * interval:
+        due[int(at // interval)] += 1  # written during the gap before sync k, pushed at sync k
         at += rng.expovariate(1 / write_every)
     return due
+
+
+@dataclass
+class _Tablet:
+    crew: Crew
+    bodies: list[bytes | None]  # gzip push body per sync, None when nothing is queued; [0]: the sign-on
+    cursors: dict[str, str | None]
 
 
 async def _fleet(
@@ -410,11 +434,15 @@ async def _fleet(
     seed: int,
     server_pgid: int,
     old_client: bool = False,
-) -> FleetRun:
-    """Each crew's tablet syncs every ``interval`` s as ``SyncClient.sync_once`` does: push if something
-    is queued, then the access list with watermarks, then each listed journal whose watermark is not the
-    stored cursor pulled until ``has_more`` is false. ``old_client``: the client of before watermarks, which
-    pulls every listed journal on every sync."""
+) -> tuple[FleetRun, FleetRun]:
+    """The fleet's cold start, then its steady state, measured apart.
+
+    Each crew's tablet syncs as ``SyncClient.sync_once`` does: push if something is queued, then the
+    access list with watermarks, then each listed journal whose watermark is not the stored cursor pulled
+    until ``has_more`` is false (``old_client``: the client of before watermarks, which pulls every listed
+    journal on every sync). Cold start: every tablet pushes its crew's sign-on (a new journal), lists and
+    pulls it, the tablets spread over one ``interval``, as after a central outage or a shift change of
+    the whole region. Steady state, after all have started: ``seconds`` of syncs every ``interval``."""
     import httpx2
 
     from journal.entry import Entry
@@ -422,20 +450,17 @@ async def _fleet(
     from sync.protocol import ACCESS_PATH, ACCESS_WATERMARKS_QUERY, PullRequest, PushItem, PushRequest
 
     access_path = ACCESS_PATH if old_client else f"{ACCESS_PATH}?{ACCESS_WATERMARKS_QUERY}"
-    cycles = int(seconds / interval) + 1
+    cycles = max(1, int(seconds / interval))
     rng = random.Random(seed)
-    # Per tablet: the gzip push body for each sync (None: nothing queued, so no push request at all).
-    plans: list[tuple[Crew, list[bytes | None]]] = []
+    tablets: list[_Tablet] = []
     now_ms = round(time.time() * 1000)
-    written = 0
     for crew in crews:
-        due = _write_cycles(rng, cycles=cycles, interval=interval, write_every=write_every)
+        due = [1, *_write_cycles(rng, cycles=cycles, interval=interval, write_every=write_every)]
         journal_id = new_uuid7()
         incarnation = uuid.uuid4()
         entries = [
             e for e in _notes(crew, journal_id, sum(due), first_stamp_ms=now_ms) if isinstance(e, Entry)
         ]
-        written += len(entries)
         bodies: list[bytes | None] = []
         seq = 0
         for count in due:
@@ -449,122 +474,166 @@ async def _fleet(
             seq += count
             request = PushRequest(device_id=crew.device_id, incarnation_id=incarnation, items=items)
             bodies.append(gzip.compress(request.model_dump_json().encode(), compresslevel=6, mtime=0))
-        plans.append((crew, bodies))
-    latencies: dict[str, list[float]] = {"push": [], "access": [], "pull": []}
-    errors = 0
+        tablets.append(_Tablet(crew, bodies, {}))
     limits = httpx2.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx2.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
 
-        async def timed(
-            kind: str, method: str, path: str, body: bytes | None, headers: dict[str, str]
-        ) -> httpx2.Response | None:
-            nonlocal errors
-            started = time.perf_counter()
-            try:
-                response = await client.request(method, path, content=body, headers=headers)
-            except httpx2.TransportError:
-                errors += 1
-                return None
-            if response.status_code != 200:
-                errors += 1
-                return None
-            latencies[kind].append((time.perf_counter() - started) * 1000)
-            return response
+        async def phase(first: int, last: int) -> FleetRun:
+            """Syncs ``first`` to ``last`` (exclusive) of every tablet, the tablets spread over one
+            interval, each sync ``interval`` after the previous one began."""
+            latencies: dict[str, list[float]] = {"push": [], "access": [], "pull": []}
+            errors = 0
 
-        async def tablet(index: int, plan: tuple[Crew, list[bytes | None]]) -> None:
-            crew, bodies = plan
-            headers = {
-                "X-PPJ-Device": crew.credential,
-                "Authorization": f"Bearer {crew.token}",
-                "Accept": "application/json",
-            }
-            posted = {**headers, "Content-Type": "application/json", "Content-Encoding": "gzip"}
-            await asyncio.sleep(interval * index / len(plans))  # spread the fleet over the interval
-            cursors: dict[str, str | None] = {}
-            for body in bodies:
-                began = time.monotonic()
-                if body is not None:
-                    await timed("push", "POST", "/sync/v1/push", body, posted)
-                access = await timed("access", "GET", access_path, None, headers)
-                listed = access.json()["journals"] if access is not None else []
-                for item in listed:
-                    journal = item["journal_id"]
-                    # As the client: no pull when the stored cursor is at the journal's watermark.
-                    if old_client or item.get("watermark") != cursors.get(journal):
-                        await pull_journal(crew, journal, cursors, posted)
-                await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
+            async def timed(
+                kind: str, method: str, path: str, body: bytes | None, headers: dict[str, str]
+            ) -> httpx2.Response | None:
+                nonlocal errors
+                started = time.perf_counter()
+                try:
+                    response = await client.request(method, path, content=body, headers=headers)
+                except httpx2.TransportError:
+                    errors += 1
+                    return None
+                if response.status_code != 200:
+                    errors += 1
+                    return None
+                latencies[kind].append((time.perf_counter() - started) * 1000)
+                return response
 
-        async def pull_journal(
-            crew: Crew, journal: str, cursors: dict[str, str | None], posted: dict[str, str]
-        ) -> None:
-            for _ in range(100):
-                pull = PullRequest(
-                    device_id=crew.device_id,
-                    journal_id=uuid.UUID(journal),
-                    after=cursors.get(journal),
-                )
-                raw = gzip.compress(pull.model_dump_json().encode(), compresslevel=6, mtime=0)
-                response = await timed("pull", "POST", "/sync/v1/pull", raw, posted)
-                if response is None:
-                    break
-                page = response.json()
-                cursors[journal] = page["next_cursor"]
-                if not page["has_more"]:
-                    break
+            async def pull_journal(tablet: _Tablet, journal: str, posted: dict[str, str]) -> None:
+                for _ in range(100):
+                    pull = PullRequest(
+                        device_id=tablet.crew.device_id,
+                        journal_id=uuid.UUID(journal),
+                        after=tablet.cursors.get(journal),
+                    )
+                    raw = gzip.compress(pull.model_dump_json().encode(), compresslevel=6, mtime=0)
+                    response = await timed("pull", "POST", "/sync/v1/pull", raw, posted)
+                    if response is None:
+                        break
+                    page = response.json()
+                    tablet.cursors[journal] = page["next_cursor"]
+                    if not page["has_more"]:
+                        break
 
-        wall0, cpu0 = time.perf_counter(), time.process_time()
-        server0 = _group_cpu_seconds(server_pgid)
-        await asyncio.gather(*(tablet(i, plan) for i, plan in enumerate(plans)))
-        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-        server1 = _group_cpu_seconds(server_pgid)
-        load = _load()
-    server_cpu = server1 - server0 if server0 is not None and server1 is not None else None
-    return FleetRun(latencies, errors, wall, cpu, server_cpu, load, written)
+            async def run(index: int, tablet: _Tablet) -> None:
+                headers = {
+                    "X-PPJ-Device": tablet.crew.credential,
+                    "Authorization": f"Bearer {tablet.crew.token}",
+                    "Accept": "application/json",
+                }
+                posted = {**headers, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+                await asyncio.sleep(interval * index / len(tablets))  # spread the fleet over the interval
+                for body in tablet.bodies[first:last]:
+                    began = time.monotonic()
+                    if body is not None:
+                        await timed("push", "POST", "/sync/v1/push", body, posted)
+                    access = await timed("access", "GET", access_path, None, headers)
+                    listed = access.json()["journals"] if access is not None else []
+                    for item in listed:
+                        journal = item["journal_id"]
+                        # As the client: no pull when the stored cursor is at the journal's watermark.
+                        if old_client or item.get("watermark") != tablet.cursors.get(journal):
+                            await pull_journal(tablet, journal, posted)
+                    if last - first > 1:
+                        await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
+
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            server0, postgres0 = _group_cpu_seconds(server_pgid), _postgres_cpu_seconds()
+            await asyncio.gather(*(run(i, tablet) for i, tablet in enumerate(tablets)))
+            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+            server1, postgres1 = _group_cpu_seconds(server_pgid), _postgres_cpu_seconds()
+            return FleetRun(
+                latencies,
+                errors,
+                wall,
+                cpu,
+                server_cpu_s=server1 - server0 if server0 is not None and server1 is not None else None,
+                postgres_cpu_s=postgres1 - postgres0
+                if postgres0 is not None and postgres1 is not None
+                else None,
+                load=_load(),
+                entries=sum(
+                    len(PushRequest.model_validate_json(gzip.decompress(body)).items)
+                    for tablet in tablets
+                    for body in tablet.bodies[first:last]
+                    if body is not None
+                ),
+            )
+
+        cold = await phase(0, 1)
+        steady = await phase(1, cycles + 1)
+    return cold, steady
 
 
-def _print_fleet(
-    run: FleetRun, *, tablets: int, seconds: float, interval: float, write_every: float, old_client: bool
-) -> None:
+def _print_fleet_run(run: FleetRun, *, what: str) -> None:
     cores = os.cpu_count() or 1
-    every = (
-        "an entry on every sync"
-        if write_every <= interval
-        else f"an entry every {write_every:g} s on average"
-    )
     done = run.all_ms
-    pattern = (
-        "push if queued, access, pull: the client before watermarks"
-        if old_client
-        else "push if queued, access with watermarks, pull if behind"
-    )
     print(
-        f"  fleet: {tablets} tablets (own ambulance each), sync every {interval:g} s as SyncClient.sync_once "
-        f"({pattern}), {every} ({run.entries} entries), {seconds:g} s, one asyncio "
-        f"process: {len(done)} requests ({', '.join(f'{len(v)} {k}' for k, v in run.latencies_ms.items())}), "
-        f"{run.errors} errors, {len(done) / run.wall_s:.0f} req/s"
+        f"    {what}: {len(done)} requests "
+        f"({', '.join(f'{len(v)} {k}' for k, v in run.latencies_ms.items())}), "
+        f"{run.entries} entries, {run.errors} errors, {run.wall_s:.1f} s, {len(done) / run.wall_s:.0f} req/s"
     )
     if done:
         print(
-            f"    latency p50 {median(done):6.1f} ms, p99 {percentile(done, 99):6.1f} ms "
-            "  [target p99 < 100 ms]"
+            f"      latency p50 {median(done):6.1f} ms, p99 {percentile(done, 99):6.1f} ms"
             + "".join(
                 f"; {kind} p50 {median(v):.1f} p99 {percentile(v, 99):.1f}"
                 for kind, v in run.latencies_ms.items()
                 if v
             )
         )
-    print(
-        f"    load generator CPU: {run.cpu_s:.1f} s over {run.wall_s:.1f} s wall = "
-        f"{100 * run.cpu_s / run.wall_s:.0f} % of one core "
-        f"({100 * run.cpu_s / run.wall_s / cores:.0f} % of the machine); {run.load} at the end"
-    )
+    shares = [
+        f"load generator {run.cpu_s:.1f} s ({100 * run.cpu_s / run.wall_s / cores:.0f} % of the machine)"
+    ]
     if run.server_cpu_s is not None and done:
-        print(
-            f"    server (uvicorn, 2 workers) CPU: {run.server_cpu_s:.1f} s = "
-            f"{1000 * run.server_cpu_s / len(done):.1f} ms per request "
-            f"({100 * run.server_cpu_s / run.wall_s / cores:.0f} % of the machine; "
-            "PostgreSQL's own CPU not included)"
+        shares.append(
+            f"server (uvicorn, 2 workers) {run.server_cpu_s:.1f} s = "
+            f"{1000 * run.server_cpu_s / len(done):.2f} ms per request "
+            f"({100 * run.server_cpu_s / run.wall_s / cores:.0f} %)"
         )
+    if run.postgres_cpu_s is not None and done:
+        shares.append(
+            f"PostgreSQL {run.postgres_cpu_s:.1f} s = "
+            f"{1000 * run.postgres_cpu_s / len(done):.2f} ms per request "
+            f"({100 * run.postgres_cpu_s / run.wall_s / cores:.0f} %)"
+        )
+    print(f"      CPU: {'; '.join(shares)}; {run.load} at the end")
+
+
+def _print_fleet(
+    cold: FleetRun,
+    steady: FleetRun,
+    *,
+    tablets: int,
+    seconds: float,
+    interval: float,
+    write_every: float,
+    old_client: bool,
+) -> None:
+    every = (
+        "an entry on every sync"
+        if write_every <= interval
+        else f"an entry every {write_every:g} s on average"
+    )
+    pattern = (
+        "push if queued, access, pull: the client before watermarks"
+        if old_client
+        else "push if queued, access with watermarks, pull if behind"
+    )
+    print(
+        f"  fleet: {tablets} tablets (own ambulance each) from one asyncio process, syncing as "
+        f"SyncClient.sync_once ({pattern}):"
+    )
+    _print_fleet_run(
+        cold,
+        what="cold start (every crew signs on: a new journal pushed, listed, pulled; "
+        f"spread over {interval:g} s)",
+    )
+    _print_fleet_run(
+        steady,
+        what=f"steady state (sync every {interval:g} s for {seconds:g} s, {every})   [target p99 < 100 ms]",
+    )
 
 
 def _fleet_in_schema(
@@ -582,7 +651,7 @@ def _fleet_in_schema(
         crews = _seed(url, tablets, unit_each=True)
         process, base = _serve(url, workers=2)
         try:
-            run = asyncio.run(
+            cold, steady = asyncio.run(
                 _fleet(
                     base,
                     crews,
@@ -597,7 +666,8 @@ def _fleet_in_schema(
         finally:
             _stop(process)
     _print_fleet(
-        run,
+        cold,
+        steady,
         tablets=tablets,
         seconds=seconds,
         interval=interval,

@@ -7,36 +7,48 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import Select, bindparam, literal, select, union_all
+from sqlalchemy import Row, Select, bindparam, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from server.access.policy import EdRelation, JournalFacts, Shift, UnitAssignment
+from server.access.policy import Actor, EdRelation, JournalFacts, Shift, UnitAssignment, reads_ed_relations
 from server.care.models import Journal, JournalAnnouncement, JournalHandover, MissionUnit
+from server.db import read_rows
 from server.identity.models import CrewShift
 from server.orgs.models import Organisation, OrgKind
 from server.sync.models import EntryRow
 
 
-def journal_facts(*, session: Session, journal: Journal) -> JournalFacts:
-    return journals_facts(session=session, journals=[journal])[journal.id]
+def journal_facts(*, session: Session, journal: Journal, actor: Actor) -> JournalFacts:
+    return journals_facts(session=session, journals=[journal], actor=actor)[journal.id]
 
 
-def journals_facts(*, session: Session, journals: Sequence[Journal]) -> dict[uuid.UUID, JournalFacts]:
-    """The facts of many journals in two queries, three when a mission has a removed unit (a board or
-    list decides on each of them)."""
+def journals_facts(
+    *, session: Session, journals: Sequence[Journal], actor: Actor
+) -> dict[uuid.UUID, JournalFacts]:
+    """The facts the policy reads to decide on ``actor``'s access to many journals: one query for the
+    missions' units, a second for the ED relations when the policy reads them for this actor, a third when
+    a mission has a removed unit."""
     if not journals:
         return {}
     journal_ids = [j.id for j in journals]
-    units: dict[uuid.UUID, list[MissionUnit]] = defaultdict(list)
-    for row in session.scalars(_MISSION_UNITS, {"mission_ids": list({j.mission_id for j in journals})}):
+    units: dict[uuid.UUID, list[Row[uuid.UUID, uuid.UUID, dt.datetime, dt.datetime | None]]] = defaultdict(
+        list
+    )
+    for row in read_rows(session, _MISSION_UNITS, {"mission_ids": list({j.mission_id for j in journals})}):
         units[row.mission_id].append(row)
     authored = _authoring_units(
         session, [j.id for j in journals if any(r.removed_at for r in units[j.mission_id])]
     )
-    relations: dict[uuid.UUID, list[EdRelation]] = defaultdict(list)
-    for journal_id, hospital_id, at, handover in session.execute(_ED_RELATIONS, {"journal_ids": journal_ids}):
-        if hospital_id is not None:
-            relations[journal_id].append(EdRelation(hospital_id=hospital_id, at=at, handover=bool(handover)))
+    relations: dict[uuid.UUID, list[EdRelation]] | None = None
+    if reads_ed_relations(actor):
+        relations = defaultdict(list)
+        for journal_id, hospital_id, at, handover in read_rows(
+            session, _ED_RELATIONS, {"journal_ids": journal_ids}
+        ):
+            if hospital_id is not None:
+                relations[journal_id].append(
+                    EdRelation(hospital_id=hospital_id, at=at, handover=bool(handover))
+                )
     return {
         journal.id: JournalFacts(
             journal_id=journal.id,
@@ -51,7 +63,7 @@ def journals_facts(*, session: Session, journals: Sequence[Journal]) -> dict[uui
                 )
                 for row in units[journal.mission_id]
             ),
-            ed_relations=tuple(relations[journal.id]),
+            ed_relations=None if relations is None else tuple(relations[journal.id]),
         )
         for journal in journals
     }
@@ -89,9 +101,10 @@ def _ed_relation_rows(
 
 # The statements are built once: every push and pull decides on a journal, and building them anew each
 # time cost more of the server's CPU than compiling (cached) and sending them.
-_MISSION_UNITS = select(MissionUnit).where(
-    MissionUnit.mission_id.in_(bindparam("mission_ids", expanding=True))
-)
+# Columns, not ORM objects: these rows only feed the policy, and loading entities cost more than the query.
+_MISSION_UNITS = select(
+    MissionUnit.mission_id, MissionUnit.unit_id, MissionUnit.assigned_at, MissionUnit.removed_at
+).where(MissionUnit.mission_id.in_(bindparam("mission_ids", expanding=True)))
 # Announcements and handovers in one round trip (the number of queries is what a request's latency is
 # made of).
 _ED_RELATIONS = union_all(
@@ -100,14 +113,21 @@ _ED_RELATIONS = union_all(
 )
 
 
+_SHIFT_COLUMNS = select(CrewShift.unit_id, CrewShift.started_at, CrewShift.ended_at).where(
+    CrewShift.person_id == bindparam("person_id")
+)
+_SHIFTS = _SHIFT_COLUMNS
+_SHIFTS_ON_UNITS = _SHIFT_COLUMNS.where(CrewShift.unit_id.in_(bindparam("unit_ids", expanding=True)))
+
+
 def person_shifts(
     *, session: Session, person_id: uuid.UUID, unit_ids: Collection[uuid.UUID] | None = None
 ) -> tuple[Shift, ...]:
     """The person's shifts, only those on ``unit_ids`` when given (a person's shift history only grows)."""
-    query = select(CrewShift).where(CrewShift.person_id == person_id)
-    if unit_ids is not None:
-        query = query.where(CrewShift.unit_id.in_(unit_ids))
+    if unit_ids is None:
+        rows = read_rows(session, _SHIFTS, {"person_id": person_id})
+    else:
+        rows = read_rows(session, _SHIFTS_ON_UNITS, {"person_id": person_id, "unit_ids": list(unit_ids)})
     return tuple(
-        Shift(unit_id=row.unit_id, started_at=row.started_at, ended_at=row.ended_at)
-        for row in session.scalars(query)
+        Shift(unit_id=unit_id, started_at=started, ended_at=ended) for unit_id, started, ended in rows
     )

@@ -100,7 +100,8 @@ class JournalFacts:
     opened_at: dt.datetime
     episode_ended_at: dt.datetime | None
     units: tuple[UnitAssignment, ...]
-    ed_relations: tuple[EdRelation, ...]
+    # None when not loaded: only ED staff's decisions read them (``reads_ed_relations``).
+    ed_relations: tuple[EdRelation, ...] | None
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,11 @@ class Windows:
 class Decision:
     allowed: bool
     reason: str
+
+
+def reads_ed_relations(actor: Actor) -> bool:
+    """Whether ``decide`` reads the journals' ED relations for this actor (so the facts need them)."""
+    return actor.role is Role.ed_staff
 
 
 def has_capability(actor: Actor, capability: Capability) -> bool:
@@ -162,6 +168,9 @@ def _crew_decision(
 
 
 def _ed_decision(*, actor: Actor, journal: JournalFacts, window: dt.timedelta, now: dt.datetime) -> Decision:
+    if journal.ed_relations is None:
+        # A bug in the caller, never a refusal: a silent "no relations" would hide the patient from the ED.
+        raise ValueError("ED relations were not loaded for an ED staff decision (see reads_ed_relations)")
     own = [
         rel
         for rel in journal.ed_relations

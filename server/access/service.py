@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from journal.entry import Author, AuthorisationLevel, new_entry
@@ -93,7 +93,7 @@ def open_journal(
     journal = session.get(Journal, journal_id)
     if journal is None:
         raise NotFound(f"no journal {journal_id}")
-    facts = journal_facts(session=session, journal=journal)
+    facts = journal_facts(session=session, journal=journal, actor=actor)
     shifts: tuple[Shift, ...] = ()
     if actor.role in CREW_ROLES:
         shifts = person_shifts(
@@ -120,14 +120,24 @@ def open_journal(
     return journal
 
 
+# Built once: a crew's tablet asks for its access list on every sync.
+_CREW_CANDIDATES = select(Journal).where(
+    Journal.mission_id.in_(
+        select(MissionUnit.mission_id).where(
+            MissionUnit.unit_id.in_(
+                select(CrewShift.unit_id).where(CrewShift.person_id == bindparam("person_id"))
+            )
+        )
+    )
+)
+
+
 def _candidates(*, session: Session, actor: Actor) -> list[Journal]:
     """Journals the actor might see; the policy makes the final decision on each."""
     if actor.role is Role.integrator:
         return list(session.scalars(select(Journal).where(Journal.sandbox.is_(True))))
     if actor.role in CREW_ROLES:
-        units = select(CrewShift.unit_id).where(CrewShift.person_id == actor.person_id)
-        missions = select(MissionUnit.mission_id).where(MissionUnit.unit_id.in_(units))
-        return list(session.scalars(select(Journal).where(Journal.mission_id.in_(missions))))
+        return list(session.scalars(_CREW_CANDIDATES, {"person_id": actor.person_id}))
     if actor.role is Role.ed_staff and actor.organisation_id is not None:
         ed = aliased(Organisation)
         own_eds = select(ed.id).where(ed.parent_id == actor.organisation_id)
@@ -150,7 +160,7 @@ def visible_journals(
     shifts = person_shifts(session=session, person_id=actor.person_id)
     visible: list[Journal] = []
     candidates = sorted(_candidates(session=session, actor=actor), key=lambda j: (j.opened_at, j.id))
-    facts = journals_facts(session=session, journals=candidates)
+    facts = journals_facts(session=session, journals=candidates, actor=actor)
     # A board session audits each patient once: patients it has seen need no per-patient check.
     audited: set[str] = (
         board_views_seen(session=session, web_session_id=auditing.board_session_id)

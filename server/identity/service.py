@@ -16,7 +16,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server.errors import AuthenticationFailed, Conflict, InvalidInput, LoginThrottled, NotFound
@@ -355,16 +355,27 @@ class TokenIdentity:
     token_id: uuid.UUID
 
 
+# Built once: every API request authenticates, and building the statement cost as much as running it.
+_TOKEN_PERSON = (
+    select(AccessToken, Person)
+    .join(Person, Person.id == AccessToken.person_id)
+    .where(AccessToken.token_sha256 == bindparam("token_sha256"))
+)
+_DEVICE_TOKEN_PERSON = (
+    select(Device, AccessToken, Person)
+    .select_from(Device)
+    .outerjoin(AccessToken, AccessToken.token_sha256 == bindparam("token_sha256"))
+    .outerjoin(Person, Person.id == AccessToken.person_id)
+    .where(Device.id == bindparam("device_id"))
+)
+
+
 def authenticate_token(
     *, session: Session, token: str, device_credential: str | None, now: dt.datetime
 ) -> TokenIdentity:
     """The person (and device) behind a bearer token; device-bound tokens need that device's credential."""
     # The token and its person in one round trip: every API request pays for this.
-    found = session.execute(
-        select(AccessToken, Person)
-        .join(Person, Person.id == AccessToken.person_id)
-        .where(AccessToken.token_sha256 == sha256_hex(token))
-    ).one_or_none()
+    found = session.execute(_TOKEN_PERSON, {"token_sha256": sha256_hex(token)}).one_or_none()
     row, person = found if found is not None else (None, None)
     return _checked_token(
         session=session, row=row, person=person, device_credential=device_credential, now=now
@@ -407,11 +418,7 @@ def authenticate_device_and_token(
     so the caller decides whether a person is required (a sync push accepts entries without one)."""
     device_id, secret = _credential_parts(credential)
     found = session.execute(
-        select(Device, AccessToken, Person)
-        .select_from(Device)
-        .outerjoin(AccessToken, AccessToken.token_sha256 == sha256_hex(token))
-        .outerjoin(Person, Person.id == AccessToken.person_id)
-        .where(Device.id == device_id)
+        _DEVICE_TOKEN_PERSON, {"device_id": device_id, "token_sha256": sha256_hex(token)}
     ).one_or_none()
     # Outer joins: the token and person are None when no token has this hash.
     device_row, row, person = found if found is not None else (None, None, None)

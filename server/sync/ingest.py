@@ -169,11 +169,10 @@ class _Authors:
                 # A new journal: opened on the tablet by this author; its entries make its relations.
                 self._decisions[key] = person.role in CREW_ROLES
             else:
-                facts = journal_facts(session=self._session, journal=journal)
+                actor = Actor(person_id=person.id, role=person.role, organisation_id=person.organisation_id)
+                facts = journal_facts(session=self._session, journal=journal, actor=actor)
                 decision = decide(
-                    actor=Actor(
-                        person_id=person.id, role=person.role, organisation_id=person.organisation_id
-                    ),
+                    actor=actor,
                     action=Action.write,
                     journal=facts,
                     shifts=person_shifts(

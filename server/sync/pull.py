@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
+from server.db import read_rows
 from server.sync.errors import UnknownCursor
 from server.sync.models import EntryRow, JournalLog
 from sync.protocol import WireEntry
@@ -108,6 +109,6 @@ def watermarks_of(*, session: Session, journal_ids: list[uuid.UUID]) -> dict[uui
     if not journal_ids:
         return {}
     heads: dict[uuid.UUID, int] = {
-        row.journal_id: row.head for row in session.execute(_HEADS, {"journal_ids": journal_ids})
+        row.journal_id: row.head for row in read_rows(session, _HEADS, {"journal_ids": journal_ids})
     }
     return {journal_id: cursor_for(journal_id, heads.get(journal_id, 0)) for journal_id in journal_ids}
