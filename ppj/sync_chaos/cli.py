@@ -17,12 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from ppj.sync_chaos.backend import ReferenceBackend, ServerBackend, ServerFleet
 from ppj.sync_chaos.forks import Zygote
 from ppj.sync_chaos.plan import RunPlan, make_plan
 from ppj.sync_chaos.proxy import FaultProxy
 from ppj.sync_chaos.runner import RunOutcome, run_once
+
+# The production database is the default, as in ppj bench sync; SQLite with --database sqlite.
+DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def chaos(
@@ -45,9 +49,10 @@ def chaos(
         " (tests/sync/fake_server.py, needs the source tree).",
     ),
     database: str = typer.Option(
-        "sqlite",
+        os.environ.get("PPJ_CHAOS_DATABASE_URL", DEFAULT_DATABASE),
         "--database",
-        help="For --server ppj: 'sqlite', or a PostgreSQL URL (one fresh schema per series).",
+        help="For --server ppj: a PostgreSQL URL (one fresh schema per series; default the local"
+        " development server, or $PPJ_CHAOS_DATABASE_URL), or 'sqlite' (one file per series).",
     ),
     first_run: int = typer.Option(0, "--first-run", min=0, help="Start at this run index (to replay one)."),
     keep: Path | None = typer.Option(
@@ -81,7 +86,14 @@ def chaos(
         fleet: ServerFleet | None = None
         zygote: Zygote | None = None
         try:
-            fleet = backend.start()
+            try:
+                fleet = backend.start()
+            except OperationalError as error:
+                raise typer.BadParameter(
+                    f"cannot reach the database ({error.orig or error}); start PostgreSQL, name another with"
+                    " --database, or run on SQLite with --database sqlite",
+                    param_hint="--database",
+                ) from None
             zygote = Zygote()
             series = _Series(
                 backend=backend,

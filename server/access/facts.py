@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from typing import NamedTuple
 
-from sqlalchemy import Row, Select, bindparam, literal, select, union_all
+from sqlalchemy import Select, bindparam, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from server.access.policy import Actor, EdRelation, JournalFacts, Shift, UnitAssignment, reads_ed_relations
@@ -22,19 +23,38 @@ def journal_facts(*, session: Session, journal: Journal, actor: Actor) -> Journa
     return journals_facts(session=session, journals=[journal], actor=actor)[journal.id]
 
 
+class MissionUnitRow(NamedTuple):
+    """What the policy needs of a mission's unit (the columns ``MISSION_UNIT_COLUMNS``, in order)."""
+
+    mission_id: uuid.UUID
+    unit_id: uuid.UUID
+    assigned_at: dt.datetime
+    removed_at: dt.datetime | None
+
+
 def journals_facts(
-    *, session: Session, journals: Sequence[Journal], actor: Actor
+    *,
+    session: Session,
+    journals: Sequence[Journal],
+    actor: Actor,
+    mission_units: Iterable[MissionUnitRow] | None = None,
 ) -> dict[uuid.UUID, JournalFacts]:
     """The facts the policy reads to decide on ``actor``'s access to many journals: one query for the
-    missions' units, a second for the ED relations when the policy reads them for this actor, a third when
-    a mission has a removed unit."""
+    missions' units (none when the caller read them with the journals: ``mission_units``, every unit of
+    every journal's mission), a second for the ED relations when the policy reads them for this actor, a
+    third when a mission has a removed unit."""
     if not journals:
         return {}
     journal_ids = [j.id for j in journals]
-    units: dict[uuid.UUID, list[Row[uuid.UUID, uuid.UUID, dt.datetime, dt.datetime | None]]] = defaultdict(
-        list
-    )
-    for row in read_rows(session, _MISSION_UNITS, {"mission_ids": list({j.mission_id for j in journals})}):
+    if mission_units is None:
+        mission_units = [
+            MissionUnitRow(*row)
+            for row in read_rows(
+                session, _MISSION_UNITS, {"mission_ids": list({j.mission_id for j in journals})}
+            )
+        ]
+    units: dict[uuid.UUID, list[MissionUnitRow]] = defaultdict(list)
+    for row in mission_units:
         units[row.mission_id].append(row)
     authored = _authoring_units(
         session, [j.id for j in journals if any(r.removed_at for r in units[j.mission_id])]
@@ -102,9 +122,15 @@ def _ed_relation_rows(
 # The statements are built once: every push and pull decides on a journal, and building them anew each
 # time cost more of the server's CPU than compiling (cached) and sending them.
 # Columns, not ORM objects: these rows only feed the policy, and loading entities cost more than the query.
-_MISSION_UNITS = select(
-    MissionUnit.mission_id, MissionUnit.unit_id, MissionUnit.assigned_at, MissionUnit.removed_at
-).where(MissionUnit.mission_id.in_(bindparam("mission_ids", expanding=True)))
+MISSION_UNIT_COLUMNS = (
+    MissionUnit.mission_id,
+    MissionUnit.unit_id,
+    MissionUnit.assigned_at,
+    MissionUnit.removed_at,
+)
+_MISSION_UNITS = select(*MISSION_UNIT_COLUMNS).where(
+    MissionUnit.mission_id.in_(bindparam("mission_ids", expanding=True))
+)
 # Announcements and handovers in one round trip (the number of queries is what a request's latency is
 # made of).
 _ED_RELATIONS = union_all(

@@ -18,7 +18,13 @@ from journal.entry import Author, AuthorisationLevel, new_entry
 from journal.entry import Role as AuthorRole
 from journal.kinds.common import PersonRef
 from journal.kinds.disposition import Handover
-from server.access.facts import journal_facts, journals_facts, person_shifts
+from server.access.facts import (
+    MISSION_UNIT_COLUMNS,
+    MissionUnitRow,
+    journal_facts,
+    journals_facts,
+    person_shifts,
+)
 from server.access.policy import Action, Actor, Decision, Shift, Windows, decide
 from server.audit.service import AuditContext, ChainWriter, board_views_seen, first_board_view, record
 from server.care.models import Journal, JournalAnnouncement, JournalHandover, MissionUnit
@@ -120,24 +126,42 @@ def open_journal(
     return journal
 
 
-# Built once: a crew's tablet asks for its access list on every sync.
-_CREW_CANDIDATES = select(Journal).where(
-    Journal.mission_id.in_(
-        select(MissionUnit.mission_id).where(
-            MissionUnit.unit_id.in_(
-                select(CrewShift.unit_id).where(CrewShift.person_id == bindparam("person_id"))
+# Built once: a crew's tablet asks for its access list on every sync. Each journal comes with every unit
+# of its mission (one row per unit), so the facts need no second query.
+_CREW_CANDIDATES = (
+    select(Journal, *MISSION_UNIT_COLUMNS)
+    .join(MissionUnit, MissionUnit.mission_id == Journal.mission_id)
+    .where(
+        Journal.mission_id.in_(
+            select(MissionUnit.mission_id).where(
+                MissionUnit.unit_id.in_(
+                    select(CrewShift.unit_id).where(CrewShift.person_id == bindparam("person_id"))
+                )
             )
         )
     )
 )
 
 
-def _candidates(*, session: Session, actor: Actor) -> list[Journal]:
+@dataclass(frozen=True)
+class _Candidates:
+    journals: list[Journal]
+    mission_units: list[MissionUnitRow] | None = None  # every unit of their missions, when read with them
+
+
+def _candidates(*, session: Session, actor: Actor) -> _Candidates:
     """Journals the actor might see; the policy makes the final decision on each."""
     if actor.role is Role.integrator:
-        return list(session.scalars(select(Journal).where(Journal.sandbox.is_(True))))
+        return _Candidates(list(session.scalars(select(Journal).where(Journal.sandbox.is_(True)))))
     if actor.role in CREW_ROLES:
-        return list(session.scalars(_CREW_CANDIDATES, {"person_id": actor.person_id}))
+        journals: dict[uuid.UUID, Journal] = {}
+        units: list[MissionUnitRow] = []
+        for journal, mission_id, unit_id, assigned_at, removed_at in session.execute(
+            _CREW_CANDIDATES, {"person_id": actor.person_id}
+        ):
+            journals[journal.id] = journal
+            units.append(MissionUnitRow(mission_id, unit_id, assigned_at, removed_at))
+        return _Candidates(list(journals.values()), units)
     if actor.role is Role.ed_staff and actor.organisation_id is not None:
         ed = aliased(Organisation)
         own_eds = select(ed.id).where(ed.parent_id == actor.organisation_id)
@@ -147,10 +171,10 @@ def _candidates(*, session: Session, actor: Actor) -> list[Journal]:
         handed = select(JournalHandover.journal_id).where(
             JournalHandover.emergency_department_id.in_(own_eds)
         )
-        return list(
-            session.scalars(select(Journal).where(Journal.id.in_(announced) | Journal.id.in_(handed)))
+        return _Candidates(
+            list(session.scalars(select(Journal).where(Journal.id.in_(announced) | Journal.id.in_(handed))))
         )
-    return []
+    return _Candidates([])
 
 
 def visible_journals(
@@ -159,8 +183,11 @@ def visible_journals(
     """The journals the actor may see now, oldest first; one ``list`` audit event per listed patient."""
     shifts = person_shifts(session=session, person_id=actor.person_id)
     visible: list[Journal] = []
-    candidates = sorted(_candidates(session=session, actor=actor), key=lambda j: (j.opened_at, j.id))
-    facts = journals_facts(session=session, journals=candidates, actor=actor)
+    found = _candidates(session=session, actor=actor)
+    candidates = sorted(found.journals, key=lambda j: (j.opened_at, j.id))
+    facts = journals_facts(
+        session=session, journals=candidates, actor=actor, mission_units=found.mission_units
+    )
     # A board session audits each patient once: patients it has seen need no per-patient check.
     audited: set[str] = (
         board_views_seen(session=session, web_session_id=auditing.board_session_id)

@@ -56,6 +56,7 @@ class _Slot:
 
 @dataclass
 class _Pending:
+    writer: ChainWriter
     slot: _Slot
     partition: str
     seq: int
@@ -99,6 +100,7 @@ class ChainWriter:
             slot.day, slot.seq, slot.anchored_at = day, 0, None
             slot.head = genesis_hash(self._partition_name(slot))
         pending = _Pending(
+            writer=self,
             slot=slot,
             partition=self._partition_name(slot),
             seq=slot.seq,
@@ -106,35 +108,18 @@ class ChainWriter:
             anchored_at=slot.anchored_at,
         )
         session.info["ppj_audit_pending"] = pending
-        self._watch(session)
         return pending
 
     def _partition_name(self, slot: _Slot) -> str:
         return f"{slot.day}/{self._process}/{slot.number}"
 
-    def _watch(self, session: Session) -> None:
-        if session.info.get("ppj_audit_watched"):
-            return
-        session.info["ppj_audit_watched"] = True
-
-        def after_commit(sess: Session) -> None:
-            pending: _Pending | None = sess.info.get("ppj_audit_pending")
-            if pending is not None:
-                pending.committed = True
-
-        def after_transaction_end(sess: Session, transaction: SessionTransaction) -> None:
-            if transaction.parent is not None:
-                return
-            pending: _Pending | None = sess.info.pop("ppj_audit_pending", None)
-            if pending is None:
-                return
-            if pending.committed:
-                slot = pending.slot
-                slot.seq, slot.head, slot.anchored_at = pending.seq, pending.head, pending.anchored_at
-            self._release(pending.slot)
-
-        event.listen(session, "after_commit", after_commit)
-        event.listen(session, "after_transaction_end", after_transaction_end)
+    def _settle(self, pending: _Pending) -> None:
+        """The transaction holding ``pending`` ended: advance the slot's head if it committed, and give
+        the slot back."""
+        if pending.committed:
+            slot = pending.slot
+            slot.seq, slot.head, slot.anchored_at = pending.seq, pending.head, pending.anchored_at
+        self._release(pending.slot)
 
     def append(self, *, session: Session, fields: dict[str, Any], now: dt.datetime) -> None:
         pending = self._pending(session, now)
@@ -162,6 +147,24 @@ class ChainWriter:
 
 
 _INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
+
+
+# Listeners on every session, registered once: a transaction that audited carries its pending chain
+# state in ``session.info`` (registering per session, on each request, cost more than the check).
+@event.listens_for(Session, "after_commit")
+def _mark_committed(session: Session) -> None:
+    pending: _Pending | None = session.info.get("ppj_audit_pending")
+    if pending is not None:
+        pending.committed = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _settle_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return
+    pending: _Pending | None = session.info.pop("ppj_audit_pending", None)
+    if pending is not None:
+        pending.writer._settle(pending)
 
 
 def _json_value(value: Any) -> Any:

@@ -79,7 +79,7 @@ def quick_mode(*options: str, runs: int) -> None:
 def test_quick_chaos_mode_against_the_real_server_loses_nothing_and_converges() -> None:
     """CI's quick mode: ``ppj serve`` (two processes per slot, three slots, over one SQLite file) under
     every fault."""
-    quick_mode(runs=QUICK_RUNS)
+    quick_mode("--database", "sqlite", runs=QUICK_RUNS)
 
 
 @pytest.mark.slow
