@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Select, bindparam, literal, select, union_all
+from sqlalchemy import Select, bindparam, literal, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from server.access.policy import Actor, EdRelation, JournalFacts, Shift, UnitAssignment, reads_ed_relations
@@ -142,18 +142,31 @@ _ED_RELATIONS = union_all(
 _SHIFT_COLUMNS = select(CrewShift.unit_id, CrewShift.started_at, CrewShift.ended_at).where(
     CrewShift.person_id == bindparam("person_id")
 )
-_SHIFTS = _SHIFT_COLUMNS
-_SHIFTS_ON_UNITS = _SHIFT_COLUMNS.where(CrewShift.unit_id.in_(bindparam("unit_ids", expanding=True)))
+# A person's shifts on some units that had not ended before a time: the shift history only grows (a
+# paramedic signs on most days), and a shift that ended before every one of a journal's unit assignments
+# cannot overlap any of them, so the policy would pass over it.
+_SHIFTS_ON_UNITS = _SHIFT_COLUMNS.where(
+    CrewShift.unit_id.in_(bindparam("unit_ids", expanding=True)),
+    or_(CrewShift.ended_at.is_(None), CrewShift.ended_at >= bindparam("ended_since")),
+)
 
 
 def person_shifts(
-    *, session: Session, person_id: uuid.UUID, unit_ids: Collection[uuid.UUID] | None = None
+    *, session: Session, person_id: uuid.UUID, units: Collection[UnitAssignment]
 ) -> tuple[Shift, ...]:
-    """The person's shifts, only those on ``unit_ids`` when given (a person's shift history only grows)."""
-    if unit_ids is None:
-        rows = read_rows(session, _SHIFTS, {"person_id": person_id})
-    else:
-        rows = read_rows(session, _SHIFTS_ON_UNITS, {"person_id": person_id, "unit_ids": list(unit_ids)})
+    """The person's shifts on a journal's ``units`` that may overlap their assignment (the policy
+    decides on each)."""
+    if not units:
+        return ()
+    rows = read_rows(
+        session,
+        _SHIFTS_ON_UNITS,
+        {
+            "person_id": person_id,
+            "unit_ids": [unit.unit_id for unit in units],
+            "ended_since": min(unit.assigned_at for unit in units),
+        },
+    )
     return tuple(
         Shift(unit_id=unit_id, started_at=started, ended_at=ended) for unit_id, started, ended in rows
     )

@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from journal.entry import Author, AuthorisationLevel, new_entry
@@ -102,9 +102,7 @@ def open_journal(
     facts = journal_facts(session=session, journal=journal, actor=actor)
     shifts: tuple[Shift, ...] = ()
     if actor.role in CREW_ROLES:
-        shifts = person_shifts(
-            session=session, person_id=actor.person_id, unit_ids=[u.unit_id for u in facts.units]
-        )
+        shifts = person_shifts(session=session, person_id=actor.person_id, units=facts.units)
     decision = decide(
         actor=actor,
         action=action,
@@ -126,11 +124,23 @@ def open_journal(
     return journal
 
 
-# Built once: a crew's tablet asks for its access list on every sync. Each journal comes with every unit
-# of its mission (one row per unit), so the facts need no second query.
+# Built once: a crew's tablet asks for its access list on every sync. One statement gives the candidate
+# journals, every unit of their missions (a row per unit) and the person's shifts on each unit that could
+# overlap the unit's assignment (none: NULLs), so the decision needs no other query.
+#
+# Two prefilters keep the rows to what the policy could allow, however long the person's history (a
+# paramedic signs on to the same ambulance most days, and every mission stays in the database): journals
+# whose documentation window has closed (the policy's first crew rule, same boundary) and shifts that
+# ended before the unit was assigned (they cannot overlap it). The policy still decides on every row.
+_CREW_SHIFT = and_(
+    CrewShift.unit_id == MissionUnit.unit_id,
+    CrewShift.person_id == bindparam("person_id"),
+    or_(CrewShift.ended_at.is_(None), CrewShift.ended_at >= MissionUnit.assigned_at),
+)
 _CREW_CANDIDATES = (
-    select(Journal, *MISSION_UNIT_COLUMNS)
+    select(Journal, *MISSION_UNIT_COLUMNS, CrewShift.started_at, CrewShift.ended_at)
     .join(MissionUnit, MissionUnit.mission_id == Journal.mission_id)
+    .outerjoin(CrewShift, _CREW_SHIFT)
     .where(
         Journal.mission_id.in_(
             select(MissionUnit.mission_id).where(
@@ -138,7 +148,10 @@ _CREW_CANDIDATES = (
                     select(CrewShift.unit_id).where(CrewShift.person_id == bindparam("person_id"))
                 )
             )
-        )
+        ),
+        or_(
+            Journal.episode_ended_at.is_(None), Journal.episode_ended_at >= bindparam("window_closed_before")
+        ),
     )
 )
 
@@ -147,21 +160,27 @@ _CREW_CANDIDATES = (
 class _Candidates:
     journals: list[Journal]
     mission_units: list[MissionUnitRow] | None = None  # every unit of their missions, when read with them
+    shifts: tuple[Shift, ...] = ()  # the person's shifts the policy needs for them (crew only)
 
 
-def _candidates(*, session: Session, actor: Actor) -> _Candidates:
+def _candidates(*, session: Session, actor: Actor, windows: Windows, now: dt.datetime) -> _Candidates:
     """Journals the actor might see; the policy makes the final decision on each."""
     if actor.role is Role.integrator:
         return _Candidates(list(session.scalars(select(Journal).where(Journal.sandbox.is_(True)))))
     if actor.role in CREW_ROLES:
         journals: dict[uuid.UUID, Journal] = {}
-        units: list[MissionUnitRow] = []
-        for journal, mission_id, unit_id, assigned_at, removed_at in session.execute(
-            _CREW_CANDIDATES, {"person_id": actor.person_id}
-        ):
+        units: dict[MissionUnitRow, None] = {}  # ordered set: a unit repeats once per shift on it
+        shifts: dict[Shift, None] = {}
+        rows = session.execute(
+            _CREW_CANDIDATES,
+            {"person_id": actor.person_id, "window_closed_before": now - windows.documentation},
+        )
+        for journal, mission_id, unit_id, assigned_at, removed_at, started_at, ended_at in rows:
             journals[journal.id] = journal
-            units.append(MissionUnitRow(mission_id, unit_id, assigned_at, removed_at))
-        return _Candidates(list(journals.values()), units)
+            units[MissionUnitRow(mission_id, unit_id, assigned_at, removed_at)] = None
+            if started_at is not None:
+                shifts[Shift(unit_id=unit_id, started_at=started_at, ended_at=ended_at)] = None
+        return _Candidates(list(journals.values()), list(units), tuple(shifts))
     if actor.role is Role.ed_staff and actor.organisation_id is not None:
         ed = aliased(Organisation)
         own_eds = select(ed.id).where(ed.parent_id == actor.organisation_id)
@@ -181,9 +200,8 @@ def visible_journals(
     *, session: Session, actor: Actor, windows: Windows, auditing: Auditing | None, now: dt.datetime
 ) -> list[Journal]:
     """The journals the actor may see now, oldest first; one ``list`` audit event per listed patient."""
-    shifts = person_shifts(session=session, person_id=actor.person_id)
     visible: list[Journal] = []
-    found = _candidates(session=session, actor=actor)
+    found = _candidates(session=session, actor=actor, windows=windows, now=now)
     candidates = sorted(found.journals, key=lambda j: (j.opened_at, j.id))
     facts = journals_facts(
         session=session, journals=candidates, actor=actor, mission_units=found.mission_units
@@ -199,7 +217,7 @@ def visible_journals(
             actor=actor,
             action=Action.list,
             journal=facts[journal.id],
-            shifts=shifts,
+            shifts=found.shifts,
             windows=windows,
             now=now,
         )

@@ -175,9 +175,7 @@ class _Authors:
                     actor=actor,
                     action=Action.write,
                     journal=facts,
-                    shifts=person_shifts(
-                        session=self._session, person_id=person.id, unit_ids=[u.unit_id for u in facts.units]
-                    ),
+                    shifts=person_shifts(session=self._session, person_id=person.id, units=facts.units),
                     windows=self._windows,
                     now=self._now,
                 )
