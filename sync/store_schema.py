@@ -6,8 +6,8 @@ a change is a new step. tests/sync/test_sync_store_migrations.py upgrades saved 
 versions (tests/sync/fixtures/), so every step is exercised on real old data.
 
 What is in clear and what is sealed (docs/sync/encryption.md): ids, journal ids, HLC stamps, content
-hashes, sequence numbers, cursors and states are clear (they index); entry content and draft text are
-sealed with the data key (``sealed_*`` columns).
+hashes, sequence numbers, block ids and indexes, cursors and states are clear (they index); entry content
+(per row, or per block in ``entry_blocks``) and draft text are sealed with the data key (``sealed*`` columns).
 """
 
 from __future__ import annotations
