@@ -8,8 +8,7 @@ One store file per tablet installation. What it keeps:
   clock's last stamp;
 * ``entries`` — every entry held, captured here or pulled, its content sealed on its own (a capture) or in
   an ``entry_blocks`` block shared with the entries stored in the same transaction (a pulled page);
-  ``upload_queue`` — captured entries not yet
-  confirmed by the server, in ``device_seq`` order;
+  ``upload_queue`` — captured entries not yet confirmed by the server, in ``device_seq`` order;
 * ``drafts`` — unsaved typing, so a crash loses nothing typed;
 * ``key_wraps`` — the data key wrapped per user (``sync.crypto``).
 
@@ -601,6 +600,7 @@ class LocalStore:
 
         An entry already held with the same content takes the server's stamp (the server may have
         re-stamped it); one held with other content is left as it is and counted (the server refused ours).
+        The new entries of the page are sealed together in blocks (``_insert_pulled``).
         """
         added = adopted = conflicts = 0
         fresh: dict[str, EntryEnvelope] = {}  # new entries, inserted together (in blocks) after the loop
