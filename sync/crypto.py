@@ -1,8 +1,9 @@
 """Encryption at rest for the tablet store (threat model and choices: docs/sync/encryption.md).
 
-* One random 256-bit **data key** per store encrypts every clinical row with AES-256-GCM. Each row gets a
-  fresh 96-bit random nonce; the associated data binds the ciphertext to its table and row id, so a row
-  copied onto another row fails authentication instead of showing the wrong patient's data.
+* One random 256-bit **data key** per store encrypts every clinical row (or block of entries stored together,
+  ``sync.entry_blocks``) with AES-256-GCM. Each sealed value gets a fresh 96-bit random nonce; the associated
+  data binds the ciphertext to its table and row (or block) id, so a value copied onto another row fails
+  authentication instead of showing the wrong patient's data.
 * The data key is never stored in clear. For each user it is **wrapped** (AES-256-GCM) under a key-encryption
   key derived from the user's PIN/password with Argon2id (memory-hard, parameters stored with the wrap) and
   the device's credential secret, combined with HKDF-SHA256. A stolen store file alone therefore does not

@@ -1,12 +1,14 @@
-"""The tablet's local store: SQLite (stdlib ``sqlite3``) in WAL mode, clinical content sealed per row.
+"""The tablet's local store: SQLite (stdlib ``sqlite3``) in WAL mode, clinical content sealed per row or,
+for entries stored together, per block (``sync.entry_blocks``).
 
 One store file per tablet installation. What it keeps:
 
 * ``meta`` — the store's **incarnation id** (new for every fresh store file: a reinstalled tablet is a new
   incarnation, never a replay of the old one), the device id, the last issued ``device_seq`` and the HLC
   clock's last stamp;
-* ``entries`` — every entry held, captured here or pulled; ``upload_queue`` — captured entries not yet
-  confirmed by the server, in ``device_seq`` order;
+* ``entries`` — every entry held, captured here or pulled, its content sealed on its own (a capture) or in
+  an ``entry_blocks`` block shared with the entries stored in the same transaction (a pulled page);
+  ``upload_queue`` — captured entries not yet confirmed by the server, in ``device_seq`` order;
 * ``drafts`` — unsaved typing, so a crash loses nothing typed;
 * ``key_wraps`` — the data key wrapped per user (``sync.crypto``).
 
@@ -34,11 +36,13 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 from sync.crypto import DataKey, KdfParams, KeyWrap, RowCodec, row_aad, unwrap_data_key, wrap_data_key
+from sync.entry_blocks import Block, entry_in_block, pack_block, unpack_block
 from sync.errors import (
     EntryIdReusedError,
     ProtocolError,
     StoreExistsError,
     StoreNotFoundError,
+    TamperedDataError,
     WrongCredentialsError,
 )
 from sync.journal_adapter import EntryEnvelope, Stamp, clock_after
@@ -48,6 +52,10 @@ from sync.store_schema import LATEST_VERSION, migrate
 _BUSY_TIMEOUT_MS = 10_000
 _OFFSET_LOG_SIZE = 100
 _OFFSET_SAMPLES = 8
+# A block holds entries up to this much content (at least one entry): large enough that the per-call cost
+# of AES-GCM vanishes, small enough that reading one entry of a block (``entry``) stays cheap.
+_BLOCK_BYTES = 64 * 1024
+_SQL_PARAMS = 500  # ids per ``IN (...)`` query, well under SQLite's parameter limit
 _CONFIRMED = frozenset({PushResultCode.ACCEPTED, PushResultCode.DUPLICATE, PushResultCode.RESTAMPED})
 
 
@@ -55,6 +63,11 @@ class QueueState(StrEnum):
     PENDING = "pending"  # to be sent
     QUARANTINED = "quarantined"  # the server keeps it in quarantine for an administrator
     REFUSED = "refused"  # the server holds a different entry under this id (conflict_id_reused)
+
+
+# Where a row's content is: (entry_id, sealed_content, block_id, block_index), as the SELECTs name them.
+_SealedRef = tuple[str, bytes | None, str | None, int | None]
+_SEALING = "sealed_content, block_id, block_index"
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +293,7 @@ class LocalStore:
                     raise EntryIdReusedError(envelope.entry_id)
                 return int(row[1])
             seq = int(self._meta("last_device_seq", conn)) + 1
-            self._insert_entry(conn, envelope, device_seq=seq)
+            self._insert_entry(conn, envelope, device_seq=seq)  # a block of one would be no cheaper
             conn.execute(
                 "INSERT INTO upload_queue (device_seq, entry_id, state, updated_at)"
                 " VALUES (?, ?, 'pending', ?)",
@@ -308,6 +321,38 @@ class LocalStore:
             ),
         )
 
+    def _insert_pulled(self, conn: sqlite3.Connection, envelopes: Sequence[EntryEnvelope]) -> None:
+        """Insert entries stored together, sealed in blocks of up to ``_BLOCK_BYTES`` of content; an entry
+        left alone in its block is sealed on its own instead."""
+        start = 0
+        while start < len(envelopes):
+            stop, size = start + 1, len(envelopes[start].content)
+            while stop < len(envelopes) and size + len(envelopes[stop].content) <= _BLOCK_BYTES:
+                size += len(envelopes[stop].content)
+                stop += 1
+            if stop - start == 1:
+                self._insert_entry(conn, envelopes[start], device_seq=None)
+            else:
+                self._insert_block(conn, envelopes[start:stop])
+            start = stop
+
+    def _insert_block(self, conn: sqlite3.Connection, envelopes: Sequence[EntryEnvelope]) -> None:
+        block_id = str(uuid4())
+        plaintext = pack_block([(e.entry_id, e.content) for e in envelopes])
+        conn.execute(
+            "INSERT INTO entry_blocks (block_id, sealed) VALUES (?, ?)",
+            (block_id, self._codec.seal(aad=row_aad("entry_blocks", block_id), plaintext=plaintext)),
+        )
+        stored_at = _now()
+        conn.executemany(
+            "INSERT INTO entries (entry_id, journal_id, hlc, content_hash, block_id, block_index, stored_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (str(e.entry_id), str(e.journal_id), e.hlc, e.content_hash, block_id, index, stored_at)
+                for index, e in enumerate(envelopes)
+            ],
+        )
+
     def _absorb_stamp(self, conn: sqlite3.Connection, stamp: Stamp) -> None:
         last = self._meta_or_none("hlc_last", conn)
         if last is None or stamp.encode() > last:
@@ -324,23 +369,25 @@ class LocalStore:
     def entry(self, entry_id: UUID) -> EntryEnvelope | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT entry_id, journal_id, hlc, content_hash, sealed_content FROM entries"
-                " WHERE entry_id = ?",
+                f"SELECT journal_id, hlc, content_hash, entry_id, {_SEALING} FROM entries WHERE entry_id = ?",
                 (str(entry_id),),
             ).fetchone()
-        return None if row is None else self._envelope(row)
+        if row is None:
+            return None
+        (content,) = self._open_contents([row[3:]])
+        return EntryEnvelope(entry_id, UUID(row[0]), row[1], content, row[2])
 
     def journal_entries(self, journal_id: UUID) -> list[EntryEnvelope]:
         """The journal's entries in HLC order."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT entry_id, hlc, content_hash, sealed_content FROM entries"
+                f"SELECT hlc, content_hash, entry_id, {_SEALING} FROM entries"
                 " WHERE journal_id = ? ORDER BY hlc, entry_id",
                 (str(journal_id),),
             ).fetchall()
-        contents = self._codec.open_rows(table="entries", rows=[(r[0], r[3]) for r in rows])
+        contents = self._open_contents([r[2:] for r in rows])
         return [
-            EntryEnvelope(UUID(r[0]), journal_id, r[1], content, r[2])
+            EntryEnvelope(UUID(r[2]), journal_id, r[0], content, r[1])
             for r, content in zip(rows, contents, strict=True)
         ]
 
@@ -356,9 +403,41 @@ class LocalStore:
         with self._lock:
             return {UUID(r[0]) for r in self._conn.execute("SELECT entry_id FROM entries")}
 
-    def _envelope(self, row: sqlite3.Row | tuple[str, str, str, str, bytes]) -> EntryEnvelope:
-        content = self._codec.open(aad=row_aad("entries", row[0]), sealed=row[4])
-        return EntryEnvelope(UUID(row[0]), UUID(row[1]), row[2], content, row[3])
+    def _open_contents(self, refs: Sequence[_SealedRef]) -> list[bytes]:
+        """The content of each row, in order: rows sealed on their own in one ``open_rows`` batch, block
+        rows by opening each block they name once. A row that names a block or index that is not its own
+        raises ``TamperedDataError``."""
+        opened = iter(
+            self._codec.open_rows(table="entries", rows=[(r[0], r[1]) for r in refs if r[1] is not None])
+        )
+        blocks = self._open_blocks({r[2] for r in refs if r[1] is None and r[2] is not None})
+        contents: list[bytes] = []
+        for entry_id, sealed, block_id, index in refs:
+            if sealed is not None:
+                contents.append(next(opened))
+            elif block_id is not None and index is not None:
+                contents.append(entry_in_block(blocks[block_id], index=index, entry_id=entry_id))
+            else:  # the schema's CHECK forbids this; only an edited file gets here
+                raise TamperedDataError(f"entry {entry_id} has neither sealed content nor a block")
+        return contents
+
+    def _open_blocks(self, block_ids: set[str]) -> dict[str, Block]:
+        ids = sorted(block_ids)
+        rows: list[tuple[str, bytes]] = []
+        with self._lock:  # blocks never change once written, so reading them after their rows is safe
+            for start in range(0, len(ids), _SQL_PARAMS):
+                chunk = ids[start : start + _SQL_PARAMS]
+                rows += self._conn.execute(
+                    "SELECT block_id, sealed FROM entry_blocks"
+                    f" WHERE block_id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+        if len(rows) != len(ids):
+            raise TamperedDataError("an entry names a block the store does not hold")
+        return {
+            block_id: unpack_block(self._codec.open(aad=row_aad("entry_blocks", block_id), sealed=sealed))
+            for block_id, sealed in rows
+        }
 
     # --------------------------------------------------------------------------------------- queue
 
@@ -373,18 +452,19 @@ class LocalStore:
         first, which always goes — at most ``max_bytes`` of content."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT q.device_seq, e.entry_id, e.journal_id, e.hlc, e.content_hash, e.sealed_content"
+                "SELECT q.device_seq, e.journal_id, e.hlc, e.content_hash,"
+                " e.entry_id, e.sealed_content, e.block_id, e.block_index"
                 " FROM upload_queue q JOIN entries e ON e.entry_id = q.entry_id"
                 " WHERE q.state = 'pending' ORDER BY q.device_seq LIMIT ?",
                 (max_entries,),
             ).fetchall()
         batch: list[QueuedEntry] = []
         size = 0
-        for row in rows:
-            envelope = self._envelope(row[1:])
-            size += len(envelope.content)
+        for row, content in zip(rows, self._open_contents([r[4:] for r in rows]), strict=True):
+            size += len(content)
             if batch and size > max_bytes:
                 break
+            envelope = EntryEnvelope(UUID(row[4]), UUID(row[1]), row[2], content, row[3])
             batch.append(QueuedEntry(device_seq=int(row[0]), envelope=envelope))
         return batch
 
@@ -520,8 +600,10 @@ class LocalStore:
 
         An entry already held with the same content takes the server's stamp (the server may have
         re-stamped it); one held with other content is left as it is and counted (the server refused ours).
+        The new entries of the page are sealed together in blocks (``_insert_pulled``).
         """
         added = adopted = conflicts = 0
+        fresh: dict[str, EntryEnvelope] = {}  # new entries, inserted together (in blocks) after the loop
         with self._write() as conn:
             for envelope in entries:
                 envelope.verify()
@@ -529,22 +611,31 @@ class LocalStore:
                     raise ProtocolError(
                         f"entry {envelope.entry_id} is not in journal {journal_id}", field="entries"
                     )
-                row = conn.execute(
-                    "SELECT content_hash, hlc FROM entries WHERE entry_id = ?", (str(envelope.entry_id),)
-                ).fetchone()
+                entry_id = str(envelope.entry_id)
+                earlier = fresh.get(entry_id)  # the same entry twice in one page
+                row = (
+                    (earlier.content_hash, earlier.hlc)
+                    if earlier is not None
+                    else conn.execute(
+                        "SELECT content_hash, hlc FROM entries WHERE entry_id = ?", (entry_id,)
+                    ).fetchone()
+                )
                 if row is None:
-                    self._insert_entry(conn, envelope, device_seq=None)
+                    fresh[entry_id] = envelope
                     added += 1
                 elif row[0] != envelope.content_hash:
                     conflicts += 1
                     continue
                 elif row[1] != envelope.hlc:
-                    conn.execute(
-                        "UPDATE entries SET hlc = ? WHERE entry_id = ?",
-                        (envelope.hlc, str(envelope.entry_id)),
-                    )
+                    if earlier is not None:
+                        fresh[entry_id] = envelope
+                    else:
+                        conn.execute(
+                            "UPDATE entries SET hlc = ? WHERE entry_id = ?", (envelope.hlc, entry_id)
+                        )
                     adopted += 1
                 self._absorb_stamp(conn, Stamp.parse(envelope.hlc))
+            self._insert_pulled(conn, list(fresh.values()))
             conn.execute(
                 "INSERT INTO journal_cursors (journal_id, cursor, watermark, pulled_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (journal_id) DO UPDATE SET cursor = excluded.cursor,"

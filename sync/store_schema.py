@@ -2,12 +2,12 @@
 
 Each ``_migrate_N`` takes a store at version N-1 to N and runs in one transaction together with the version
 bump, so a crash mid-upgrade leaves the old version intact. Migrations are never edited once released:
-a change is a new step. tests/sync/test_store_migrations.py upgrades saved store files made by old versions
-(tests/sync/fixtures/), so every step is exercised on real old data.
+a change is a new step. tests/sync/test_sync_store_migrations.py upgrades saved store files made by old
+versions (tests/sync/fixtures/), so every step is exercised on real old data.
 
 What is in clear and what is sealed (docs/sync/encryption.md): ids, journal ids, HLC stamps, content
-hashes, sequence numbers, cursors and states are clear (they index); entry content and draft text are
-sealed with the data key (``sealed_*`` columns).
+hashes, sequence numbers, block ids and indexes, cursors and states are clear (they index); entry content
+(per row, or per block in ``entry_blocks``) and draft text are sealed with the data key (``sealed*`` columns).
 """
 
 from __future__ import annotations
@@ -109,7 +109,48 @@ def _migrate_2(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1, 2: _migrate_2}
+def _migrate_3(conn: sqlite3.Connection) -> None:
+    """Block-sealed entries: entries stored together (a pulled page) share one sealed block, so reading a
+    journal costs one AES-GCM call per block instead of per entry (docs/sync/encryption.md, "Cost").
+    ``entries`` is rebuilt (SQLite cannot drop NOT NULL in place) to make ``sealed_content`` nullable and
+    add the row's place in a block; existing rows are copied as they are, still sealed per row, and
+    nothing is re-sealed."""
+    _run(
+        conn,
+        """
+        -- One sealed block per batch of entries stored in one transaction: the plaintext is the
+        -- length-prefixed sequence of (entry id, content) (sync.entry_blocks), the associated data binds
+        -- it to this table and block_id. Blocks never change once written.
+        CREATE TABLE entry_blocks (
+            block_id TEXT PRIMARY KEY,
+            sealed BLOB NOT NULL
+        ) STRICT;
+        -- A row is sealed on its own (sealed_content) or lives at block_index of block_id, never both.
+        CREATE TABLE entries_v3 (
+            entry_id TEXT PRIMARY KEY,
+            journal_id TEXT NOT NULL,
+            hlc TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            sealed_content BLOB,
+            block_id TEXT REFERENCES entry_blocks (block_id),
+            block_index INTEGER,
+            device_seq INTEGER UNIQUE,
+            stored_at TEXT NOT NULL,
+            CHECK ((sealed_content IS NULL) = (block_id IS NOT NULL)),
+            CHECK ((block_id IS NULL) = (block_index IS NULL))
+        ) STRICT;
+        INSERT INTO entries_v3
+            (entry_id, journal_id, hlc, content_hash, sealed_content, device_seq, stored_at)
+            SELECT entry_id, journal_id, hlc, content_hash, sealed_content, device_seq, stored_at
+            FROM entries;
+        DROP TABLE entries;
+        ALTER TABLE entries_v3 RENAME TO entries;
+        CREATE INDEX entries_by_journal ON entries (journal_id, hlc);
+        """,
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3}
 LATEST_VERSION = max(MIGRATIONS)
 
 
@@ -122,6 +163,8 @@ def migrate(conn: sqlite3.Connection, *, target: int = LATEST_VERSION) -> int:
     """Bring the store to ``target`` one step at a time; return the version reached.
 
     ``conn`` must be in autocommit mode (``isolation_level=None``): each step opens its own transaction.
+    Foreign keys are off during the steps (SQLite's documented procedure for rebuilding a table that others
+    reference) and checked with ``foreign_key_check`` before each step commits.
     """
     current = schema_version(conn)
     if current > LATEST_VERSION:
@@ -130,13 +173,25 @@ def migrate(conn: sqlite3.Connection, *, target: int = LATEST_VERSION) -> int:
         )
     if target > LATEST_VERSION or target < current:
         raise ValueError(f"cannot migrate from {current} to {target} (forward-only, latest {LATEST_VERSION})")
-    for version in range(current + 1, target + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            MIGRATIONS[version](conn)
-            conn.execute(f"PRAGMA user_version = {version}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    if target == current:
+        return target
+    foreign_keys = int(conn.execute("PRAGMA foreign_keys").fetchone()[0])
+    conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction, so set before each BEGIN
+    try:
+        for version in range(current + 1, target + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                MIGRATIONS[version](conn)
+                broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+                if broken is not None:
+                    raise sqlite3.IntegrityError(
+                        f"schema step {version} broke a foreign key: {tuple(broken)}"
+                    )
+                conn.execute(f"PRAGMA user_version = {version}")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {foreign_keys}")
     return target

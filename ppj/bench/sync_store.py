@@ -1,13 +1,15 @@
 """``ppj bench sync-store``: the tablet store's tap-to-stored latency and what encryption costs.
 
 Two stores side by side in the same directory, identical but for the row codec: AES-256-GCM (the real
-one, ``LocalStore.create``) and a plaintext codec defined here for comparison only. Measured, alternating
+one, ``LocalStore.create``) and a plaintext codec defined here for comparison only. Both use the same
+layout (pulled pages in entry blocks, captures per row), so the difference is the cost of sealing, not of
+the layout. Measured, alternating
 between the two so drift on a shared machine hits both alike:
 
 * tap-save-to-stored: ``new_stamp`` + ``capture`` of one entry, one durable transaction (fsync), as the UI
   does on "save"; p50 and p99 per store;
 * bulk write: pulled entries stored in pages of ``--page`` per transaction (entries/s);
-* read: a whole journal read back and decrypted (entries/s);
+* read: a whole journal read back and decrypted, block by block (entries/s);
 * unlock: Argon2id key derivation with the default parameters plus unwrap, once.
 """
 

@@ -10,6 +10,7 @@ import pytest
 
 from sync.crypto import DataKey, KdfParams, row_aad, unwrap_data_key, wrap_data_key
 from sync.errors import TamperedDataError, WrongCredentialsError
+from sync.journal_adapter import EntryEnvelope
 from sync.store import LocalStore
 from tests.sync.factories import DEVICE_SECRET, TEST_CPR, TEST_KDF, TEST_PIN, TEST_USER, note
 
@@ -31,12 +32,26 @@ def copy_sealed_row(store: LocalStore, *, source: UUID, target: UUID) -> None:
         )
 
 
+def pull(store: LocalStore, entries: list[EntryEnvelope]) -> None:
+    """Store ``entries`` as one pulled page: sealed together in a block."""
+    store.store_pulled(journal_id=JOURNAL, entries=entries, next_cursor="c", watermark="c")
+
+
+def block_rows(store: LocalStore) -> dict[UUID, tuple[str, int]]:
+    """Each block-sealed entry's (block_id, block_index)."""
+    with sqlite3.connect(store.path) as conn:
+        rows = conn.execute("SELECT entry_id, block_id, block_index FROM entries WHERE block_id IS NOT NULL")
+        return {UUID(r[0]): (r[1], r[2]) for r in rows}
+
+
 def test_the_store_files_hold_no_plaintext_of_cpr_note_or_draft(store: LocalStore) -> None:
     store.capture(envelope=note(journal_id=JOURNAL, text=f"CPR {TEST_CPR}. {SECRET_NOTE}"))
+    pull(store, [note(journal_id=JOURNAL, text=f"pulled {TEST_CPR}, Marvin {n}") for n in range(3)])
     store.save_draft(draft_id="history-form", journal_id=JOURNAL, text=f"typing {TEST_CPR} ...")
+    assert len(block_rows(store)) == 3  # the pulled page is stored as a block
     disk = all_bytes_on_disk(store.path)  # the database and its WAL
     assert len(disk) > 0
-    for needle in (TEST_CPR, SECRET_NOTE, "penicillin", "typing"):
+    for needle in (TEST_CPR, SECRET_NOTE, "penicillin", "typing", "Marvin"):
         assert needle.encode() not in disk
         assert needle.encode("utf-16-le") not in disk
 
@@ -142,3 +157,74 @@ def test_reading_a_whole_journal_opens_every_row_as_one_by_one_and_detects_a_mov
     copy_sealed_row(store, source=a.entry_id, target=b.entry_id)
     with pytest.raises(TamperedDataError):
         store.journal_entries(JOURNAL)
+
+
+def test_a_pulled_page_is_stored_as_one_block_and_a_capture_on_its_own(store: LocalStore) -> None:
+    captured = note(journal_id=JOURNAL, text="tapped")
+    store.capture(envelope=captured)
+    page = [note(journal_id=JOURNAL, text=f"pulled {n}") for n in range(4)]
+    pull(store, page)
+    blocks = block_rows(store)
+    assert captured.entry_id not in blocks
+    assert len({block_id for block_id, _ in blocks.values()}) == 1
+    assert [blocks[e.entry_id][1] for e in page] == [0, 1, 2, 3]
+    assert {e.entry_id: e for e in store.journal_entries(JOURNAL)} == {
+        e.entry_id: e for e in [captured, *page]
+    }
+
+
+def test_a_changed_byte_in_a_block_is_detected(store: LocalStore) -> None:
+    page = [note(journal_id=JOURNAL, text=f"pulled {n}") for n in range(2)]
+    pull(store, page)
+    with sqlite3.connect(store.path) as conn:
+        (sealed,) = conn.execute("SELECT sealed FROM entry_blocks").fetchone()
+        flipped = sealed[:40] + bytes([sealed[40] ^ 1]) + sealed[41:]
+        conn.execute("UPDATE entry_blocks SET sealed = ?", (flipped,))
+    with pytest.raises(TamperedDataError):
+        store.entry(page[0].entry_id)
+    with pytest.raises(TamperedDataError):
+        store.journal_entries(JOURNAL)
+
+
+def test_a_row_pointed_at_another_blocks_index_is_detected(store: LocalStore) -> None:
+    first = [note(journal_id=JOURNAL, text=f"patient A {n}") for n in range(2)]
+    second = [note(journal_id=JOURNAL, text=f"patient B {n}") for n in range(2)]
+    pull(store, first)
+    pull(store, second)
+    other_block, _ = block_rows(store)[second[0].entry_id]
+    with sqlite3.connect(store.path) as conn:
+        conn.execute(
+            "UPDATE entries SET block_id = ?, block_index = 0 WHERE entry_id = ?",
+            (other_block, str(first[0].entry_id)),
+        )
+    with pytest.raises(TamperedDataError):
+        store.entry(first[0].entry_id)
+    with pytest.raises(TamperedDataError):
+        store.journal_entries(JOURNAL)
+
+
+def test_a_row_pointed_at_another_index_of_its_own_block_is_detected(store: LocalStore) -> None:
+    page = [note(journal_id=JOURNAL, text=f"pulled {n}") for n in range(2)]
+    pull(store, page)
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("UPDATE entries SET block_index = 1 WHERE entry_id = ?", (str(page[0].entry_id),))
+    with pytest.raises(TamperedDataError):
+        store.entry(page[0].entry_id)
+
+
+def test_a_block_swapped_under_another_block_id_is_detected(store: LocalStore) -> None:
+    first = [note(journal_id=JOURNAL, text=f"patient A {n}") for n in range(2)]
+    second = [note(journal_id=JOURNAL, text=f"patient B {n}") for n in range(2)]
+    pull(store, first)
+    pull(store, second)
+    rows = block_rows(store)
+    first_block, second_block = rows[first[0].entry_id][0], rows[second[0].entry_id][0]
+    with sqlite3.connect(store.path) as conn:
+        conn.execute(
+            "UPDATE entry_blocks SET sealed = (SELECT sealed FROM entry_blocks WHERE block_id = ?)"
+            " WHERE block_id = ?",
+            (second_block, first_block),
+        )
+    with pytest.raises(TamperedDataError):
+        store.entry(first[0].entry_id)
+    assert store.entry(second[0].entry_id) == second[0]  # the untouched block still opens

@@ -82,6 +82,33 @@ def test_an_upgraded_store_carries_on_where_it_left_off(upgraded: LocalStore) ->
     assert upgraded.offset_ms() == 12.5
 
 
+def test_a_version_2_store_upgrades_and_reads_its_per_row_entries_beside_new_block_sealed_ones(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v2.ppjstore"
+    shutil.copyfile(v1.FIXTURE_PATH, path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, target=2) == 2
+    conn.close()
+    store = LocalStore.unlock(
+        path=path, user_id=v1.FIXTURE_USER, secret=v1.FIXTURE_PIN, device_secret=v1.FIXTURE_DEVICE_SECRET
+    )
+    old = [store.entry(entry_id) for entry_id in v1.FIXTURE_ENTRY_IDS]
+    page = [note(journal_id=v1.FIXTURE_JOURNAL, text=f"pulled after upgrade {n}") for n in range(3)]
+    store.store_pulled(journal_id=v1.FIXTURE_JOURNAL, entries=page, next_cursor="c1", watermark="c1")
+    with sqlite3.connect(path) as check:
+        assert schema_version(check) == LATEST_VERSION
+        per_row, in_blocks = check.execute(
+            "SELECT count(sealed_content), count(block_id) FROM entries"
+        ).fetchone()
+    assert (per_row, in_blocks) == (3, 3)
+    read = {e.entry_id: e for e in store.journal_entries(v1.FIXTURE_JOURNAL)}
+    assert read == {e.entry_id: e for e in [*old, *page] if e is not None}
+    for envelope, text in zip(old, v1.FIXTURE_TEXTS, strict=True):
+        assert envelope is not None and text.encode() in envelope.content
+    store.close()
+
+
 def test_every_migration_step_is_numbered_without_gaps() -> None:
     assert sorted(MIGRATIONS) == list(range(1, LATEST_VERSION + 1))
 
@@ -117,3 +144,22 @@ def test_the_fixture_script_still_writes_a_version_1_store(tmp_path: Path) -> No
     v1.make(path)
     with sqlite3.connect(path) as conn:
         assert schema_version(conn) == 1
+
+
+def test_the_rebuilt_entries_table_keeps_the_queue_and_blocks_bound_by_foreign_keys(
+    upgraded: LocalStore,
+) -> None:
+    upgraded.close()
+    with sqlite3.connect(upgraded.path) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(
+                "INSERT INTO upload_queue (device_seq, entry_id, state, updated_at)"
+                " VALUES (99, 'no-such-entry', 'pending', 'now')"
+            )
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(
+                "INSERT INTO entries (entry_id, journal_id, hlc, content_hash, block_id, block_index,"
+                " stored_at) VALUES ('e', 'j', 'h', 'c', 'no-such-block', 0, 'now')"
+            )
