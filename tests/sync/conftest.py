@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from sync.store import LocalStore
-from tests.sync.factories import DEVICE_SECRET, TEST_KDF, TEST_PIN, TEST_USER
+from tests.sync.factories import new_store
 
 
 @pytest.fixture
@@ -24,13 +24,6 @@ def store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(store_path: Path, device_id: UUID) -> Iterator[LocalStore]:
-    opened = LocalStore.create(
-        path=store_path,
-        device_id=device_id,
-        user_id=TEST_USER,
-        secret=TEST_PIN,
-        device_secret=DEVICE_SECRET,
-        kdf=TEST_KDF,
-    )
+    opened = new_store(store_path, device_id)
     yield opened
     opened.close()

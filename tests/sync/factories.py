@@ -6,10 +6,12 @@ The patient is the published MedCom test person CPR 2509479989 (MedCom/NSP test 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from uuid import UUID, uuid4
 
 from sync.crypto import KdfParams
 from sync.journal_adapter import EntryEnvelope, Stamp
+from sync.store import LocalStore
 
 TEST_CPR = "2509479989"
 DEVICE_SECRET = b"test-device-secret-0123456789abcdef"
@@ -17,6 +19,18 @@ DEVICE_SECRET = b"test-device-secret-0123456789abcdef"
 TEST_KDF = KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
 TEST_USER = "medic-1"
 TEST_PIN = "1357"
+
+
+def new_store(path: Path, device_id: UUID | None = None) -> LocalStore:
+    """A new store at ``path``, unlocked by the test user with the test PIN and cheap key derivation."""
+    return LocalStore.create(
+        path=path,
+        device_id=device_id or uuid4(),
+        user_id=TEST_USER,
+        secret=TEST_PIN,
+        device_secret=DEVICE_SECRET,
+        kdf=TEST_KDF,
+    )
 
 
 def canonical(content: dict[str, object]) -> bytes:

@@ -31,7 +31,7 @@ from sync.errors import ProtocolError, TransientSyncError
 from sync.protocol import ACCESS_PATH, PULL_PATH, PUSH_PATH, QuarantineReason, WireEntry
 from sync.store import LocalStore
 from tests.sync.client_harness import DeviceClock, Fault, FaultyNetwork, make_client
-from tests.sync.factories import DEVICE_SECRET, TEST_KDF, TEST_PIN, TEST_USER, note
+from tests.sync.factories import DEVICE_SECRET, TEST_PIN, TEST_USER, new_store, note
 from tests.sync.fake_server import FakeSyncServer
 
 JOURNALS = [UUID("0196b4a0-0000-7000-8000-0000000000e1"), UUID("0196b4a0-0000-7000-8000-0000000000e2")]
@@ -81,14 +81,7 @@ class SyncUnderFaults(RuleBasedStateMachine):
 
     def _new_tablet(self, n: int) -> Tablet:
         path = self.dir / f"tablet-{n}.ppjstore"
-        store = LocalStore.create(
-            path=path,
-            device_id=uuid4(),
-            user_id=TEST_USER,
-            secret=TEST_PIN,
-            device_secret=DEVICE_SECRET,
-            kdf=TEST_KDF,
-        )
+        store = new_store(path)
         tablet = Tablet(path=path, store=store, network=FaultyNetwork(server=self.server))
         tablet.connect()
         return tablet

@@ -6,7 +6,7 @@ import sqlite3
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 from hypothesis import given, settings
@@ -16,7 +16,7 @@ from sync.errors import EntryIdReusedError, ProtocolError, StoreExistsError
 from sync.journal_adapter import EntryEnvelope, Stamp
 from sync.protocol import HlcBound, PushResult, PushResultCode, QuarantineReason, RestampReason
 from sync.store import LocalStore, QueueState, StoreDrafts
-from tests.sync.factories import DEVICE_SECRET, TEST_KDF, TEST_PIN, TEST_USER, note
+from tests.sync.factories import DEVICE_SECRET, TEST_KDF, TEST_PIN, TEST_USER, new_store, note
 
 JOURNAL = UUID("0196b4a0-0000-7000-8000-0000000000aa")
 
@@ -60,14 +60,7 @@ def test_device_seq_is_never_reused_after_entries_leave_the_queue(store: LocalSt
 
 def test_a_new_store_file_is_a_new_incarnation(tmp_path: Path, device_id: UUID) -> None:
     def make(name: str) -> LocalStore:
-        return LocalStore.create(
-            path=tmp_path / name,
-            device_id=device_id,
-            user_id=TEST_USER,
-            secret=TEST_PIN,
-            device_secret=DEVICE_SECRET,
-            kdf=TEST_KDF,
-        )
+        return new_store(tmp_path / name, device_id)
 
     first, second = make("a"), make("b")
     assert first.incarnation_id != second.incarnation_id
@@ -305,14 +298,7 @@ def test_any_mix_of_tap_saved_and_pulled_entries_reads_back_exactly(steps: list[
     captured: list[EntryEnvelope] = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "tablet.ppjstore"
-        store = LocalStore.create(
-            path=path,
-            device_id=uuid4(),
-            user_id=TEST_USER,
-            secret=TEST_PIN,
-            device_secret=DEVICE_SECRET,
-            kdf=TEST_KDF,
-        )
+        store = new_store(path)
         for step in steps:
             if isinstance(step, int):
                 entry = note(journal_id=JOURNAL, text="x" * step)
