@@ -167,11 +167,9 @@ class _Authors:
             if person is not None and self._device is not None and person.id != self._logged_in:
                 # "Allowed for that device": the person logged in through this tablet at least once (an
                 # offline log-in needs the verifier cached by an online one), whatever the token's age now.
-                logged_in_here = self._session.scalar(
-                    select(AccessToken.id)
-                    .where(AccessToken.person_id == person.id, AccessToken.device_id == self._device.id)
-                    .limit(1)
-                )
+                logged_in_here = read_rows(
+                    self._session, _LOGGED_IN_HERE, {"person_id": person.id, "device_id": self._device.id}
+                ).first()
                 if logged_in_here is None:
                     person = None
             self._people[person_id] = person
@@ -257,6 +255,11 @@ _INSERT_ENTRIES = insert(EntryRow)
 _INSERT_QUARANTINED = insert(QuarantinedEntry)
 _JOURNALS = select(Journal).where(Journal.id.in_(bindparam("ids", expanding=True)))
 _LARGEST_STAMP = select(func.max(EntryRow.hlc))
+_LOGGED_IN_HERE = (
+    select(AccessToken.id)
+    .where(AccessToken.person_id == bindparam("person_id"), AccessToken.device_id == bindparam("device_id"))
+    .limit(1)
+)
 
 
 def _dialect(session: Session) -> str:
