@@ -30,6 +30,8 @@ CHANNEL = "ppj_journals_changed"
 _PENDING = "ppj_changed_journals"
 # NOTIFY payloads are limited to 8000 bytes; 36-character ids joined by commas, 200 per notification.
 _IDS_PER_NOTIFY = 200
+# Built once and run on the session's connection (it reads no ORM state): a push sends one per commit.
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 
 
 def announce_changed_journals(*, session: Session, journal_ids: Iterable[uuid.UUID]) -> None:
@@ -40,9 +42,7 @@ def announce_changed_journals(*, session: Session, journal_ids: Iterable[uuid.UU
     if session.get_bind().dialect.name == "postgresql":
         for start in range(0, len(ids), _IDS_PER_NOTIFY):
             payload = ",".join(ids[start : start + _IDS_PER_NOTIFY])
-            session.execute(
-                text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
-            )
+            session.connection().execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})
         return
     pending: set[str] = session.info.setdefault(_PENDING, set())
     if not pending:

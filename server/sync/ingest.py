@@ -17,12 +17,27 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, Uuid, any_, bindparam, func, insert, literal, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Uuid,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from journal.entry import Entry, entry_from_dict
 from journal.errors import EntryValidationError, InvalidHlcError, UnknownKindError
@@ -32,6 +47,7 @@ from server.access.policy import Action, Actor, Windows, decide
 from server.audit.service import AuditContext, ChainWriter, record
 from server.board.live import announce_changed_journals
 from server.care.models import Journal
+from server.db import read_rows
 from server.identity.models import CREW_ROLES, AccessToken, Device, Person
 from server.outbox.enqueue import enqueue_messages_for
 from server.sync.clock import ServerClock
@@ -151,11 +167,9 @@ class _Authors:
             if person is not None and self._device is not None and person.id != self._logged_in:
                 # "Allowed for that device": the person logged in through this tablet at least once (an
                 # offline log-in needs the verifier cached by an online one), whatever the token's age now.
-                logged_in_here = self._session.scalar(
-                    select(AccessToken.id)
-                    .where(AccessToken.person_id == person.id, AccessToken.device_id == self._device.id)
-                    .limit(1)
-                )
+                logged_in_here = read_rows(
+                    self._session, _LOGGED_IN_HERE, {"person_id": person.id, "device_id": self._device.id}
+                ).first()
                 if logged_in_here is None:
                     person = None
             self._people[person_id] = person
@@ -183,59 +197,116 @@ class _Authors:
         return self._decisions[key]
 
 
+# A dialect's insert (ON CONFLICT is spelled by each dialect's own).
+_Upsert = Callable[[Any], postgresql.Insert | sqlite.Insert]
+
+
+@dataclass(frozen=True)
+class IncarnationState:
+    """How far an incarnation's pushes were applied, as its locked row says."""
+
+    highest_applied_seq: int
+    last_hlc: str | None
+
+
+def _incarnation_upsert(upsert: _Upsert) -> ReturningInsert[uuid.UUID | None, str, int, str | None]:
+    statement = upsert(StoreIncarnation).values(
+        incarnation_id=bindparam("incarnation_id"),
+        device_id=bindparam("device_id"),
+        writer_id=bindparam("writer_id"),
+        highest_applied_seq=0,
+        created_at=bindparam("created_at"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[StoreIncarnation.incarnation_id], set_={"writer_id": StoreIncarnation.writer_id}
+    ).returning(
+        StoreIncarnation.device_id,
+        StoreIncarnation.writer_id,
+        StoreIncarnation.highest_applied_seq,
+        StoreIncarnation.last_hlc,
+    )
+
+
+def _positions_upsert(upsert: _Upsert) -> ReturningInsert[uuid.UUID, int]:
+    statement = upsert(JournalLog).values(journal_id=bindparam("journal_id"), head=bindparam("count"))
+    return statement.on_conflict_do_update(
+        index_elements=[JournalLog.journal_id], set_={"head": JournalLog.head + statement.excluded.head}
+    ).returning(JournalLog.journal_id, JournalLog.head)
+
+
+# The push's statements, built once (the upserts once per dialect): building and cache-keying a statement
+# on every push cost as much CPU as running it (ppj bench sync).
+_INCARNATION_UPSERT = {
+    "postgresql": _incarnation_upsert(postgresql.insert),
+    "sqlite": _incarnation_upsert(sqlite.insert),
+}
+_POSITIONS_UPSERT = {
+    "postgresql": _positions_upsert(postgresql.insert),
+    "sqlite": _positions_upsert(sqlite.insert),
+}
+_ADVANCE_INCARNATION = (
+    update(StoreIncarnation)
+    .where(StoreIncarnation.incarnation_id == bindparam("incarnation"))
+    .values(highest_applied_seq=bindparam("highest"), last_hlc=bindparam("last"))
+)
+_INSERT_ENTRIES = insert(EntryRow)
+_INSERT_QUARANTINED = insert(QuarantinedEntry)
+_JOURNALS = select(Journal).where(Journal.id.in_(bindparam("ids", expanding=True)))
+_LARGEST_STAMP = select(func.max(EntryRow.hlc))
+_LOGGED_IN_HERE = (
+    select(AccessToken.id)
+    .where(AccessToken.person_id == bindparam("person_id"), AccessToken.device_id == bindparam("device_id"))
+    .limit(1)
+)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def lock_incarnation(
     *, session: Session, incarnation_id: uuid.UUID, writer_id: str, device: Device | None
-) -> StoreIncarnation:
-    """The incarnation row, created on first use and locked for this transaction, in one statement.
+) -> IncarnationState:
+    """The incarnation's state, its row created on first use and locked for this transaction, in one
+    statement.
 
     An upsert whose conflict branch rewrites a column with its own value: on PostgreSQL that takes the
     row lock (as ``FOR UPDATE`` would), which serialises pushes of one incarnation; on SQLite any write
     takes the database's write lock, so the row returned cannot be stale.
     """
-    values = {
-        "incarnation_id": incarnation_id,
-        "device_id": device.id if device else None,
-        "writer_id": writer_id,
-        "highest_applied_seq": 0,
-        "created_at": dt.datetime.now(dt.UTC),
-    }
-    dialect = session.get_bind().dialect.name
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    row = session.scalars(
-        upsert(StoreIncarnation)
-        .values(**values)
-        .on_conflict_do_update(
-            index_elements=[StoreIncarnation.incarnation_id], set_={"writer_id": StoreIncarnation.writer_id}
-        )
-        .returning(StoreIncarnation),
-        execution_options={"populate_existing": True},
-    ).one()
     owner = device.id if device else None
+    row = read_rows(
+        session,
+        _INCARNATION_UPSERT[_dialect(session)],
+        {
+            "incarnation_id": incarnation_id,
+            "device_id": owner,
+            "writer_id": writer_id,
+            "created_at": dt.datetime.now(dt.UTC),
+        },
+    ).one()
     if row.device_id != owner or row.writer_id != writer_id:
         raise SyncRefused(403, ErrorCode.INCARNATION_NOT_OWNED, "this incarnation belongs to another writer")
-    return row
+    return IncarnationState(highest_applied_seq=row.highest_applied_seq, last_hlc=row.last_hlc)
 
 
-def lock_journal_logs(*, session: Session, journal_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, JournalLog]:
-    """The log rows of ``journal_ids``, created if new and locked in ascending id order, in one statement.
+def allocate_positions(*, session: Session, counts: Mapping[uuid.UUID, int]) -> dict[uuid.UUID, int]:
+    """Move each journal's head on by its count and return the new heads: the journal's new entries take
+    the positions after the old head, up to the new one. The log rows are created if new and stay locked
+    until the transaction ends, taken in ascending journal id (the lock order in the module docstring).
 
-    The upsert's conflict branch rewrites ``head`` with its own value, which on PostgreSQL locks each
-    existing row; the rows of one multi-row INSERT are processed in the order of its VALUES list, so the
-    locks are taken in ascending journal id (the lock order in the module docstring).
+    One upsert adding to the head: on PostgreSQL its conflict branch locks each existing row before it
+    reads the head it adds to, and the rows of one multi-row INSERT (executemany with RETURNING is sent as
+    one) are processed in the order of its VALUES list, which is ascending.
     """
-    ordered = sorted(set(journal_ids))
-    if not ordered:
+    if not counts:
         return {}
-    dialect = session.get_bind().dialect.name
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    rows = session.scalars(
-        upsert(JournalLog)
-        .values([{"journal_id": j, "head": 0} for j in ordered])
-        .on_conflict_do_update(index_elements=[JournalLog.journal_id], set_={"head": JournalLog.head})
-        .returning(JournalLog),
-        execution_options={"populate_existing": True},
-    ).all()
-    return {row.journal_id: row for row in rows}
+    session.flush()  # as autoflush would: the statement runs on the session's connection, not through it
+    rows = session.connection().execute(
+        _POSITIONS_UPSERT[_dialect(session)],
+        [{"journal_id": journal_id, "count": counts[journal_id]} for journal_id in sorted(counts)],
+    )
+    return {row.journal_id: row.head for row in rows}
 
 
 def parse_item(item: PushItem) -> Entry | tuple[QuarantineReason, str]:
@@ -285,9 +356,7 @@ def push(
     # keeps an object only while something references it, and the access check, the projections and the
     # audit each look the journal up again.
     journals = list(
-        session.scalars(
-            select(Journal).where(Journal.id.in_({item.entry.journal_id for item in request.items}))
-        )
+        session.scalars(_JOURNALS, {"ids": list({item.entry.journal_id for item in request.items})})
     )
     authors = _Authors(
         session=session, device=uploader.device, logged_in=uploader.logged_in, windows=windows, now=now
@@ -387,8 +456,8 @@ def push(
     )
     _store(session=session, uploader=uploader, accepted=accepted, now=now)
     if quarantined:
-        session.execute(
-            insert(QuarantinedEntry),
+        session.connection().execute(
+            _INSERT_QUARANTINED,
             [
                 {
                     "id": uuid.uuid4(),
@@ -408,10 +477,13 @@ def push(
                 for h in quarantined
             ],
         )
-    session.execute(
-        update(StoreIncarnation)
-        .where(StoreIncarnation.incarnation_id == request.incarnation_id)
-        .values(highest_applied_seq=highest, last_hlc=last_hlc.encode() if last_hlc else None)
+    session.connection().execute(
+        _ADVANCE_INCARNATION,
+        {
+            "incarnation": request.incarnation_id,
+            "highest": highest,
+            "last": last_hlc.encode() if last_hlc else None,
+        },
     )
     touched = {a.entry.journal_id for a in accepted}
     project_journals(session=session, journal_ids=touched, entries=[a.entry for a in accepted])
@@ -432,40 +504,44 @@ def push(
     return outcome
 
 
+def _among_ids(column: InstrumentedAttribute[uuid.UUID], *, postgres: bool) -> ColumnElement[bool]:
+    # On PostgreSQL the ids go as one uuid[] parameter: an IN list of a whole batch is hundreds of
+    # parameters, each rendered into the statement and converted one by one on every push.
+    if postgres:
+        return column == any_(bindparam("ids", type_=postgresql.ARRAY(Uuid())))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+def _present_statement(*, postgres: bool) -> CompoundSelect[uuid.UUID, str, str, bool]:
+    return union_all(
+        select(EntryRow.entry_id, EntryRow.content_hash, EntryRow.hlc.label("detail"), literal(False)).where(
+            _among_ids(EntryRow.entry_id, postgres=postgres)
+        ),
+        select(
+            QuarantinedEntry.entry_id, QuarantinedEntry.content_hash, QuarantinedEntry.reason, literal(True)
+        ).where(_among_ids(QuarantinedEntry.entry_id, postgres=postgres)),
+    )
+
+
+_PRESENT = {"postgresql": _present_statement(postgres=True), "sqlite": _present_statement(postgres=False)}
+
+
 def _already_present(
     session: Session, ids: list[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, tuple[str, str]], dict[uuid.UUID, tuple[str, str]]]:
     """The batch's entries already stored (content hash, hlc) and already held in quarantine (content
     hash, reason), in one round trip."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-
-    def among(column: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
-        # On PostgreSQL the ids go as one uuid[] parameter: an IN list of a whole batch is hundreds of
-        # parameters, each rendered into the statement and converted one by one on every push.
-        if postgres:
-            return column == any_(bindparam(None, ids, type_=postgresql.ARRAY(Uuid())))
-        return column.in_(ids)
-
-    found = session.execute(
-        union_all(
-            select(
-                EntryRow.entry_id, EntryRow.content_hash, EntryRow.hlc.label("detail"), literal(False)
-            ).where(among(EntryRow.entry_id)),
-            select(
-                QuarantinedEntry.entry_id,
-                QuarantinedEntry.content_hash,
-                QuarantinedEntry.reason,
-                literal(True),
-            ).where(among(QuarantinedEntry.entry_id)),
-        )
-    ).all()
-    stored = {row[0]: (row[1], row[2]) for row in found if not row[3]}
-    held = {row[0]: (row[1], row[2]) for row in found if row[3]}
+    stored: dict[uuid.UUID, tuple[str, str]] = {}
+    held: dict[uuid.UUID, tuple[str, str]] = {}
+    for entry_id, content_hash, detail, in_quarantine in read_rows(
+        session, _PRESENT[_dialect(session)], {"ids": ids}
+    ):
+        (held if in_quarantine else stored)[entry_id] = (content_hash, detail)
     return stored, held
 
 
 def _largest_stamp(session: Session) -> Hlc | None:
-    text = session.scalar(select(func.max(EntryRow.hlc)))
+    text = read_rows(session, _LARGEST_STAMP, {}).scalar()
     return Hlc.parse(text) if text else None
 
 
@@ -479,16 +555,18 @@ def _store(
     """Insert the accepted entries at the next positions of their journals (under the log locks)."""
     if not accepted:
         return
-    logs = lock_journal_logs(session=session, journal_ids=[a.entry.journal_id for a in accepted])
-    heads = {journal_id: log.head for journal_id, log in logs.items()}
+    counts = Counter(a.entry.journal_id for a in accepted)
+    heads = allocate_positions(session=session, counts=counts)
+    # Each journal's entries take the positions after its old head, in batch order.
+    positions = {journal_id: heads[journal_id] - count for journal_id, count in counts.items()}
     rows = []
     for a in accepted:
-        heads[a.entry.journal_id] += 1
+        positions[a.entry.journal_id] += 1
         rows.append(
             {
                 "entry_id": a.entry.entry_id,
                 "journal_id": a.entry.journal_id,
-                "position": heads[a.entry.journal_id],
+                "position": positions[a.entry.journal_id],
                 "kind": a.entry.kind,
                 "kind_version": a.entry.kind_version,
                 "hlc": a.hlc,
@@ -504,10 +582,7 @@ def _store(
         )
     # A Core executemany on the session's connection: the ORM's bulk path would walk every row through
     # its persistence machinery (defaults, versioning, identity) that this append-only table does not use.
-    session.connection().execute(insert(EntryRow), rows)
-    for journal_id, head in heads.items():
-        if head != logs[journal_id].head:
-            session.execute(update(JournalLog).where(JournalLog.journal_id == journal_id).values(head=head))
+    session.connection().execute(_INSERT_ENTRIES, rows)
 
 
 def audit_journals(

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from journal.entry import Entry
@@ -37,6 +37,7 @@ from server.care.models import (
     Mission,
     MissionUnit,
 )
+from server.db import read_rows
 from server.identity.models import Person
 from server.orgs.models import Organisation, OrgKind
 from server.sync.models import EntryRow
@@ -73,7 +74,7 @@ def project_journals(*, session: Session, journal_ids: Iterable[uuid.UUID], entr
         journal = session.get(Journal, journal_id)
         if journal is not None and not any(e.kind in RELATION_KINDS for e in mine):
             units = {e.unit for e in mine if e.unit}
-            if units <= _mission_call_signs(session, journal.mission_id):
+            if not units or units <= _mission_call_signs(session, journal.mission_id):
                 earliest = min(e.clinical_time.at for e in mine)
                 if earliest < journal.opened_at:
                     journal.opened_at = earliest
@@ -96,14 +97,17 @@ def rebuild_projections(*, session: Session) -> int:
     return len(journal_ids)
 
 
+# Built once: every push of an entry that names a unit asks it (the common case of ``project_journals``).
+_MISSION_CALL_SIGNS = (
+    select(Organisation.call_sign)
+    .join(MissionUnit, MissionUnit.unit_id == Organisation.id)
+    .where(MissionUnit.mission_id == bindparam("mission_id"))
+)
+
+
 def _mission_call_signs(session: Session, mission_id: uuid.UUID) -> set[str]:
-    return set(
-        session.scalars(
-            select(Organisation.call_sign)
-            .join(MissionUnit, MissionUnit.unit_id == Organisation.id)
-            .where(MissionUnit.mission_id == mission_id, Organisation.call_sign.is_not(None))
-        )
-    )
+    rows = read_rows(session, _MISSION_CALL_SIGNS, {"mission_id": mission_id})
+    return {call_sign for (call_sign,) in rows if call_sign is not None}
 
 
 def _sort_key(row: tuple[Any, ...]) -> tuple[str, str]:

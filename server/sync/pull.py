@@ -43,6 +43,32 @@ def _cursor_position(journal_id: uuid.UUID, cursor: str | None) -> int:
     return int(number)
 
 
+# Built once: every sync cycle that finds a journal behind pulls it.
+_PAGE = (
+    select(
+        JournalLog.head,
+        EntryRow.entry_id,
+        EntryRow.journal_id,
+        EntryRow.hlc,
+        EntryRow.content_hash,
+        EntryRow.content,
+        EntryRow.position,
+    )
+    .select_from(JournalLog)
+    .outerjoin(
+        EntryRow,
+        and_(
+            EntryRow.journal_id == JournalLog.journal_id,
+            EntryRow.position > bindparam("start"),
+            EntryRow.position <= JournalLog.head,
+        ),
+    )
+    .where(JournalLog.journal_id == bindparam("journal_id"))
+    .order_by(EntryRow.position)
+    .limit(bindparam("limit"))
+)
+
+
 def pull(*, session: Session, journal_id: uuid.UUID, after: str | None, limit: int) -> PullPage:
     """At most ``limit`` entries after ``after``; the caller has checked and audited access.
 
@@ -51,29 +77,7 @@ def pull(*, session: Session, journal_id: uuid.UUID, after: str | None, limit: i
     head 0 and no entries.
     """
     start = _cursor_position(journal_id, after)
-    rows = session.execute(
-        select(
-            JournalLog.head,
-            EntryRow.entry_id,
-            EntryRow.journal_id,
-            EntryRow.hlc,
-            EntryRow.content_hash,
-            EntryRow.content,
-            EntryRow.position,
-        )
-        .select_from(JournalLog)
-        .outerjoin(
-            EntryRow,
-            and_(
-                EntryRow.journal_id == JournalLog.journal_id,
-                EntryRow.position > start,
-                EntryRow.position <= JournalLog.head,
-            ),
-        )
-        .where(JournalLog.journal_id == journal_id)
-        .order_by(EntryRow.position)
-        .limit(limit)
-    ).all()
+    rows = read_rows(session, _PAGE, {"journal_id": journal_id, "start": start, "limit": limit}).all()
     head = rows[0].head if rows else 0
     if start > head:
         raise UnknownCursor(f"cursor {after!r} was not issued for journal {journal_id}")

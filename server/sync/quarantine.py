@@ -15,14 +15,14 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from journal.hlc import Hlc
 from server.errors import Conflict, InvalidInput, NotFound
 from server.sync.clock import ServerClock
-from server.sync.ingest import lock_journal_logs, parse_item
-from server.sync.models import EntryRow, JournalLog, QuarantinedEntry, QuarantineStatus
+from server.sync.ingest import allocate_positions, parse_item
+from server.sync.models import EntryRow, QuarantinedEntry, QuarantineStatus
 from server.sync.projections import project_journals
 from sync.protocol import PushItem, QuarantineReason, WireEntry
 
@@ -133,8 +133,7 @@ def accept(
         stamp = clock.restamp(after=None, writer=stamp.writer)
     else:
         clock.absorb(stamp)
-    log = lock_journal_logs(session=session, journal_ids=[row.journal_id])[row.journal_id]
-    position = log.head + 1
+    position = allocate_positions(session=session, counts={row.journal_id: 1})[row.journal_id]
     session.execute(
         insert(EntryRow).values(
             entry_id=row.entry_id,
@@ -153,7 +152,6 @@ def accept(
             received_at=now,
         )
     )
-    session.execute(update(JournalLog).where(JournalLog.journal_id == row.journal_id).values(head=position))
     project_journals(session=session, journal_ids=[row.journal_id], entries=[parsed])
     row.status, row.resolved_by, row.resolved_at, row.resolution_note = (
         QuarantineStatus.accepted,
