@@ -85,6 +85,7 @@ def chaos(
             backend = ReferenceBackend(workdir=workdir)
         fleet: ServerFleet | None = None
         zygote: Zygote | None = None
+        series: _Series | None = None
         try:
             try:
                 fleet = backend.start()
@@ -115,6 +116,10 @@ def chaos(
             for thread in threads:
                 thread.join()
         finally:
+            if series is not None:
+                # Runs still going (the series was interrupted) are cut short by the servers stopping
+                # under them: their outcomes say nothing about sync and are not judged.
+                series.stopping.set()
             if zygote is not None:
                 zygote.close()
             if fleet is not None:
@@ -154,6 +159,7 @@ class _Series:
     faults: Counter[str] = field(default_factory=Counter)
     errors: list[BaseException] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def slot(self, number: int) -> None:
         try:
@@ -181,10 +187,13 @@ class _Series:
 
     def _next(self) -> int | None:
         with self.lock:
-            return None if self.errors else next(self.indices, None)
+            return None if self.errors or self.stopping.is_set() else next(self.indices, None)
 
     def _record(self, outcome: RunOutcome) -> None:
         with self.lock:
+            if self.stopping.is_set():
+                typer.echo(f"interrupted: run {outcome.plan.run} not judged", err=True)
+                return
             self.tally.add(outcome)
             if not outcome.ok:
                 _print_failure(outcome)

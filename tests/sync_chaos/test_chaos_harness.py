@@ -3,7 +3,11 @@ its quick mode (what CI runs) finds the reference semantics lose nothing, duplic
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,3 +106,28 @@ def test_a_tablet_killed_before_it_ran_still_leaves_an_output_file_for_the_harne
         assert output.exists()
     finally:
         zygote.close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_an_interrupted_series_does_not_judge_the_runs_it_cut_short(tmp_path: Path) -> None:
+    """SIGTERM stops the servers under the runs still going; what those runs saw is not a loss."""
+    command = [sys.executable, "-m", "ppj", "sync", "chaos", "--runs", "60", "--database", "sqlite"]
+    command += ["--progress-every", "1"]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    with subprocess.Popen(
+        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env
+    ) as series:
+        assert series.stderr is not None
+        seen: list[str] = []
+        for line in series.stderr:  # until the first run is judged: the others are under way
+            seen.append(line)
+            if line.startswith("progress:"):
+                break
+        series.send_signal(signal.SIGTERM)
+        stderr = "".join(seen) + series.stderr.read()
+        series.wait(timeout=120)
+    assert series.returncode == 128 + signal.SIGTERM, stderr
+    # Whether a cut-short run still reports in ("interrupted: run N not judged") before the process ends
+    # is a race; that none is judged a loss is not.
+    assert "LOST" not in stderr and "PROBLEM" not in stderr and "DIVERGED" not in stderr, stderr
