@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -390,7 +391,7 @@ def _one_tablet(
 @dataclass
 class FleetRun:
     latencies_ms: dict[str, list[float]]
-    errors: int
+    errors: Counter[str]  # "<request kind> <status or exception>": count
     wall_s: float
     cpu_s: float
     server_cpu_s: float | None = None
@@ -482,20 +483,19 @@ async def _fleet(
             """Syncs ``first`` to ``last`` (exclusive) of every tablet, the tablets spread over one
             interval, each sync ``interval`` after the previous one began."""
             latencies: dict[str, list[float]] = {"push": [], "access": [], "pull": []}
-            errors = 0
+            errors: Counter[str] = Counter()
 
             async def timed(
                 kind: str, method: str, path: str, body: bytes | None, headers: dict[str, str]
             ) -> httpx2.Response | None:
-                nonlocal errors
                 started = time.perf_counter()
                 try:
                     response = await client.request(method, path, content=body, headers=headers)
-                except httpx2.TransportError:
-                    errors += 1
+                except httpx2.TransportError as error:
+                    errors[f"{kind} {type(error).__name__}"] += 1
                     return None
                 if response.status_code != 200:
-                    errors += 1
+                    errors[f"{kind} HTTP {response.status_code}"] += 1
                     return None
                 latencies[kind].append((time.perf_counter() - started) * 1000)
                 return response
@@ -566,13 +566,20 @@ async def _fleet(
     return cold, steady
 
 
+def _errors(errors: Counter[str]) -> str:
+    if not errors:
+        return "0 errors"
+    return f"{sum(errors.values())} errors ({', '.join(f'{n} {what}' for what, n in sorted(errors.items()))})"
+
+
 def _print_fleet_run(run: FleetRun, *, what: str) -> None:
     cores = os.cpu_count() or 1
     done = run.all_ms
     print(
         f"    {what}: {len(done)} requests "
         f"({', '.join(f'{len(v)} {k}' for k, v in run.latencies_ms.items())}), "
-        f"{run.entries} entries, {run.errors} errors, {run.wall_s:.1f} s, {len(done) / run.wall_s:.0f} req/s"
+        f"{run.entries} entries, {_errors(run.errors)}, {run.wall_s:.1f} s, "
+        f"{len(done) / run.wall_s:.0f} req/s"
     )
     if done:
         print(

@@ -106,6 +106,7 @@ class ServerProcesses:
         self.ports = [free_port() for _ in range(count)]
         self._pids: list[int | None] = [None] * count
         self._lock = threading.Lock()
+        self._stopped = False  # once stopped, nothing is started again (an interrupted series' runs)
 
     def _spawn(self, index: int) -> None:
         pid = self._zygote.spawn(self._spec(self.ports[index]), self._logs.with_suffix(f".{index}.log"))
@@ -114,6 +115,10 @@ class ServerProcesses:
 
     def ensure_running(self) -> None:
         with self._lock:
+            if self._stopped:
+                # A run still going when its series stopped: a process started now would outlive the
+                # zygote, orphaned (seen after a SIGTERM to a long series).
+                raise ServerStartError("the series is stopping: no server is started again")
             for index, pid in enumerate(self._pids):
                 if pid is None or self._zygote.exited(pid):
                     if pid is not None:
@@ -128,6 +133,8 @@ class ServerProcesses:
                 self._pids[process] = None
 
     def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
         for index in range(len(self._pids)):
             self.kill(index, signal.SIGTERM)
 

@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,3 +132,22 @@ def test_an_interrupted_series_does_not_judge_the_runs_it_cut_short(tmp_path: Pa
     # Whether a cut-short run still reports in ("interrupted: run N not judged") before the process ends
     # is a race; that none is judged a loss is not.
     assert "LOST" not in stderr and "PROBLEM" not in stderr and "DIVERGED" not in stderr, stderr
+    assert _processes_with_env(f"TMPDIR={tmp_path}") == [], "the series left processes behind"
+
+
+def _processes_with_env(setting: str) -> list[int]:
+    """Live processes whose environment holds ``setting`` (the series' own TMPDIR marks everything it
+    started), after a moment for the ones being stopped to end."""
+    time.sleep(2)
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            continue  # ended meanwhile, or not ours to read
+        if setting.encode() in environ and state != "Z":
+            found.append(int(entry.name))
+    return found
