@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gzip
+import json
 import os
 import random
 import socket
@@ -43,11 +44,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import typer
 
 from journal.ids import new_uuid7
 from ppj.bench import app, conditions, median, percentile
+from ppj.bench._lean_http import LeanClient, LeanHttpError
 from ppj.bench._world import bench_region_and_unit
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -388,6 +391,23 @@ def _one_tablet(
     return push_s, bootstrap_s, bootstrap_cpu, report.pulled
 
 
+class FleetResponse(Protocol):
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def content(self) -> bytes: ...
+
+
+class FleetClient(Protocol):
+    """The load generator's HTTP client: ``LeanClient`` (default) or httpx's ``AsyncClient``."""
+
+    async def request(
+        self, method: str, url: str, *, content: bytes | None = None, headers: dict[str, str]
+    ) -> FleetResponse: ...
+
+    async def aclose(self) -> None: ...
+
+
 @dataclass
 class FleetRun:
     latencies_ms: dict[str, list[float]]
@@ -435,6 +455,7 @@ async def _fleet(
     seed: int,
     server_pgid: int,
     old_client: bool = False,
+    http_client: str = "lean",
 ) -> tuple[FleetRun, FleetRun]:
     """The fleet's cold start, then its steady state, measured apart.
 
@@ -476,8 +497,15 @@ async def _fleet(
             request = PushRequest(device_id=crew.device_id, incarnation_id=incarnation, items=items)
             bodies.append(gzip.compress(request.model_dump_json().encode(), compresslevel=6, mtime=0))
         tablets.append(_Tablet(crew, bodies, {}))
-    limits = httpx2.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx2.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+    client: FleetClient
+    if http_client == "httpx":
+        limits = httpx2.Limits(max_connections=200, max_keepalive_connections=200)
+        client = httpx2.AsyncClient(base_url=base, limits=limits, timeout=30)
+        broken: tuple[type[Exception], ...] = (httpx2.TransportError,)
+    else:
+        client = LeanClient(base, max_connections=200, timeout=30)
+        broken = (LeanHttpError,)
+    try:
 
         async def phase(first: int, last: int) -> FleetRun:
             """Syncs ``first`` to ``last`` (exclusive) of every tablet, the tablets spread over one
@@ -487,11 +515,11 @@ async def _fleet(
 
             async def timed(
                 kind: str, method: str, path: str, body: bytes | None, headers: dict[str, str]
-            ) -> httpx2.Response | None:
+            ) -> FleetResponse | None:
                 started = time.perf_counter()
                 try:
                     response = await client.request(method, path, content=body, headers=headers)
-                except httpx2.TransportError as error:
+                except broken as error:
                     errors[f"{kind} {type(error).__name__}"] += 1
                     return None
                 if response.status_code != 200:
@@ -511,7 +539,7 @@ async def _fleet(
                     response = await timed("pull", "POST", "/sync/v1/pull", raw, posted)
                     if response is None:
                         break
-                    page = response.json()
+                    page = json.loads(response.content)
                     tablet.cursors[journal] = page["next_cursor"]
                     if not page["has_more"]:
                         break
@@ -529,7 +557,7 @@ async def _fleet(
                     if body is not None:
                         await timed("push", "POST", "/sync/v1/push", body, posted)
                     access = await timed("access", "GET", access_path, None, headers)
-                    listed = access.json()["journals"] if access is not None else []
+                    listed = json.loads(access.content)["journals"] if access is not None else []
                     for item in listed:
                         journal = item["journal_id"]
                         # As the client: no pull when the stored cursor is at the journal's watermark.
@@ -563,6 +591,8 @@ async def _fleet(
 
         cold = await phase(0, 1)
         steady = await phase(1, cycles + 1)
+    finally:
+        await client.aclose()
     return cold, steady
 
 
@@ -617,6 +647,7 @@ def _print_fleet(
     interval: float,
     write_every: float,
     old_client: bool,
+    http_client: str,
 ) -> None:
     every = (
         "an entry on every sync"
@@ -629,8 +660,8 @@ def _print_fleet(
         else "push if queued, access with watermarks, pull if behind"
     )
     print(
-        f"  fleet: {tablets} tablets (own ambulance each) from one asyncio process, syncing as "
-        f"SyncClient.sync_once ({pattern}):"
+        f"  fleet: {tablets} tablets (own ambulance each) from one asyncio process ({http_client} HTTP "
+        f"client, at most 200 connections), syncing as SyncClient.sync_once ({pattern}):"
     )
     _print_fleet_run(
         cold,
@@ -652,6 +683,7 @@ def _fleet_in_schema(
     write_every: float,
     seed: int,
     old_client: bool,
+    http_client: str,
 ) -> None:
     """One fleet run on a fresh schema and server, so one run's journals are not in the next's lists."""
     with _postgres_schema(postgres) as url:
@@ -668,6 +700,7 @@ def _fleet_in_schema(
                     seed=seed,
                     server_pgid=process.pid,
                     old_client=old_client,
+                    http_client=http_client,
                 )
             )
         finally:
@@ -680,6 +713,7 @@ def _fleet_in_schema(
         interval=interval,
         write_every=write_every,
         old_client=old_client,
+        http_client=http_client,
     )
 
 
@@ -711,6 +745,11 @@ def bench_sync(
     fleet_old_client: bool = typer.Option(
         False, help="Fleet tablets as the client before access watermarks: a pull of every journal each sync."
     ),
+    fleet_http: str = typer.Option(
+        "lean",
+        help="The load generator's HTTP client: 'lean' (keep-alive HTTP/1.1 on asyncio streams, the least "
+        "CPU taken from the server under test) or 'httpx'.",
+    ),
     seed: int = typer.Option(20261125, help="Seed of the crews' writing moments."),
     postgres: str = typer.Option(
         os.environ.get("PPJ_BENCH_DATABASE_URL", DEFAULT_POSTGRES),
@@ -721,6 +760,8 @@ def bench_sync(
     """Ingest, one-tablet push, bootstrap, fleet latency and encryption cost, with conditions."""
     import sqlite3
 
+    if fleet_http not in {"lean", "httpx"}:
+        raise typer.BadParameter("choose 'lean' or 'httpx'", param_hint="--fleet-http")
     shm = Path("/dev/shm")
     print(f"conditions: {conditions()}; load average {os.getloadavg()[0]:.2f} at start")
     if not fleet_only:
@@ -765,6 +806,7 @@ def bench_sync(
             write_every=write_every,
             seed=seed,
             old_client=fleet_old_client,
+            http_client=fleet_http,
         )
     if not skip_store and not fleet_only:
         from ppj.bench.sync_store import bench_sync_store
