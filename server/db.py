@@ -148,14 +148,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def read_rows(
+def column_rows(
     session: OrmSession, statement: TypedReturnsRows[*_Ts], params: Mapping[str, Any]
 ) -> Result[*_Ts]:
-    """Run a statement that selects columns (no ORM entities) on the session's connection and
-    transaction, after flushing pending changes as autoflush would.
+    """Run a statement that returns columns, not ORM entities (a select, or a write with RETURNING), on
+    the session's connection and transaction, after flushing pending changes as autoflush would.
 
     Why: the ORM's per-statement work (compile state, result set-up) cost more than the query itself for
-    the small reads every sync request makes (the access decision's facts, watermarks); ppj bench sync.
+    the small statements every sync request makes (the access decision's facts, watermarks, the push's
+    upserts); ppj bench sync.
     """
     session.flush()
     return session.connection().execute(statement, params)

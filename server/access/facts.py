@@ -13,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from server.access.policy import Actor, EdRelation, JournalFacts, Shift, UnitAssignment, reads_ed_relations
 from server.care.models import Journal, JournalAnnouncement, JournalHandover, MissionUnit
-from server.db import read_rows
+from server.db import column_rows
 from server.identity.models import CrewShift
 from server.orgs.models import Organisation, OrgKind
 from server.sync.models import EntryRow
@@ -49,7 +49,7 @@ def journals_facts(
     if mission_units is None:
         mission_units = [
             MissionUnitRow(*row)
-            for row in read_rows(
+            for row in column_rows(
                 session, _MISSION_UNITS, {"mission_ids": list({j.mission_id for j in journals})}
             )
         ]
@@ -62,7 +62,7 @@ def journals_facts(
     relations: dict[uuid.UUID, list[EdRelation]] | None = None
     if reads_ed_relations(actor):
         relations = defaultdict(list)
-        for journal_id, hospital_id, at, handover in read_rows(
+        for journal_id, hospital_id, at, handover in column_rows(
             session, _ED_RELATIONS, {"journal_ids": journal_ids}
         ):
             if hospital_id is not None:
@@ -158,7 +158,7 @@ def person_shifts(
     decides on each)."""
     if not units:
         return ()
-    rows = read_rows(
+    rows = column_rows(
         session,
         _SHIFTS_ON_UNITS,
         {

@@ -113,7 +113,7 @@ class ChainWriter:
     def _partition_name(self, slot: _Slot) -> str:
         return f"{slot.day}/{self._process}/{slot.number}"
 
-    def _settle(self, pending: _Pending) -> None:
+    def settle(self, pending: _Pending) -> None:
         """The transaction holding ``pending`` ended: advance the slot's head if it committed, and give
         the slot back."""
         if pending.committed:
@@ -164,7 +164,7 @@ def _settle_pending(session: Session, transaction: SessionTransaction) -> None:
         return
     pending: _Pending | None = session.info.pop("ppj_audit_pending", None)
     if pending is not None:
-        pending.writer._settle(pending)
+        pending.writer.settle(pending)
 
 
 def _json_value(value: Any) -> Any:

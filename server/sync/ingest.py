@@ -47,7 +47,7 @@ from server.access.policy import Action, Actor, Windows, decide
 from server.audit.service import AuditContext, ChainWriter, record
 from server.board.live import announce_changed_journals
 from server.care.models import Journal
-from server.db import read_rows
+from server.db import column_rows
 from server.identity.models import CREW_ROLES, AccessToken, Device, Person
 from server.outbox.enqueue import enqueue_messages_for
 from server.sync.clock import ServerClock
@@ -167,7 +167,7 @@ class _Authors:
             if person is not None and self._device is not None and person.id != self._logged_in:
                 # "Allowed for that device": the person logged in through this tablet at least once (an
                 # offline log-in needs the verifier cached by an online one), whatever the token's age now.
-                logged_in_here = read_rows(
+                logged_in_here = column_rows(
                     self._session, _LOGGED_IN_HERE, {"person_id": person.id, "device_id": self._device.id}
                 ).first()
                 if logged_in_here is None:
@@ -275,7 +275,7 @@ def lock_incarnation(
     takes the database's write lock, so the row returned cannot be stale.
     """
     owner = device.id if device else None
-    row = read_rows(
+    row = column_rows(
         session,
         _INCARNATION_UPSERT[_dialect(session)],
         {
@@ -533,7 +533,7 @@ def _already_present(
     hash, reason), in one round trip."""
     stored: dict[uuid.UUID, tuple[str, str]] = {}
     held: dict[uuid.UUID, tuple[str, str]] = {}
-    for entry_id, content_hash, detail, in_quarantine in read_rows(
+    for entry_id, content_hash, detail, in_quarantine in column_rows(
         session, _PRESENT[_dialect(session)], {"ids": ids}
     ):
         (held if in_quarantine else stored)[entry_id] = (content_hash, detail)
@@ -541,7 +541,7 @@ def _already_present(
 
 
 def _largest_stamp(session: Session) -> Hlc | None:
-    text = read_rows(session, _LARGEST_STAMP, {}).scalar()
+    text = column_rows(session, _LARGEST_STAMP, {}).scalar()
     return Hlc.parse(text) if text else None
 
 

@@ -37,7 +37,7 @@ from server.care.models import (
     Mission,
     MissionUnit,
 )
-from server.db import read_rows
+from server.db import column_rows
 from server.identity.models import Person
 from server.orgs.models import Organisation, OrgKind
 from server.sync.models import EntryRow
@@ -106,7 +106,7 @@ _MISSION_CALL_SIGNS = (
 
 
 def _mission_call_signs(session: Session, mission_id: uuid.UUID) -> set[str]:
-    rows = read_rows(session, _MISSION_CALL_SIGNS, {"mission_id": mission_id})
+    rows = column_rows(session, _MISSION_CALL_SIGNS, {"mission_id": mission_id})
     return {call_sign for (call_sign,) in rows if call_sign is not None}
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from server.db import read_rows
+from server.db import column_rows
 from server.sync.errors import UnknownCursor
 from server.sync.models import EntryRow, JournalLog
 from sync.protocol import WireEntry
@@ -77,7 +77,7 @@ def pull(*, session: Session, journal_id: uuid.UUID, after: str | None, limit: i
     head 0 and no entries.
     """
     start = _cursor_position(journal_id, after)
-    rows = read_rows(session, _PAGE, {"journal_id": journal_id, "start": start, "limit": limit}).all()
+    rows = column_rows(session, _PAGE, {"journal_id": journal_id, "start": start, "limit": limit}).all()
     head = rows[0].head if rows else 0
     if start > head:
         raise UnknownCursor(f"cursor {after!r} was not issued for journal {journal_id}")
@@ -113,6 +113,6 @@ def watermarks_of(*, session: Session, journal_ids: list[uuid.UUID]) -> dict[uui
     if not journal_ids:
         return {}
     heads: dict[uuid.UUID, int] = {
-        row.journal_id: row.head for row in read_rows(session, _HEADS, {"journal_ids": journal_ids})
+        row.journal_id: row.head for row in column_rows(session, _HEADS, {"journal_ids": journal_ids})
     }
     return {journal_id: cursor_for(journal_id, heads.get(journal_id, 0)) for journal_id in journal_ids}
